@@ -1,0 +1,1 @@
+//! glassmap: Go's classic runtime hash map in Rust (work in progress).
