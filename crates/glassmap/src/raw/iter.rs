@@ -1,0 +1,378 @@
+//! Walking the arrays: every full slot (for the map's iterators) and every chain's load (for the
+//! glass case).
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use super::RawTable;
+use super::array::BucketArray;
+use super::bucket::{Bucket, Cell};
+use super::tophash::BitMask;
+use crate::stats::BucketLoad;
+
+/// Full slots of the unevacuated old buckets, then of the current array. By invariant 1 this yields
+/// every entry exactly once, also in the middle of a growth.
+///
+/// A `RawIter` holds addresses only: it is valid while the table is neither mutated nor dropped,
+/// except through the cells it has already yielded (taking an entry out marks its slot empty, which
+/// the iterator does not look at again).
+pub(crate) struct RawIter<K, V> {
+    /// `(first bucket, next index, end index)` of the old array's live range, then the current array.
+    ranges: [(NonNull<Bucket<K, V>>, usize, usize); 2],
+    range: usize,
+    bucket: Option<NonNull<Bucket<K, V>>>,
+    slots: BitMask,
+    remaining: usize,
+}
+
+// SAFETY: addresses only; the safe iterators wrapping a `RawIter` carry the `Send`/`Sync` bounds of
+// the references they yield through `PhantomData`.
+unsafe impl<K, V> Send for RawIter<K, V> {}
+// SAFETY: as for `Send`.
+unsafe impl<K, V> Sync for RawIter<K, V> {}
+
+impl<K, V> Clone for RawIter<K, V> {
+    fn clone(&self) -> Self {
+        RawIter { ..*self }
+    }
+}
+
+impl<K, V> RawIter<K, V> {
+    pub(super) fn new(
+        old: Option<&BucketArray<K, V>>,
+        nevacuate: usize,
+        current: &BucketArray<K, V>,
+        len: usize,
+    ) -> Self {
+        let old_range = match old {
+            Some(old) => (old.head(0), nevacuate, old.buckets()),
+            None => (NonNull::dangling(), 0, 0),
+        };
+        RawIter {
+            ranges: [old_range, (current.head(0), 0, current.buckets())],
+            range: 0,
+            bucket: None,
+            slots: BitMask::default(),
+            remaining: len,
+        }
+    }
+}
+
+impl<K, V> Iterator for RawIter<K, V> {
+    type Item = Cell<K, V>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Cell<K, V>> {
+        loop {
+            if self.remaining == 0 {
+                return None;
+            }
+            if let (Some(bucket), Some(slot)) = (self.bucket, self.slots.next()) {
+                self.remaining -= 1;
+                return Some(Cell::new(bucket, slot));
+            }
+            // SAFETY: buckets come from live arrays (the iterator's contract) and are within the
+            // ranges recorded at creation.
+            let next = match self.bucket.and_then(|b| unsafe { Bucket::overflow(b) }) {
+                Some(next) => next,
+                None => {
+                    let (base, index, end) = &mut self.ranges[self.range];
+                    if *index == *end {
+                        self.range += 1;
+                        if self.range == self.ranges.len() {
+                            // Only reachable if `len` disagreed with the slots; end cleanly.
+                            self.remaining = 0;
+                        }
+                        self.bucket = None;
+                        continue;
+                    }
+                    // SAFETY: `index < end` = the array's bucket count.
+                    let head = unsafe { base.add(*index) };
+                    *index += 1;
+                    head
+                }
+            };
+            self.bucket = Some(next);
+            // SAFETY: live bucket.
+            self.slots = unsafe { Bucket::group(next) }.full();
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+/// The load of each primary bucket of a map's current array, in bucket order.
+///
+/// Created by [`Map::bucket_loads`](crate::Map::bucket_loads). While a growth is in progress the
+/// entries still in unevacuated old buckets are not counted (finish the growth first for a
+/// complete picture).
+pub struct BucketLoads<'a, K, V> {
+    base: NonNull<Bucket<K, V>>,
+    index: usize,
+    end: usize,
+    marker: PhantomData<&'a (K, V)>,
+}
+
+impl<K, V> core::fmt::Debug for BucketLoads<'_, K, V> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("BucketLoads")
+            .field("remaining", &(self.end - self.index))
+            .finish()
+    }
+}
+
+// SAFETY: reads tophash bytes and overflow pointers only, never keys or values.
+unsafe impl<K, V> Send for BucketLoads<'_, K, V> {}
+// SAFETY: as for `Send`.
+unsafe impl<K, V> Sync for BucketLoads<'_, K, V> {}
+
+impl<'a, K, V> BucketLoads<'a, K, V> {
+    pub(super) fn new(array: &'a BucketArray<K, V>) -> Self {
+        BucketLoads {
+            base: array.head(0),
+            index: 0,
+            end: array.buckets(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<K, V> Iterator for BucketLoads<'_, K, V> {
+    type Item = BucketLoad;
+
+    fn next(&mut self) -> Option<BucketLoad> {
+        if self.index == self.end {
+            return None;
+        }
+        // SAFETY: `index < end`, the live array's bucket count; the borrow of the map keeps it live.
+        let head = unsafe { self.base.add(self.index) };
+        self.index += 1;
+        // SAFETY: live chain.
+        let primary_entries = unsafe { Bucket::group(head) }.full().count();
+        let mut load = BucketLoad {
+            entries: primary_entries,
+            chain: 1,
+            primary_entries,
+        };
+        let mut bucket = head;
+        // SAFETY: live chain.
+        while let Some(next) = unsafe { Bucket::overflow(bucket) } {
+            load.chain += 1;
+            // SAFETY: live chain.
+            load.entries += unsafe { Bucket::group(next) }.full().count();
+            bucket = next;
+        }
+        Some(load)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end - self.index;
+        (n, Some(n))
+    }
+}
+
+impl<K, V> ExactSizeIterator for BucketLoads<'_, K, V> {}
+
+/// Shared iterator over a table's entries.
+pub(crate) struct Iter<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<&'a (K, V)>,
+}
+
+impl<K, V> Clone for Iter<'_, K, V> {
+    fn clone(&self) -> Self {
+        Iter {
+            raw: self.raw.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> Iter<'a, K, V> {
+    pub(super) fn new(table: &'a RawTable<K, V>) -> Self {
+        Iter {
+            raw: table.raw_iter(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a V)> {
+        let cell = self.raw.next()?;
+        // SAFETY: a full slot of a table borrowed shared for 'a.
+        unsafe { Some((&*cell.key(), &*cell.value())) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+/// Iterator over a table's entries with mutable values.
+pub(crate) struct IterMut<'a, K, V> {
+    raw: RawIter<K, V>,
+    marker: PhantomData<(&'a K, &'a mut V)>,
+}
+
+impl<'a, K, V> IterMut<'a, K, V> {
+    pub(super) fn new(table: &'a mut RawTable<K, V>) -> Self {
+        IterMut {
+            raw: table.raw_iter(),
+            marker: PhantomData,
+        }
+    }
+
+    /// A shared view of the entries not yet yielded.
+    pub(crate) fn rest(&self) -> Iter<'_, K, V> {
+        Iter {
+            raw: self.raw.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(&'a K, &'a mut V)> {
+        let cell = self.raw.next()?;
+        // SAFETY: a full slot of a table borrowed exclusively for 'a; each slot is yielded once,
+        // so the `&mut V` never aliases.
+        unsafe { Some((&*cell.key(), &mut *cell.value())) }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+/// Owning iterator: moves entries out; the table drops whatever is left.
+pub(crate) struct IntoIter<K, V> {
+    raw: RawIter<K, V>,
+    table: RawTable<K, V>,
+}
+
+impl<K, V> IntoIter<K, V> {
+    pub(super) fn new(table: RawTable<K, V>) -> Self {
+        IntoIter {
+            raw: table.raw_iter(),
+            table,
+        }
+    }
+
+    /// A shared view of the entries not yet yielded.
+    pub(crate) fn rest(&self) -> Iter<'_, K, V> {
+        Iter {
+            raw: self.raw.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<K, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        let cell = self.raw.next()?;
+        // SAFETY: a full slot of the owned table, yielded once; `take` marks it empty so the
+        // table's drop skips it.
+        Some(unsafe { self.table.take(cell) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.raw.size_hint()
+    }
+}
+
+/// Draining iterator: the table is moved out while the drain lives and put back, cleared but with
+/// its bucket array, when it is dropped. A leaked drain leaves the map empty.
+pub(crate) struct Drain<'a, K, V> {
+    inner: IntoIter<K, V>,
+    home: &'a mut RawTable<K, V>,
+}
+
+impl<'a, K, V> Drain<'a, K, V> {
+    pub(super) fn new(home: &'a mut RawTable<K, V>) -> Self {
+        let table = core::mem::replace(home, RawTable::new());
+        Drain {
+            inner: IntoIter::new(table),
+            home,
+        }
+    }
+
+    pub(crate) fn rest(&self) -> Iter<'_, K, V> {
+        self.inner.rest()
+    }
+}
+
+impl<K, V> Iterator for Drain<'_, K, V> {
+    type Item = (K, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<K, V> Drop for Drain<'_, K, V> {
+    fn drop(&mut self) {
+        // Put the table back first: if dropping a remaining entry panics, the map is still whole.
+        core::mem::swap(self.home, &mut self.inner.table);
+        self.inner.raw = RawIter::new(None, 0, &BucketArray::unallocated(), 0);
+        self.home.clear();
+    }
+}
+
+/// Removes and yields the entries for which the predicate holds.
+pub(crate) struct ExtractIf<'a, K, V, F> {
+    raw: RawIter<K, V>,
+    table: &'a mut RawTable<K, V>,
+    predicate: F,
+}
+
+impl<'a, K, V, F: FnMut(&K, &mut V) -> bool> ExtractIf<'a, K, V, F> {
+    pub(super) fn new(table: &'a mut RawTable<K, V>, predicate: F) -> Self {
+        ExtractIf {
+            raw: table.raw_iter(),
+            table,
+            predicate,
+        }
+    }
+}
+
+impl<K, V, F: FnMut(&K, &mut V) -> bool> Iterator for ExtractIf<'_, K, V, F> {
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        for cell in self.raw.by_ref() {
+            // SAFETY: a full slot of the exclusively borrowed table, visited once.
+            let (key, value) = unsafe { (&*cell.key(), &mut *cell.value()) };
+            if (self.predicate)(key, value) {
+                // SAFETY: still full (the predicate cannot reach the table).
+                return Some(unsafe { self.table.take(cell) });
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.raw.size_hint().1)
+    }
+}
