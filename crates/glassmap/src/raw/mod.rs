@@ -459,6 +459,7 @@ impl<K, V> RawTable<K, V> {
         {
             ev.nevacuate += 1;
         }
+        ev.old.release_below(ev.nevacuate);
         if ev.nevacuate == ev.old.buckets() {
             // Every slot of the old array is in an evacuated state: it holds no entry to drop.
             let finished = self.evacuation.take();
