@@ -5,6 +5,7 @@ use glassmap::{GrowthKind, Map, RandomState};
 
 /// Spec §2.1: with no hint, the insert that makes the map hold n entries grows B -> B+1 at these n.
 #[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn growth_points_are_gos() {
     let expected = [
         9usize, 14, 27, 53, 105, 209, 417, 833, 1665, 3329, 6657, 13313, 26625,
@@ -36,6 +37,7 @@ fn growth_points_are_gos() {
 /// Pure insertion always finishes a growth before the next one is due (spec §2.1), and a doubling
 /// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes.
 #[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn insert_only_growths_finish_in_time() {
     let mut map = Map::with_hasher(RandomState::with_seed(11));
     let mut started_at = None;
@@ -61,6 +63,7 @@ fn insert_only_growths_finish_in_time() {
 
 /// Go's `makemap`: the smallest B whose load factor admits the hint (spec §1.6).
 #[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn with_capacity_matches_makemap() {
     let cases = [
         (1, 0),
