@@ -22,7 +22,10 @@ fn main() {
     let mut map = Map::with_hasher(RandomState::with_seed(1));
     let mut started: Option<(u64, u8, Duration)> = None;
     let mut slowest_overall = Duration::ZERO;
-    println!("{:>10} {:>10} {:>9} {:>10} {:>14}", "insert", "B", "kind", "writes", "slowest insert");
+    println!(
+        "{:>10} {:>10} {:>9} {:>10} {:>14}",
+        "insert", "B", "kind", "writes", "slowest insert"
+    );
     let start = Instant::now();
     for i in 1..=n {
         let log2 = map.log2_buckets();
@@ -40,7 +43,11 @@ fn main() {
         }
         if !map.is_growing() {
             if let Some((at, from, slowest)) = started.take() {
-                let kind = if map.log2_buckets() > from { "doubling" } else { "same-size" };
+                let kind = if map.log2_buckets() > from {
+                    "doubling"
+                } else {
+                    "same-size"
+                };
                 println!(
                     "{at:>10} {:>10} {kind:>9} {:>10} {:>11.1} µs",
                     format!("{from} -> {}", map.log2_buckets()),

@@ -1,5 +1,6 @@
 //! [`Map`]: the safe API over the engine. Hashes each key once and forwards; no `unsafe` here.
 
+mod batch;
 mod entry;
 mod iter;
 mod traits;
@@ -8,6 +9,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+pub use self::batch::{ContainsBatch, GetBatch};
 pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
@@ -303,6 +305,12 @@ where
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
+        self.insert_hashed(hash, key, value)
+    }
+
+    /// [`insert`](Map::insert) with the key's hash already computed (by `self.hasher()`).
+    #[inline]
+    pub(crate) fn insert_hashed(&mut self, hash: u64, key: K, value: V) -> Option<V> {
         let hash_builder = &self.hash_builder;
         match self
             .table
