@@ -188,6 +188,7 @@ fn reserve_and_shrink_resize_incrementally() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn stats_describe_the_buckets() {
     let mut map = Map::with_hasher(RandomState::with_seed(1));
     for i in 0..10_000u64 {
@@ -216,6 +217,7 @@ fn stats_describe_the_buckets() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn seeded_maps_are_reproducible() {
     let build = |seed| {
         let mut map = Map::with_hasher(RandomState::with_seed(seed));

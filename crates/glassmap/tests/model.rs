@@ -187,7 +187,7 @@ proptest! {
     })]
 
     #[test]
-    fn agrees_with_std(kind in prop::sample::select(KINDS.to_vec()), ops in prop::collection::vec(op(), 1..600)) {
+    fn agrees_with_std(kind in prop::sample::select(KINDS.to_vec()), ops in prop::collection::vec(op(), 1..if cfg!(miri) { 150 } else { 600 })) {
         run(kind, &ops);
     }
 }
