@@ -26,10 +26,14 @@ use crate::TryReserveError;
 
 pub(crate) struct BucketArray<K, V> {
     heads: Heads<K, V>,
+    /// `buckets - 1`; 0 for an unallocated array, whose one "bucket" is the static empty word.
+    mask: usize,
     log2: u8,
     buckets: usize,
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
+    /// Bytes at the start of the tophash and slot regions already faulted in writable.
+    populated: [usize; 2],
     pool: OverflowPool<K, V>,
 }
 
@@ -46,10 +50,15 @@ impl<K, V> Clone for Heads<K, V> {
 }
 impl<K, V> Copy for Heads<K, V> {}
 
+/// The tophash word of an unallocated array's only bucket: all `EMPTY_REST`, so a lookup in an
+/// empty map stops at the first byte without a length check and never reaches the (dangling) slots.
+/// Nothing ever writes it: writes allocate first.
+static EMPTY_TOPHASH: Tophash = [0; 8];
+
 impl<K, V> Heads<K, V> {
-    const fn dangling() -> Self {
+    const fn empty() -> Self {
         Heads {
-            tophash: NonNull::dangling(),
+            tophash: NonNull::from_ref(&EMPTY_TOPHASH),
             slots: NonNull::dangling(),
         }
     }
@@ -57,8 +66,8 @@ impl<K, V> Heads<K, V> {
     /// Primary bucket `index`.
     ///
     /// # Safety
-    /// `index` is below the array's bucket count (or 0 for an unallocated array, whose result is
-    /// never dereferenced).
+    /// `index` is below the array's bucket count (or 0 for an unallocated array, whose result may
+    /// only have its tophash bytes read).
     #[inline]
     pub(crate) unsafe fn at(self, index: usize) -> Bucket<K, V> {
         // SAFETY: in bounds of both regions (caller).
@@ -88,10 +97,12 @@ const PAGE: usize = 4096;
 impl<K, V> BucketArray<K, V> {
     pub(crate) const fn unallocated() -> Self {
         BucketArray {
-            heads: Heads::dangling(),
+            heads: Heads::empty(),
+            mask: 0,
             log2: 0,
             buckets: 0,
             released: [0; 2],
+            populated: [0; 2],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: 0,
@@ -116,9 +127,11 @@ impl<K, V> BucketArray<K, V> {
                 // SAFETY: `slots_offset` is inside the allocation (from `Layout::extend`).
                 slots: unsafe { base.add(slots_offset) }.cast(),
             },
+            mask: buckets - 1,
             log2,
             buckets,
             released: [0; 2],
+            populated: [0; 2],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
@@ -150,7 +163,7 @@ impl<K, V> BucketArray<K, V> {
 
     #[inline]
     pub(crate) fn mask(&self) -> usize {
-        self.buckets.wrapping_sub(1)
+        self.mask
     }
 
     #[inline]
@@ -158,13 +171,12 @@ impl<K, V> BucketArray<K, V> {
         self.heads
     }
 
-    /// The primary bucket for `index` (taken modulo the bucket count).
-    ///
-    /// The array must be allocated for the result to be dereferenced.
+    /// The primary bucket for `index` (taken modulo the bucket count). On an unallocated array
+    /// this is the static empty word: its tophash bytes may be read, nothing else.
     #[inline]
     pub(crate) fn head(&self, index: usize) -> Bucket<K, V> {
-        // SAFETY: `index & mask` < `buckets` (or 0 on an unallocated array).
-        unsafe { self.heads.at(index & self.mask()) }
+        // SAFETY: `index & mask` < `buckets`, or 0 on an unallocated array (the static word).
+        unsafe { self.heads.at(index & self.mask) }
     }
 
     /// A fresh, empty overflow unit owned by this array.
@@ -217,6 +229,36 @@ impl<K, V> BucketArray<K, V> {
             index * size_of::<Slots<K, V>>(),
             &mut self.released[1],
         );
+    }
+
+    /// Faults in the next few not-yet-touched pages of each region, writable, at most
+    /// [`POPULATE_BYTES`] per region and call.
+    ///
+    /// A zeroed allocation is mapped lazily: the first read of a page maps the shared zero page
+    /// and the first write then takes a second fault that copies it and flushes the TLB. Buckets
+    /// are always read before they are written, so every page of a new array would pay twice, at
+    /// random moments. Populating the array a slice per write of the growth pays once, in order,
+    /// and keeps every write's share small (the whole new array is populated long before the
+    /// growth can end: it has about 2^B / 13 pages and the growth lasts at least 2^B / 4 writes).
+    /// Every insert of a new key takes a step until the array is populated, growing or not, so a
+    /// presized map gets the same treatment.
+    #[inline]
+    pub(crate) fn populate_some(&mut self) {
+        if self.populated[1] >= self.buckets * size_of::<Slots<K, V>>() {
+            return;
+        }
+        self.populate_more();
+    }
+
+    #[cold]
+    fn populate_more(&mut self) {
+        let heads = self.heads;
+        let sizes = [
+            self.buckets * size_of::<Tophash>(),
+            self.buckets * size_of::<Slots<K, V>>(),
+        ];
+        populate_prefix(heads.tophash.cast(), sizes[0], &mut self.populated[0]);
+        populate_prefix(heads.slots.cast(), sizes[1], &mut self.populated[1]);
     }
 
     /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
@@ -303,6 +345,39 @@ fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     }
     *released = start + len - base;
 }
+
+/// Pages a populate step faults in per region: 8 pages, a few microseconds of kernel work.
+const POPULATE_BYTES: usize = 8 * PAGE;
+
+/// Faults in writable the whole pages of `[region + populated, region + size)`, at most
+/// [`POPULATE_BYTES`] per call, advancing `populated` (to `size` once done, or on failure).
+#[cfg(all(target_os = "linux", not(miri)))]
+fn populate_prefix(region: NonNull<u8>, size: usize, populated: &mut usize) {
+    if *populated >= size {
+        return;
+    }
+    let base = region.as_ptr().addr();
+    let start = (base + *populated).next_multiple_of(PAGE);
+    let end = ((base + size) & !(PAGE - 1)).min(start + POPULATE_BYTES);
+    if end <= start {
+        *populated = size;
+        return;
+    }
+    // SAFETY: the range lies inside this array's allocation. MADV_POPULATE_WRITE only prefaults
+    // page tables as a write would; it never changes the memory's contents. On kernels without it
+    // (EINVAL) the pages fault on demand as before, so the whole region is marked done.
+    let result = unsafe {
+        libc::madvise(
+            region.as_ptr().with_addr(start).cast(),
+            end - start,
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
+    *populated = if result == 0 { end - base } else { size };
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn populate_prefix(_region: NonNull<u8>, _size: usize, _populated: &mut usize) {}
 
 /// Without `madvise` the memory is returned when the array is freed.
 #[cfg(not(all(target_os = "linux", not(miri))))]

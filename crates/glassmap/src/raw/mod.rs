@@ -156,10 +156,8 @@ impl<K, V> RawTable<K, V> {
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.
     #[inline]
     fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
-        if self.len == 0 {
-            return None;
-        }
-        // SAFETY: `len > 0`, so the array is allocated; the chain's buckets are live.
+        // SAFETY: the chain's buckets are live; an unallocated array's static word is all
+        // EMPTY_REST, so the search stops at its tophash bytes.
         unsafe { search_chain(self.source_bucket(hash), tophash(hash), eq) }
     }
 
@@ -209,6 +207,8 @@ impl<K, V> RawTable<K, V> {
                 self.grow_work(hash, &hasher);
                 continue;
             }
+            // A new key: help fault in the array ahead of the writes (see `populate_some`).
+            self.current.populate_some();
             return Found::Vacant(match vacant {
                 Some(cell) => cell,
                 None => self.attach_overflow(bucket),
@@ -355,13 +355,40 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Go's `growWork`: the old bucket feeding `hash`'s bucket, then one more at `nevacuate`.
+    ///
+    /// Both buckets, and where their entries go, are prefetched before either is touched: the
+    /// addresses are known from the indices alone, so the cache misses of the two evacuations
+    /// overlap instead of queueing behind each other.
     #[inline]
     fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
-        if let Some(ev) = &self.evacuation {
-            self.evacuate(hash as usize & ev.old.mask(), hasher);
-        }
+        let Some(ev) = &self.evacuation else { return };
+        let fed = hash as usize & ev.old.mask();
+        let next = ev.nevacuate;
+        self.prefetch_evacuation(fed);
+        self.prefetch_evacuation(next + usize::from(next == fed));
+        self.evacuate(fed, hasher);
         if let Some(ev) = &self.evacuation {
             self.evacuate(ev.nevacuate, hasher);
+        }
+    }
+
+    /// Prefetches old bucket `old_index` (unless known evacuated) and, for a doubling or same-size
+    /// growth, the heads of its X and Y destinations.
+    #[inline]
+    fn prefetch_evacuation(&self, old_index: usize) {
+        let Some(ev) = &self.evacuation else { return };
+        if old_index < ev.nevacuate || old_index >= ev.old.buckets() {
+            return;
+        }
+        prefetch_bucket(ev.old.head(old_index));
+        match self.current.log2().checked_sub(ev.old.log2()) {
+            Some(0) => prefetch_bucket(self.current.head(old_index)),
+            Some(1) => {
+                prefetch_bucket(self.current.head(old_index));
+                prefetch_bucket(self.current.head(old_index + ev.old.buckets()));
+            }
+            // Resizes spread a bucket over many destinations (or gather many into one).
+            _ => {}
         }
     }
 
