@@ -481,14 +481,23 @@ fn write_events(events: &[GrowthEvent], churn: bool, out: &mut dyn Write) -> std
     Ok(())
 }
 
+/// `1 growth`, `2 growths`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn write_summary(t: &Trace, out: &mut dyn Write) -> std::io::Result<()> {
     let count = |k: Kind| t.events.iter().filter(|e| e.kind == k).count() as u64;
     let (doublings, same_size) = (count(Kind::Doubling), count(Kind::SameSize));
     writeln!(
         out,
-        "{} growths ({doublings} doublings, {same_size} same-size) in {} writes; \
+        "total: {} ({doublings} doubling, {same_size} same-size) in {} writes; \
          finally B = {} ({} buckets), {} entries, load factor {:.2}",
-        t.events.len(),
+        plural(t.events.len(), "growth"),
         thousands(t.writes),
         t.log2_buckets,
         thousands(1u64 << t.log2_buckets),

@@ -119,20 +119,26 @@ impl MapKind for Griddle {
     }
 }
 
+/// How every sample of a run is taken.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Hasher for every map.
+    pub hasher: HasherChoice,
+    /// Seed for the default hasher.
+    pub seed: u64,
+    /// Minimum operations per throughput sample.
+    pub min_ops: usize,
+}
+
 /// A registered map, without its type: what the harness iterates over.
 pub trait MapEntry: Sync {
     /// Name on the command line and in reports.
     fn name(&self) -> &'static str;
     /// One line for `--help` and reports.
     fn about(&self) -> &'static str;
-    /// Runs one sample of `workload` on `input` with the chosen hasher.
-    fn run(
-        &self,
-        workload: Workload,
-        input: &Input,
-        hasher: HasherChoice,
-        seed: u64,
-    ) -> Result<Outcome, Error>;
+    /// Runs one sample of `workload` on `input`.
+    fn run(&self, workload: Workload, input: &Input, settings: &Settings)
+    -> Result<Outcome, Error>;
 }
 
 impl std::fmt::Debug for dyn MapEntry {
@@ -157,28 +163,27 @@ impl<K: MapKind + Sync> MapEntry for Entry<K> {
         &self,
         workload: Workload,
         input: &Input,
-        hasher: HasherChoice,
-        seed: u64,
+        settings: &Settings,
     ) -> Result<Outcome, Error> {
         struct Run<'a, K> {
             workload: Workload,
             input: &'a Input,
+            min_ops: usize,
             kind: PhantomData<K>,
         }
         impl<K: MapKind> HasherVisitor for Run<'_, K> {
             type Output = Result<Outcome, Error>;
             fn visit<S: BuildHasher + Clone>(self, s: S) -> Self::Output {
-                self.workload.run::<K, S>(self.input, &s)
+                self.workload.run::<K, S>(self.input, &s, self.min_ops)
             }
         }
-        hasher.visit(
-            seed,
-            Run::<K> {
-                workload,
-                input,
-                kind: PhantomData,
-            },
-        )
+        let run = Run::<K> {
+            workload,
+            input,
+            min_ops: settings.min_ops,
+            kind: PhantomData,
+        };
+        settings.hasher.visit(settings.seed, run)
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::input::Input;
-use self::maps::{MAPS, MapEntry};
+use self::maps::{MAPS, MapEntry, Settings};
 use self::report::{Config, LatencyRow, Results, ThroughputRow};
 use self::workloads::{MIN_OPS_PER_SAMPLE, Outcome, Workload};
 use crate::error::Error;
@@ -65,6 +65,10 @@ pub struct BenchArgs {
     /// Workloads to run, comma-separated [default: all: insert, insert-presized, hit, miss, remove, iterate, latency]
     #[arg(long, value_delimiter = ',', value_parser = parse_workload)]
     pub workloads: Vec<Workload>,
+
+    /// Minimum operations per throughput sample (small maps repeat their pass over the keys until they reach it)
+    #[arg(long, value_parser = parse_n, default_value_t = MIN_OPS_PER_SAMPLE)]
+    pub min_ops: usize,
 
     /// Seed for the keys and the default hasher
     #[arg(long, default_value_t = DEFAULT_SEED)]
@@ -162,7 +166,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
             },
             reps,
             warmup: WARMUP,
-            min_ops_per_sample: MIN_OPS_PER_SAMPLE,
+            min_ops_per_sample: args.min_ops,
             maps: maps.iter().map(|m| m.name().to_owned()).collect(),
             workloads: workloads.iter().map(|w| w.name().to_owned()).collect(),
             descriptions: maps
@@ -176,6 +180,11 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         latency: Vec::new(),
     };
 
+    let settings = Settings {
+        hasher: args.hasher,
+        seed: args.seed,
+        min_ops: args.min_ops,
+    };
     let mut input: Option<Input> = None;
     for (workload, n) in jobs {
         let input = match input.take() {
@@ -191,7 +200,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
                     return Err(Error::Interrupted);
                 }
                 progress.set_message(format!("{} {} n={}", map.name(), workload.name(), n));
-                match map.run(workload, input, args.hasher, args.seed)? {
+                match map.run(workload, input, &settings)? {
                     Outcome::Throughput { ns_per_op } if sample >= WARMUP => {
                         samples[m].push(ns_per_op)
                     }

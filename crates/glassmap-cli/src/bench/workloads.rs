@@ -12,8 +12,8 @@ use super::interrupted;
 use super::maps::{BenchMap, MapKind};
 use crate::error::Error;
 
-/// A throughput sample runs the workload's pass over the keys as often as needed to reach this many operations,
-/// so that small maps are timed over milliseconds, not microseconds.
+/// By default a throughput sample runs the workload's pass over the keys as often as needed to reach this many
+/// operations, so that small maps are timed over milliseconds, not microseconds (`--min-ops`).
 pub const MIN_OPS_PER_SAMPLE: usize = 1 << 20;
 
 /// The latency series is downsampled to about this many windows (each keeps its slowest insert).
@@ -89,11 +89,13 @@ impl Workload {
         Workload::ALL.into_iter().find(|w| w.name() == name)
     }
 
-    /// Runs one sample on map kind `M` with hasher builder `s`.
+    /// Runs one sample on map kind `M` with hasher builder `s`; a throughput sample repeats its pass over the
+    /// keys until it has done at least `min_ops` operations.
     pub fn run<M: MapKind, S: BuildHasher + Clone>(
         self,
         input: &Input,
         s: &S,
+        min_ops: usize,
     ) -> Result<Outcome, Error> {
         let build = |capacity: usize| {
             let mut map = M::with_capacity_and_hasher(capacity, s.clone());
@@ -102,7 +104,7 @@ impl Workload {
             }
             map
         };
-        let rounds = MIN_OPS_PER_SAMPLE.div_ceil(input.n.max(1));
+        let rounds = min_ops.div_ceil(input.n.max(1)).max(1);
         let mut elapsed = Duration::ZERO;
         match self {
             Workload::Insert | Workload::InsertPresized => {
@@ -237,7 +239,7 @@ mod tests {
         let input = Input::new(2000, 1);
         let s = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default();
         for w in Workload::ALL {
-            match w.run::<Hashbrown, _>(&input, &s).unwrap() {
+            match w.run::<Hashbrown, _>(&input, &s, 1000).unwrap() {
                 Outcome::Throughput { ns_per_op } => assert!(ns_per_op > 0.0, "{}", w.name()),
                 Outcome::Latency(run) => {
                     assert_eq!(run.histogram.len(), 2000);
