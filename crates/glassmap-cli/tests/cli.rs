@@ -186,7 +186,7 @@ fn bench_json_goes_to_stdout_and_filters_apply() {
 #[test]
 fn ctrl_c_during_bench_leaves_no_report() {
     let tmp = TempDir::new().unwrap();
-    let mut child = StdCommand::new(cargo_bin!("glassmap"))
+    let child = StdCommand::new(cargo_bin!("glassmap"))
         .current_dir(tmp.path())
         .args(["bench", "--sizes", "1M", "--reps", "100", "--out", "report"])
         .stdout(Stdio::null())
