@@ -37,6 +37,20 @@ impl ReportDir {
         Ok(path)
     }
 
+    /// Removes `<stem>.png` and `<stem>.svg` if an earlier run left them, so a report never mixes two runs.
+    pub fn remove_stale_figure(&self, stem: &str) -> Result<(), Error> {
+        for ext in ["png", "svg"] {
+            let path = self.dir.join(format!("{stem}.{ext}"));
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::write(&path, e));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Renders `figure` and writes `<stem>.png` and `<stem>.svg`; returns both paths.
     pub fn write_figure(&self, stem: &str, figure: &impl Figure) -> Result<[PathBuf; 2], Error> {
         let rendered = render(figure)?;
@@ -64,6 +78,18 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["a.txt"]);
+    }
+
+    #[test]
+    fn stale_figures_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let report = ReportDir::new(tmp.path());
+        report.write("latency.png", b"old").unwrap();
+        report.write("results.json", b"{}").unwrap();
+        report.remove_stale_figure("latency").unwrap();
+        report.remove_stale_figure("throughput").unwrap();
+        assert!(!tmp.path().join("latency.png").exists());
+        assert!(tmp.path().join("results.json").exists());
     }
 
     #[test]

@@ -29,8 +29,8 @@ const WARMUP: usize = 1;
 
 const EXAMPLES: &str = "\
 Examples:
-  glassmap bench                                   # defaults: n = 1000 and 1M, latency run to 2M
-  glassmap bench --sizes 1k,64k,1M,8M --latency-n 8M --reps 7
+  glassmap bench                                   # n = 1000, 64k, 1M; latency run to 8M (~1 minute)
+  glassmap bench --sizes 1k,1M,8M --reps 7
   glassmap bench --maps glassmap,hashbrown --workloads insert,hit,latency
   glassmap bench --hasher sip --out sip-report
   glassmap bench --json > results.json
@@ -43,11 +43,11 @@ Build with --release (cargo run --release -- bench); debug numbers are meaningle
 #[command(after_help = EXAMPLES)]
 pub struct BenchArgs {
     /// Map sizes for the throughput workloads, comma-separated (1000, 64k, 1M, ...)
-    #[arg(long, value_delimiter = ',', value_parser = parse_n, default_value = "1000,1M")]
+    #[arg(long, value_delimiter = ',', value_parser = parse_n, default_value = "1000,64k,1M")]
     pub sizes: Vec<usize>,
 
     /// Inserts in the per-insert latency run, which grows each map from empty
-    #[arg(long, value_parser = parse_n, default_value = "2M")]
+    #[arg(long, value_parser = parse_n, default_value = "8M")]
     pub latency_n: usize,
 
     /// Timed samples per measurement; the median is reported
@@ -239,18 +239,21 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes results.json, results.csv and the pictures; returns the paths written.
+/// Writes results.json, results.csv and the pictures; returns the paths written. A picture this run has no data
+/// for (e.g. no latency run) is removed if an earlier run left one.
 fn write_report(results: &Results, dir: &ReportDir) -> Result<Vec<String>, Error> {
     let json = serde_json::to_vec_pretty(results).map_err(|e| Error::Plot(e.to_string()))?;
     let mut paths = vec![
         dir.write("results.json", &json)?,
         dir.write("results.csv", results.csv().as_bytes())?,
     ];
-    if let Some(figure) = results.latency_figure() {
-        paths.extend(dir.write_figure("latency", &figure)?);
+    match results.latency_figure() {
+        Some(figure) => paths.extend(dir.write_figure("latency", &figure)?),
+        None => dir.remove_stale_figure("latency")?,
     }
-    if let Some(figure) = results.throughput_figure() {
-        paths.extend(dir.write_figure("throughput", &figure)?);
+    match results.throughput_figure() {
+        Some(figure) => paths.extend(dir.write_figure("throughput", &figure)?),
+        None => dir.remove_stale_figure("throughput")?,
     }
     Ok(paths.iter().map(|p| p.display().to_string()).collect())
 }

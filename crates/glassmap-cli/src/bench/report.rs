@@ -277,7 +277,7 @@ impl Results {
         let first = self.latency.first()?;
         Some(LatencyFigure {
             title: format!(
-                "slowest insert per {}-insert window, growing to {} (hasher {}; {})",
+                "slowest insert of each {}-insert window while growing to {} (hasher {}; {})",
                 thousands(first.window as u64),
                 thousands(first.n as u64),
                 self.config.hasher,

@@ -17,85 +17,82 @@ pub struct LatencySeries {
     pub window_max_ns: Vec<u64>,
 }
 
-/// Per-insert latency (window maxima, log scale) against the insert index, one line per map.
+/// Per-insert latency (window maxima, log scale) against the insert index: one panel per map, all on the same
+/// axes, so each map's profile reads on its own and heights compare across panels.
 ///
-/// Spikes are whole-table rehashes (hashbrown, std) or the allocation of a new bucket array; a map that grows
-/// incrementally shows a flat band.
+/// Spikes are whole-table rehashes (hashbrown, std) or other one-off costs (allocating or freeing an array, the
+/// OS taking the core away); a map that grows incrementally shows a band without tall spikes.
 #[derive(Clone, Debug)]
 pub struct LatencyFigure {
     /// Headline.
     pub title: String,
     /// Inserts in the run.
     pub n: usize,
-    /// One series per map; the first is drawn on top.
+    /// One series per map, top to bottom.
     pub series: Vec<LatencySeries>,
 }
 
+const PANEL_HEIGHT: u32 = 230;
+
 impl Figure for LatencyFigure {
     fn size(&self) -> (u32, u32) {
-        (1200, 700)
+        (1200, 60 + PANEL_HEIGHT * self.series.len().max(1) as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
-        let max = self
-            .series
-            .iter()
-            .flat_map(|s| s.window_max_ns.iter().copied())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let min = self
-            .series
-            .iter()
-            .flat_map(|s| s.window_max_ns.iter().copied())
-            .min()
-            .unwrap_or(1)
-            .max(1);
-        let y_range = (min as f64 / 2.0).max(1.0)..(max as f64 * 2.0);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, font(22))
-            .margin(16)
-            .x_label_area_size(50)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0f64..self.n as f64, y_range.log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("insert number")
-            .y_desc("slowest insert in window")
-            .x_label_formatter(&|x| thousands(*x as u64))
-            .y_label_formatter(&|y| duration_ns(*y))
-            .label_style(font(14))
-            .axis_desc_style(font(16))
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()?;
-        // Later series first, so the first (glassmap) stays visible on top.
-        for (i, s) in self.series.iter().enumerate().rev() {
+        let all = || {
+            self.series
+                .iter()
+                .flat_map(|s| s.window_max_ns.iter().copied())
+        };
+        let max = all().max().unwrap_or(1).max(1);
+        let min = all().min().unwrap_or(1).max(1);
+        let y_range = (min as f64 / 2.0).max(1.0)..(max as f64 * 3.0);
+        let root = root.titled(&self.title, font(22))?;
+        let panels = root.split_evenly((self.series.len().max(1), 1));
+        for (i, (panel, s)) in panels.iter().zip(&self.series).enumerate() {
             let colour = series_colour(i);
+            let peak = s.window_max_ns.iter().copied().max().unwrap_or(0) as f64;
+            let last = i + 1 == self.series.len();
+            let mut chart = ChartBuilder::on(panel)
+                .margin_left(16)
+                .margin_right(24)
+                .margin_top(8)
+                .x_label_area_size(if last { 50 } else { 24 })
+                .y_label_area_size(90)
+                .build_cartesian_2d(0f64..self.n as f64, y_range.clone().log_scale())?;
+            let mut mesh = chart.configure_mesh();
+            mesh.y_desc("slowest insert")
+                .x_label_formatter(&|x| thousands(*x as u64))
+                .y_label_formatter(&|y| duration_ns(*y))
+                .y_labels(6)
+                .label_style(font(13))
+                .axis_desc_style(font(14))
+                .light_line_style(RGBColor(238, 238, 238));
+            if last {
+                mesh.x_desc("insert number");
+            }
+            mesh.draw()?;
             let half = s.window as f64 / 2.0;
             let points = s
                 .window_max_ns
                 .iter()
                 .enumerate()
                 .map(|(w, &ns)| (w as f64 * s.window as f64 + half, ns.max(1) as f64));
-            let peak = s.window_max_ns.iter().copied().max().unwrap_or(0) as f64;
-            chart
-                // 1 px: plotters' wide-line polygons overshoot at the sharp corners of one-window spikes.
-                .draw_series(LineSeries::new(points, colour.stroke_width(1)))?
-                .label(format!("{} (max {})", s.map, duration_ns(peak)))
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
+            // 1 px: plotters' wide-line polygons overshoot at the sharp corners of one-window spikes.
+            chart.draw_series(LineSeries::new(points, colour.stroke_width(1)))?;
+            let (x, y) = chart.backend_coord(&(0.0, y_range.end));
+            let label = format!("{} (slowest insert {})", s.map, duration_ns(peak));
+            let base = panel.get_base_pixel();
+            panel.draw(&Text::new(
+                label,
+                (x - base.0 + 12, y - base.1 + 8),
+                font(17).color(&colour),
+            ))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(font(16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
         Ok(())
     }
 }
