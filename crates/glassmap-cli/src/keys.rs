@@ -160,8 +160,13 @@ pub fn parse_n(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Seed for generated keys and the default hasher unless `--seed` says otherwise.
-pub const DEFAULT_SEED: u64 = 0x676c_6173_736d_6170; // "glassmap" in ASCII
+/// Seed for generated keys and the default hasher unless `--seed` says otherwise: "glassmap" in ASCII.
+pub const DEFAULT_SEED: &str = "0x676c6173736d6170";
+
+/// Parses a seed: decimal or hexadecimal with `0x`.
+pub fn parse_seed(s: &str) -> Result<u64, String> {
+    parse_key_int(s).ok_or_else(|| format!("'{s}' is not a 64-bit seed (decimal or 0x hex)"))
+}
 
 /// Where the keys come from and how they are hashed: the arguments `inspect` and `trace` share.
 #[derive(clap::Args, Debug, Clone)]
@@ -186,8 +191,8 @@ pub struct KeyArgs {
     #[arg(long, value_enum, default_value_t = HasherChoice::Default)]
     pub hasher: HasherChoice,
 
-    /// Seed for generated keys and the default hasher
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    /// Seed for generated keys and the default hasher (decimal or 0x hex)
+    #[arg(long, value_parser = parse_seed, default_value = DEFAULT_SEED)]
     pub seed: u64,
 }
 
@@ -399,6 +404,16 @@ mod tests {
         let c = Generator::Clustered(4).generate(8, 1);
         assert_eq!(c[1], c[0] + 1);
         assert_eq!(c[3], c[0] + 3);
+    }
+
+    #[test]
+    fn seeds() {
+        assert_eq!(
+            parse_seed(DEFAULT_SEED),
+            Ok(u64::from_be_bytes(*b"glassmap"))
+        );
+        assert_eq!(parse_seed("42"), Ok(42));
+        assert!(parse_seed("x").is_err());
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub const ALPHA: f64 = 0.001;
 /// The share of entries used for the concentration measure ("90% of entries in x% of buckets").
 pub const CONCENTRATION: f64 = 0.9;
 
+/// A failed test is called skewed (or too even) when the variance of the loads is more than this fraction above
+/// (or below) the binomial variance; in between the histogram's shape is off but its spread is not.
+const SPREAD_MARGIN: f64 = 0.2;
+
 /// Chi-square bins are merged until each expects at least this many buckets (the usual validity rule).
 const MIN_EXPECTED: f64 = 5.0;
 
@@ -54,6 +58,8 @@ pub enum Verdict {
     Skewed,
     /// Loads are spread more evenly than chance allows: the keys follow a pattern the hash preserves.
     TooEven,
+    /// Not from a uniform hash, but neither crowded nor too even: the shape of the histogram is off.
+    Irregular,
     /// Too few buckets to test.
     Untestable,
 }
@@ -140,8 +146,9 @@ pub fn analyze(loads: impl IntoIterator<Item = usize>) -> Analysis {
     let verdict = match chi_square {
         None => Verdict::Untestable,
         Some(test) if test.p_value >= ALPHA => Verdict::Uniform,
-        Some(_) if variance_ratio < 1.0 => Verdict::TooEven,
-        Some(_) => Verdict::Skewed,
+        Some(_) if variance_ratio > 1.0 + SPREAD_MARGIN => Verdict::Skewed,
+        Some(_) if variance_ratio < 1.0 - SPREAD_MARGIN => Verdict::TooEven,
+        Some(_) => Verdict::Irregular,
     };
     Analysis {
         entries,
@@ -268,6 +275,10 @@ impl Analysis {
                 "not random but even: loads vary {:.2}x as much as a uniform hash would; {share}; {p}",
                 self.variance_ratio
             ),
+            Verdict::Irregular => format!(
+                "irregular: not a uniform hash's histogram, though loads vary {:.2}x as much; {share}; {p}",
+                self.variance_ratio
+            ),
             Verdict::Untestable => format!(
                 "untestable: {} bucket(s) is too few for a chi-square test",
                 self.buckets
@@ -346,6 +357,29 @@ mod tests {
         let a = analyze(std::iter::repeat_n(6, 8192));
         assert_eq!(a.verdict, Verdict::TooEven);
         assert!(a.verdict_line().starts_with("not random but even"));
+    }
+
+    #[test]
+    fn a_wrong_shape_with_normal_spread_is_irregular() {
+        // Half the buckets at 3 and half at 10: variance 12.25 against the binomial's 6.5: crowded.
+        let loads = (0..8192).map(|i| if i % 2 == 0 { 3 } else { 10 });
+        let a = analyze(loads);
+        assert!(
+            (a.variance_ratio - 12.25 / 6.5).abs() < 0.01,
+            "{}",
+            a.variance_ratio
+        );
+        assert_eq!(a.verdict, Verdict::Skewed);
+        // Only even loads, spread like a binomial (variance 6.75 against 6.5) but the wrong shape.
+        let loads = (0..8192).map(|i| [2, 4, 6, 6, 6, 8, 10, 10][i % 8]);
+        let a = analyze(loads);
+        assert_eq!(
+            a.verdict,
+            Verdict::Irregular,
+            "{} {}",
+            a.variance_ratio,
+            a.verdict_line()
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use self::report::{Config, LatencyRow, Results, ThroughputRow};
 use self::workloads::{MIN_OPS_PER_SAMPLE, Outcome, Workload};
 use crate::error::Error;
 use crate::hashers::HasherChoice;
-use crate::keys::{DEFAULT_SEED, parse_n};
+use crate::keys::{DEFAULT_SEED, parse_n, parse_seed};
 use crate::machine::Machine;
 use crate::report::ReportDir;
 
@@ -29,7 +29,7 @@ const WARMUP: usize = 1;
 
 const EXAMPLES: &str = "\
 Examples:
-  glassmap bench                                   # n = 1000, 64k, 1M; latency run to 8M (~1 minute)
+  glassmap bench                          # n = 1000, 64k, 1M; latency to 8M; about a minute
   glassmap bench --sizes 1k,1M,8M --reps 7
   glassmap bench --maps glassmap,hashbrown --workloads insert,hit,latency
   glassmap bench --hasher sip --out sip-report
@@ -70,8 +70,8 @@ pub struct BenchArgs {
     #[arg(long, value_parser = parse_n, default_value_t = MIN_OPS_PER_SAMPLE)]
     pub min_ops: usize,
 
-    /// Seed for the keys and the default hasher
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    /// Seed for the keys and the default hasher (decimal or 0x hex)
+    #[arg(long, value_parser = parse_seed, default_value = DEFAULT_SEED)]
     pub seed: u64,
 
     /// Report folder
