@@ -1,1 +1,190 @@
-fn main() {}
+//! Throughput of single-threaded operations, glassmap against hashbrown, std and griddle with the
+//! same hasher (foldhash, fixed seed). Per-insert latency and heap peaks are in `benches/growth.rs`.
+
+#![allow(missing_docs)]
+
+mod peers;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use peers::{BenchMap, D, G, H, S};
+
+const SIZES: [usize; 3] = [1_000, 1_000_000, 8_000_000];
+
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+fn group<'a>(c: &'a mut Criterion, name: &str, n: usize) -> Group<'a> {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(n as u64));
+    if n >= 1_000_000 {
+        group.sample_size(10);
+        group.warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(if n >= 8_000_000 { 12 } else { 4 }));
+    }
+    group
+}
+
+fn insert_from_empty<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], presized: bool) {
+    group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), keys, |b, keys| {
+        b.iter_batched(
+            || M::with_capacity(if presized { keys.len() } else { 0 }),
+            |mut map| {
+                for &k in keys {
+                    map.insert(k, k);
+                }
+                map
+            },
+            BatchSize::PerIteration,
+        )
+    });
+}
+
+fn filled<M: BenchMap<u64, u64>>(keys: &[u64]) -> M {
+    let mut map = M::with_capacity(0);
+    for &k in keys {
+        map.insert(k, k);
+    }
+    map
+}
+
+fn lookups<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], probes: &[u64]) {
+    let map: M = filled(keys);
+    group.bench_with_input(
+        BenchmarkId::new(M::NAME, keys.len()),
+        probes,
+        |b, probes| {
+            b.iter(|| {
+                let mut found = 0u64;
+                for k in probes {
+                    if let Some(v) = map.get(black_box(k)) {
+                        found = found.wrapping_add(*v);
+                    }
+                }
+                found
+            })
+        },
+    );
+}
+
+macro_rules! each_map {
+    ($f:ident ( $($arg:expr),* )) => {{
+        $f::<G<u64, u64>>($($arg),*);
+        $f::<H<u64, u64>>($($arg),*);
+        $f::<S<u64, u64>>($($arg),*);
+        $f::<D<u64, u64>>($($arg),*);
+    }};
+}
+
+fn bench_insert(c: &mut Criterion) {
+    for n in SIZES {
+        let keys = peers::keys(n);
+        let mut g = group(c, "insert_from_empty", n);
+        each_map!(insert_from_empty(&mut g, &keys, false));
+        g.finish();
+        let mut g = group(c, "insert_presized", n);
+        each_map!(insert_from_empty(&mut g, &keys, true));
+        g.finish();
+    }
+}
+
+fn bench_lookup(c: &mut Criterion) {
+    for n in SIZES {
+        let keys = peers::keys(n);
+        let hits = peers::shuffled(&keys);
+        let misses = peers::missing_keys(n);
+        let mut g = group(c, "lookup_hit", n);
+        each_map!(lookups(&mut g, &keys, &hits));
+        g.finish();
+        let mut g = group(c, "lookup_miss", n);
+        each_map!(lookups(&mut g, &keys, &misses));
+        g.finish();
+    }
+}
+
+fn remove_all<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], order: &[u64]) {
+    group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), order, |b, order| {
+        b.iter_batched(
+            || filled::<M>(keys),
+            |mut map| {
+                for k in order {
+                    black_box(map.remove(k));
+                }
+                map
+            },
+            BatchSize::PerIteration,
+        )
+    });
+}
+
+fn iterate<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64]) {
+    let map: M = filled(keys);
+    group.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        b.iter(|| map.sum_values())
+    });
+}
+
+fn bench_remove_iterate(c: &mut Criterion) {
+    for n in [1_000, 1_000_000] {
+        let keys = peers::keys(n);
+        let order = peers::shuffled(&keys);
+        let mut g = group(c, "remove", n);
+        each_map!(remove_all(&mut g, &keys, &order));
+        g.finish();
+        let mut g = group(c, "iterate", n);
+        each_map!(iterate(&mut g, &keys));
+        g.finish();
+    }
+}
+
+fn strings<M: BenchMap<String, u32>>(c: &mut Criterion, keys: &[String], hits: &[String]) {
+    let mut g = group(c, "string_insert", keys.len());
+    g.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        b.iter_batched(
+            || (M::with_capacity(0), keys.to_vec()),
+            |(mut map, keys)| {
+                for (i, k) in keys.into_iter().enumerate() {
+                    map.insert(k, i as u32);
+                }
+                map
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+    let mut map = M::with_capacity(0);
+    for (i, k) in keys.iter().enumerate() {
+        map.insert(k.clone(), i as u32);
+    }
+    let mut g = group(c, "string_hit", keys.len());
+    g.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        b.iter(|| {
+            hits.iter()
+                .filter(|k| map.get(black_box(k)).is_some())
+                .count()
+        })
+    });
+    g.finish();
+}
+
+fn bench_strings(c: &mut Criterion) {
+    let keys = peers::string_keys(1_000_000);
+    let hits: Vec<String> = {
+        let order = peers::shuffled(&(0..keys.len() as u64).collect::<Vec<_>>());
+        order.iter().map(|&i| keys[i as usize].clone()).collect()
+    };
+    strings::<G<String, u32>>(c, &keys, &hits);
+    strings::<H<String, u32>>(c, &keys, &hits);
+    strings::<S<String, u32>>(c, &keys, &hits);
+    strings::<D<String, u32>>(c, &keys, &hits);
+}
+
+criterion_group!(
+    benches,
+    bench_insert,
+    bench_lookup,
+    bench_remove_iterate,
+    bench_strings
+);
+criterion_main!(benches);

@@ -64,3 +64,8 @@ pub use crate::map::Map;
 pub use crate::raw::BucketLoads;
 pub use crate::set::Set;
 pub use crate::stats::{BucketLoad, Growth, GrowthKind, Stats};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

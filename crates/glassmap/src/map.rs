@@ -1,5 +1,6 @@
 //! [`Map`]: the safe API over the engine. Hashes each key once and forwards; no `unsafe` here.
 
+mod batch;
 mod entry;
 mod iter;
 mod traits;
@@ -8,6 +9,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
+pub use self::batch::{ContainsBatch, GetBatch};
 pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
@@ -45,8 +47,8 @@ use crate::{Growth, RandomState, Stats, TryReserveError};
 ///     stock.insert(["a", "b", "c", "d"][i % 4], i);
 /// }
 /// let stats = stock.stats();
-/// assert_eq!(stats.len, 4);
-/// assert_eq!(stats.log2_buckets, 0); // 4 entries fit in one bucket
+/// assert_eq!(stats.len, 5);
+/// assert_eq!(stats.log2_buckets, 0); // 5 entries fit in one bucket
 /// ```
 ///
 /// Auto traits follow the contents:
@@ -167,7 +169,9 @@ impl<K, V, S> Map<K, V, S> {
     /// # Examples
     /// ```
     /// let mut map = glassmap::Map::new();
-    /// map.extend((0..100u32).map(|i| (i, ())));
+    /// for i in 0..100u32 {
+    ///     map.insert(i, ());
+    /// }
     /// let stats = map.stats();
     /// assert_eq!(stats.doublings, 4); // B went 0 -> 1 -> 2 -> 3 -> 4 at 9, 14, 27 and 53 entries
     /// assert_eq!(stats.occupancy.iter().sum::<usize>(), stats.buckets);
@@ -301,6 +305,12 @@ where
     #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
+        self.insert_hashed(hash, key, value)
+    }
+
+    /// [`insert`](Map::insert) with the key's hash already computed (by `self.hasher()`).
+    #[inline]
+    pub(crate) fn insert_hashed(&mut self, hash: u64, key: K, value: V) -> Option<V> {
         let hash_builder = &self.hash_builder;
         match self
             .table
@@ -483,13 +493,13 @@ where
     /// # Examples
     /// ```
     /// let mut map = glassmap::Map::new();
-    /// for i in 0..14u32 {
-    ///     map.insert(i, i); // the 14th insert starts the doubling to B = 2
+    /// for i in 0..53u32 {
+    ///     map.insert(i, i); // the 53rd insert starts the doubling from 8 to 16 buckets
     /// }
-    /// assert!(map.is_growing());
+    /// assert!(map.is_growing()); // it evacuated 2 of the 8 old buckets
     /// while map.evacuate_step(1) {}
     /// assert!(!map.is_growing());
-    /// assert_eq!(map.len(), 14);
+    /// assert_eq!(map.len(), 53);
     /// ```
     pub fn evacuate_step(&mut self, max_buckets: usize) -> bool {
         let hash_builder = &self.hash_builder;

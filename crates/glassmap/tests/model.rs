@@ -28,6 +28,8 @@ enum Op {
     Iterate,
     IterMut,
     CloneCompare,
+    GetBatch(Vec<u64>),
+    InsertBatch(Vec<(u64, u64)>),
 }
 
 /// Keys from a small space (so removes and updates hit) or spread out as multiples of 2^20.
@@ -53,6 +55,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Iterate),
         1 => Just(Op::IterMut),
         1 => Just(Op::CloneCompare),
+        2 => prop::collection::vec(key(), 0..40).prop_map(Op::GetBatch),
+        2 => prop::collection::vec((key(), any::<u64>()), 0..60).prop_map(Op::InsertBatch),
     ]
 }
 
@@ -148,6 +152,19 @@ fn run(kind: Kind, ops: &[Op]) {
                     *v ^= 1;
                 }
             }
+            Op::GetBatch(ref keys) => {
+                let got: Vec<_> = map.get_batch(keys).collect();
+                let want: Vec<_> = keys.iter().map(|k| model.get(k)).collect();
+                assert_eq!(got, want);
+                assert!(
+                    map.contains_batch(keys)
+                        .eq(keys.iter().map(|k| model.contains_key(k)))
+                );
+            }
+            Op::InsertBatch(ref items) => {
+                map.insert_batch(items.iter().copied());
+                model.extend(items.iter().copied());
+            }
             Op::CloneCompare => {
                 let clone = map.clone();
                 assert_eq!(clone, map);
@@ -170,7 +187,7 @@ proptest! {
     })]
 
     #[test]
-    fn agrees_with_std(kind in prop::sample::select(KINDS.to_vec()), ops in prop::collection::vec(op(), 1..600)) {
+    fn agrees_with_std(kind in prop::sample::select(KINDS.to_vec()), ops in prop::collection::vec(op(), 1..if cfg!(miri) { 150 } else { 600 })) {
         run(kind, &ops);
     }
 }

@@ -20,6 +20,7 @@ mod bucket;
 mod entry;
 pub(crate) mod growth;
 mod iter;
+mod prefetch;
 pub(crate) mod tophash;
 
 use core::mem;
@@ -459,6 +460,7 @@ impl<K, V> RawTable<K, V> {
         {
             ev.nevacuate += 1;
         }
+        ev.old.release_below(ev.nevacuate);
         if ev.nevacuate == ev.old.buckets() {
             // Every slot of the old array is in an evacuated state: it holds no entry to drop.
             let finished = self.evacuation.take();
@@ -680,6 +682,19 @@ impl<K, V> Drop for RawTable<K, V> {
     }
 }
 
+/// Prefetches every cache line of one bucket.
+#[inline(always)]
+fn prefetch_bucket<K, V>(bucket: NonNull<Bucket<K, V>>) {
+    let start = bucket.as_ptr().cast::<u8>();
+    let mut offset = 0;
+    while offset < size_of::<Bucket<K, V>>() {
+        prefetch::prefetch_read(start.wrapping_add(offset));
+        offset += 64;
+    }
+    // The last line, which the stride above misses when the bucket does not start on a line.
+    prefetch::prefetch_read(start.wrapping_add(size_of::<Bucket<K, V>>() - 1));
+}
+
 /// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end.
 ///
 /// # Safety
@@ -753,6 +768,24 @@ unsafe fn normalise_empty_rest<K, V>(head: NonNull<Bucket<K, V>>, cell: Cell<K, 
 
 /// Safe access for the layers above: every method here upholds the `Cell` contracts itself.
 impl<K, V> RawTable<K, V> {
+    /// Starts loading the bucket where a lookup or write of `hash` will look: the whole current
+    /// bucket (a bucket spans up to three cache lines) and, while growing, the old bucket too unless
+    /// it is known evacuated (below `nevacuate`; reading its state here would be the very miss a
+    /// prefetch is meant to hide).
+    #[inline]
+    pub(crate) fn prefetch(&self, hash: u64) {
+        if !self.current.is_allocated() {
+            return;
+        }
+        prefetch_bucket(self.current.head(hash as usize));
+        if let Some(ev) = &self.evacuation {
+            let old_index = hash as usize & ev.old.mask();
+            if old_index >= ev.nevacuate {
+                prefetch_bucket(ev.old.head(old_index));
+            }
+        }
+    }
+
     #[inline]
     pub(crate) fn get(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&K, &V)> {
         let cell = self.find(hash, eq)?;

@@ -139,7 +139,9 @@ mod tests {
     #[test]
     fn matching_is_exact_for_every_byte_pattern() {
         // Every value at every position, with neighbours that provoke borrows in the cheap trick.
-        for value in 0u8..=255 {
+        // Under Miri a sample of values keeps the run short; natively all 256.
+        let step = if cfg!(miri) { 17 } else { 1 };
+        for value in (0u8..=255).step_by(step) {
             for pos in 0..8 {
                 let mut bytes = [value.wrapping_add(1); 8];
                 bytes[pos] = value;

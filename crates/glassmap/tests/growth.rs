@@ -1,0 +1,231 @@
+//! Growth behaves as Go's classic map: the same growth points, the same `makemap` sizes, and
+//! iteration that sees every entry exactly once while a growth is half done.
+
+use glassmap::{GrowthKind, Map, RandomState};
+
+/// Spec §2.1: with no hint, the insert that makes the map hold n entries grows B -> B+1 at these n.
+#[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
+fn growth_points_are_gos() {
+    let expected = [
+        9usize, 14, 27, 53, 105, 209, 417, 833, 1665, 3329, 6657, 13313, 26625,
+    ];
+    let mut map = Map::with_hasher(RandomState::with_seed(3));
+    let mut points = Vec::new();
+    let mut log2 = map.log2_buckets();
+    for i in 1..=30_000u64 {
+        map.insert(i, i);
+        if map.log2_buckets() != log2 {
+            assert_eq!(
+                map.log2_buckets(),
+                log2 + 1,
+                "only doublings on an insert-only workload"
+            );
+            assert_eq!(
+                map.growth().map(|g| g.kind),
+                Some(GrowthKind::Doubling).filter(|_| map.is_growing())
+            );
+            log2 = map.log2_buckets();
+            points.push(i as usize);
+        }
+    }
+    assert_eq!(points, expected);
+    assert_eq!(map.stats().doublings, expected.len() as u64);
+    assert_eq!(map.stats().same_size_growths, 0);
+}
+
+/// Pure insertion always finishes a growth before the next one is due (spec §2.1), and a doubling
+/// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes.
+#[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
+fn insert_only_growths_finish_in_time() {
+    let mut map = Map::with_hasher(RandomState::with_seed(11));
+    let mut started_at = None;
+    for i in 1..=200_000u64 {
+        let was_growing = map.is_growing();
+        let old_buckets = map.growth().map(|g| g.old_buckets);
+        map.insert(i, i);
+        match (was_growing, map.is_growing()) {
+            (false, true) => started_at = Some((i, map.growth().unwrap().old_buckets)),
+            (true, false) => {
+                let (start, old) = started_at.take().expect("a growth was running");
+                let writes = (i - start + 1) as usize;
+                assert!(
+                    writes <= old && writes >= old / 4,
+                    "{writes} writes for {old} old buckets"
+                );
+            }
+            (true, true) => assert_eq!(old_buckets, map.growth().map(|g| g.old_buckets)),
+            (false, false) => {}
+        }
+    }
+}
+
+/// Go's `makemap`: the smallest B whose load factor admits the hint (spec §1.6).
+#[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
+fn with_capacity_matches_makemap() {
+    let cases = [
+        (1, 0),
+        (8, 0),
+        (9, 1),
+        (13, 1),
+        (14, 2),
+        (26, 2),
+        (27, 3),
+        (52, 3),
+        (53, 4),
+    ];
+    for (hint, log2) in cases {
+        let map: Map<u64, u64> = Map::with_capacity(hint);
+        assert_eq!(map.log2_buckets(), log2, "hint {hint}");
+    }
+    for hint in [100usize, 1000, 1664, 1665, 3328, 3329, 100_000, 1 << 20] {
+        let map: Map<u64, u64> = Map::with_capacity(hint);
+        let log2 = map.log2_buckets();
+        assert!(map.capacity() >= hint, "hint {hint}");
+        assert!(
+            log2 == 0 || 13usize << (log2 - 2) < hint,
+            "hint {hint}: B = {log2} is not the smallest"
+        );
+        // Presized: filling to the hint never grows.
+        let mut map = map;
+        for i in 0..hint as u64 {
+            map.insert(i, i);
+        }
+        assert_eq!(map.log2_buckets(), log2);
+        assert_eq!(map.stats().doublings, 0);
+    }
+}
+
+/// Stop a growth half-way and iterate: every entry exactly once, through every iterator.
+#[test]
+fn iteration_mid_growth_is_exact() {
+    let n = 1665u64; // the 1665th insert starts the doubling from 256 to 512 buckets
+    let mut map = Map::with_hasher(RandomState::with_seed(5));
+    for i in 0..n {
+        map.insert(i, i * 10);
+    }
+    let growth = map.growth().expect("growing");
+    assert_eq!(growth.old_buckets, 256);
+    map.evacuate_step(100);
+    let growth = map.growth().expect("still growing");
+    assert!(
+        growth.evacuated > 100 && growth.evacuated < 256,
+        "{growth:?}"
+    );
+
+    let sorted = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        v
+    };
+    let all: Vec<u64> = (0..n).collect();
+    assert_eq!(sorted(map.keys().copied().collect()), all);
+    assert_eq!(map.iter().len(), n as usize);
+    for (k, v) in map.iter_mut() {
+        *v += k;
+    }
+    assert_eq!(
+        sorted(map.values().copied().collect()),
+        all.iter().map(|k| k * 11).collect::<Vec<_>>()
+    );
+    let mut clone = map.clone();
+    assert_eq!(clone, map);
+    clone.retain(|k, _| k % 2 == 0);
+    assert_eq!(clone.len(), (n as usize).div_ceil(2));
+    assert!(map.is_growing(), "reads do not evacuate");
+    let drained = sorted(map.drain().map(|(k, _)| k).collect());
+    assert_eq!(drained, all);
+    assert!(map.is_empty() && !map.is_growing());
+    map.assert_invariants();
+}
+
+#[test]
+fn finish_growth_and_steps() {
+    let mut map = Map::new();
+    for i in 0..3329u32 {
+        map.insert(i, ());
+    }
+    assert!(map.is_growing());
+    let before = map.growth().unwrap().evacuated;
+    assert!(map.evacuate_step(3));
+    assert!(map.growth().unwrap().evacuated >= before + 3);
+    map.finish_growth();
+    assert!(!map.is_growing());
+    assert!(!map.evacuate_step(10));
+    map.assert_invariants();
+    assert_eq!(map.len(), 3329);
+}
+
+#[test]
+fn reserve_and_shrink_resize_incrementally() {
+    let mut map = Map::with_hasher(RandomState::with_seed(9));
+    for i in 0..1000u64 {
+        map.insert(i, i);
+    }
+    map.finish_growth();
+    map.reserve(100_000);
+    assert!(map.capacity() >= 101_000);
+    assert_eq!(map.growth().map(|g| g.kind), Some(GrowthKind::Resize));
+    for i in 1000..2000u64 {
+        map.insert(i, i);
+        map.assert_invariants();
+    }
+    map.retain(|&k, _| k < 10);
+    map.shrink_to_fit();
+    assert!(!map.is_growing());
+    assert_eq!(map.log2_buckets(), 1);
+    assert_eq!(map.len(), 10);
+    map.assert_invariants();
+    map.clear();
+    map.shrink_to_fit();
+    assert_eq!(map.capacity(), 0);
+    assert_eq!(
+        map.try_reserve(usize::MAX),
+        Err(glassmap::TryReserveError::CapacityOverflow)
+    );
+    assert!(map.try_reserve(usize::MAX / 2).is_err());
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
+fn stats_describe_the_buckets() {
+    let mut map = Map::with_hasher(RandomState::with_seed(1));
+    for i in 0..10_000u64 {
+        map.insert(i, i);
+    }
+    map.finish_growth();
+    let stats = map.stats();
+    assert_eq!(stats.len, 10_000);
+    assert_eq!(stats.buckets, 1 << stats.log2_buckets);
+    assert_eq!(stats.occupancy.iter().sum::<usize>(), stats.buckets);
+    let loads: Vec<_> = map.bucket_loads().collect();
+    assert_eq!(loads.len(), stats.buckets);
+    assert_eq!(loads.iter().map(|l| l.entries).sum::<usize>(), 10_000);
+    assert_eq!(
+        loads.iter().map(|l| l.chain - 1).sum::<usize>(),
+        stats.overflow_buckets
+    );
+    assert_eq!(loads.iter().map(|l| l.chain).max(), Some(stats.max_chain));
+    assert!((stats.load_factor - 10_000.0 / stats.buckets as f64).abs() < 1e-9);
+    assert!(stats.bytes >= stats.buckets * 16);
+    let text = stats.to_string();
+    assert!(
+        text.contains("len 10000") && text.contains("not growing"),
+        "{text}"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
+fn seeded_maps_are_reproducible() {
+    let build = |seed| {
+        let mut map = Map::with_hasher(RandomState::with_seed(seed));
+        for i in 0..5000u64 {
+            map.insert(i.wrapping_mul(0x9e37_79b9), i);
+        }
+        map.iter().map(|(k, _)| *k).collect::<Vec<_>>()
+    };
+    assert_eq!(build(1), build(1));
+    assert_ne!(build(1), build(2));
+}
