@@ -34,25 +34,48 @@ fn bench_get_batch(c: &mut Criterion) {
         let hashbrown: H<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
         // The same number of probes at every size, so per-element times compare directly.
         let probes = 1 << 16;
-        let hits: Vec<u64> = peers::shuffled(&keys).into_iter().cycle().take(probes).collect();
+        let hits: Vec<u64> = peers::shuffled(&keys)
+            .into_iter()
+            .cycle()
+            .take(probes)
+            .collect();
         let misses = peers::missing_keys(probes);
         for (kind, probe) in [("hit", &hits), ("miss", &misses)] {
             let mut g = group(c, &format!("get_{kind}/{n}"), n, probes);
             g.bench_function("hashbrown_get", |b| {
-                b.iter(|| probe.iter().filter(|k| hashbrown.get(black_box(*k)).is_some()).count())
+                b.iter(|| {
+                    probe
+                        .iter()
+                        .filter(|k| hashbrown.get(black_box(*k)).is_some())
+                        .count()
+                })
             });
             g.bench_function("glassmap_get", |b| {
-                b.iter(|| probe.iter().filter(|k| glassmap.get(black_box(*k)).is_some()).count())
+                b.iter(|| {
+                    probe
+                        .iter()
+                        .filter(|k| glassmap.get(black_box(*k)).is_some())
+                        .count()
+                })
             });
             for batch in BATCH_SIZES {
-                g.bench_with_input(BenchmarkId::new("glassmap_get_batch", batch), &batch, |b, &batch| {
-                    b.iter(|| {
-                        probe
-                            .chunks(batch)
-                            .map(|chunk| glassmap.get_batch(black_box(chunk)).filter(Option::is_some).count())
-                            .sum::<usize>()
-                    })
-                });
+                g.bench_with_input(
+                    BenchmarkId::new("glassmap_get_batch", batch),
+                    &batch,
+                    |b, &batch| {
+                        b.iter(|| {
+                            probe
+                                .chunks(batch)
+                                .map(|chunk| {
+                                    glassmap
+                                        .get_batch(black_box(chunk))
+                                        .filter(Option::is_some)
+                                        .count()
+                                })
+                                .sum::<usize>()
+                        })
+                    },
+                );
             }
             g.finish();
         }

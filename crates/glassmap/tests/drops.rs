@@ -146,7 +146,11 @@ fn into_iter_dropped_early_and_extract_if() {
 
 #[test]
 fn drop_mid_growth_and_after_resizes() {
-    let sizes: &[u64] = if cfg!(miri) { &[0, 1, 9, 53] } else { &[0, 1, 9, 53, 1665, 3329] };
+    let sizes: &[u64] = if cfg!(miri) {
+        &[0, 1, 9, 53]
+    } else {
+        &[0, 1, 9, 53, 1665, 3329]
+    };
     for &n in sizes {
         let mut map = growing_map(n);
         map.evacuate_step(7);

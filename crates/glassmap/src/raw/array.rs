@@ -1,14 +1,15 @@
-//! A bucket array: 2^B primary buckets in one zeroed allocation, plus the overflow buckets chained
-//! from them, carved from zeroed chunks.
+//! A bucket array: 2^B primary buckets in one zeroed allocation (the dense tophash words, then the
+//! slot blocks), plus the overflow buckets chained from them, carved from zeroed chunks.
 //!
 //! Invariants:
-//! - `base` points to `1 << log2` buckets allocated with `alloc_zeroed` when `buckets > 0`; an
-//!   unallocated array (`buckets == 0`) has a dangling `base` and is never dereferenced.
+//! - When `buckets > 0`, `heads` points into one `alloc_zeroed` allocation of `buckets` tophash
+//!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
+//!   heads that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array.
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
 //!   none) and drops them before the array is freed.
-//! - Bytes below `released` have been handed back to the OS (Linux) and are never read again: the
+//! - The leading `released` bytes of each region have been handed back to the OS (Linux) and are never read again: the
 //!   table only releases buckets below its `nevacuate` mark, which it never reads (table invariant 2).
 //!
 //! Why release: freeing a 150 MiB array costs ~11 ms on the reference machine (the kernel unmaps
@@ -20,44 +21,77 @@ use core::alloc::Layout;
 use core::ptr::{self, NonNull};
 use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
 
-use super::bucket::Bucket;
+use super::bucket::{Bucket, Overflow, Slots, Tophash};
 use crate::TryReserveError;
 
 pub(crate) struct BucketArray<K, V> {
-    base: NonNull<Bucket<K, V>>,
+    heads: Heads<K, V>,
     log2: u8,
     buckets: usize,
-    /// Bytes from `base` already released to the OS (0 where releasing is not supported).
-    released: usize,
+    /// Bytes at the start of the tophash and slot regions already released to the OS.
+    released: [usize; 2],
     pool: OverflowPool<K, V>,
+}
+
+/// Where the primary buckets start: bucket `i` is tophash word `i` and slot block `i`.
+pub(crate) struct Heads<K, V> {
+    tophash: NonNull<Tophash>,
+    slots: NonNull<Slots<K, V>>,
+}
+
+impl<K, V> Clone for Heads<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for Heads<K, V> {}
+
+impl<K, V> Heads<K, V> {
+    const fn dangling() -> Self {
+        Heads {
+            tophash: NonNull::dangling(),
+            slots: NonNull::dangling(),
+        }
+    }
+
+    /// Primary bucket `index`.
+    ///
+    /// # Safety
+    /// `index` is below the array's bucket count (or 0 for an unallocated array, whose result is
+    /// never dereferenced).
+    #[inline]
+    pub(crate) unsafe fn at(self, index: usize) -> Bucket<K, V> {
+        // SAFETY: in bounds of both regions (caller).
+        unsafe { Bucket::new(self.tophash.add(index), self.slots.add(index)) }
+    }
+}
+
+/// Overflow units, handed out in order from chunks of `chunk_len` zeroed units. Go pre-allocates
+/// 2^(B-4) of them behind the array; here the first chunk is allocated on first need, so a table
+/// whose chains never overflow pays nothing.
+struct OverflowPool<K, V> {
+    chunks: Vec<NonNull<Overflow<K, V>>>,
+    chunk_len: usize,
+    next: usize,
 }
 
 /// Largest overflow chunk: small enough that freeing it never unmaps a large region at once.
 const MAX_CHUNK_BYTES: usize = 32 << 10;
 
-/// Most bytes one call of [`BucketArray::release_below`] hands back: 64 pages of 4 KiB, about
-/// 20 µs of kernel work on the reference machine. Each write moves `nevacuate` by at most 1025
-/// buckets (Go's 1024-bucket look-ahead), which is less than this for any bucket size up to 255
+/// Most bytes one call of [`BucketArray::release_below`] hands back per region: 64 pages of 4 KiB,
+/// about 20 µs of kernel work on the reference machine. Each write moves `nevacuate` by at most
+/// 1025 buckets (Go's 1024-bucket look-ahead), which is less than this for slot blocks up to 255
 /// bytes, so the released prefix keeps pace with evacuation.
 const MAX_RELEASE_BYTES: usize = 64 * PAGE;
 const PAGE: usize = 4096;
 
-/// Overflow buckets, handed out in order from chunks of `chunk_len` zeroed buckets. Go pre-allocates
-/// 2^(B-4) of them behind the array; here the first chunk of that size is allocated on first need,
-/// so a table whose chains never overflow pays nothing.
-struct OverflowPool<K, V> {
-    chunks: Vec<NonNull<Bucket<K, V>>>,
-    chunk_len: usize,
-    next: usize,
-}
-
 impl<K, V> BucketArray<K, V> {
     pub(crate) const fn unallocated() -> Self {
         BucketArray {
-            base: NonNull::dangling(),
+            heads: Heads::dangling(),
             log2: 0,
             buckets: 0,
-            released: 0,
+            released: [0; 2],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: 0,
@@ -71,13 +105,20 @@ impl<K, V> BucketArray<K, V> {
         let buckets = 1usize
             .checked_shl(u32::from(log2))
             .ok_or(TryReserveError::CapacityOverflow)?;
-        let base = allocate_zeroed::<K, V>(buckets)?;
-        let max_chunk = (MAX_CHUNK_BYTES / size_of::<Bucket<K, V>>()).max(4);
+        let (layout, slots_offset) = primary_layout::<K, V>(buckets)?;
+        // SAFETY: the layout has non-zero size (`buckets >= 1` tophash words).
+        let base = NonNull::new(unsafe { alloc_zeroed(layout) })
+            .ok_or(TryReserveError::AllocError { layout })?;
+        let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
         Ok(BucketArray {
-            base,
+            heads: Heads {
+                tophash: base.cast(),
+                // SAFETY: `slots_offset` is inside the allocation (from `Layout::extend`).
+                slots: unsafe { base.add(slots_offset) }.cast(),
+            },
             log2,
             buckets,
-            released: 0,
+            released: [0; 2],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
@@ -112,31 +153,35 @@ impl<K, V> BucketArray<K, V> {
         self.buckets.wrapping_sub(1)
     }
 
+    #[inline]
+    pub(crate) fn heads(&self) -> Heads<K, V> {
+        self.heads
+    }
+
     /// The primary bucket for `index` (taken modulo the bucket count).
     ///
     /// The array must be allocated for the result to be dereferenced.
     #[inline]
-    pub(crate) fn head(&self, index: usize) -> NonNull<Bucket<K, V>> {
-        // SAFETY: `index & mask` < `buckets`, so the offset stays inside the allocation (or is 0 on
-        // the dangling pointer of an unallocated array, which is allowed and never dereferenced).
-        unsafe { self.base.add(index & self.mask()) }
+    pub(crate) fn head(&self, index: usize) -> Bucket<K, V> {
+        // SAFETY: `index & mask` < `buckets` (or 0 on an unallocated array).
+        unsafe { self.heads.at(index & self.mask()) }
     }
 
-    /// A fresh, empty overflow bucket owned by this array.
+    /// A fresh, empty overflow unit owned by this array.
     #[cold]
-    pub(crate) fn new_overflow(&mut self) -> NonNull<Bucket<K, V>> {
+    pub(crate) fn new_overflow(&mut self) -> NonNull<Overflow<K, V>> {
         let pool = &mut self.pool;
         if pool.chunks.is_empty() || pool.next == pool.chunk_len {
-            let chunk =
-                allocate_zeroed::<K, V>(pool.chunk_len.max(1)).unwrap_or_else(|err| err.fail());
+            let chunk = allocate_overflow_chunk::<K, V>(pool.chunk_len.max(1))
+                .unwrap_or_else(|err| err.fail());
             pool.chunks.push(chunk);
             pool.next = 0;
         }
         let chunk = *pool.chunks.last().expect("a chunk was just ensured");
         // SAFETY: `next < chunk_len`, the chunk's length.
-        let bucket = unsafe { chunk.add(pool.next) };
+        let unit = unsafe { chunk.add(pool.next) };
         pool.next += 1;
-        bucket
+        unit
     }
 
     /// Overflow buckets handed out so far.
@@ -147,55 +192,68 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// Heap bytes held: the primary array and every overflow chunk.
+    /// Heap bytes held: the primary allocation and every overflow chunk.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let chunks = self.pool.chunks.len() * self.pool.chunk_len;
-        (self.buckets + chunks) * size_of::<Bucket<K, V>>()
+        let primary = match self.buckets {
+            0 => 0,
+            n => primary_layout::<K, V>(n).map_or(0, |(layout, _)| layout.size()),
+        };
+        primary + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
     }
 
     /// Hands the whole pages of the buckets below `index` back to the OS, at most
-    /// [`MAX_RELEASE_BYTES`] per call. The caller promises never to read those buckets again.
-    #[cfg(all(target_os = "linux", not(miri)))]
+    /// [`MAX_RELEASE_BYTES`] per region and call. The caller promises never to read those buckets
+    /// again.
     pub(crate) fn release_below(&mut self, index: usize) {
-        let base = self.base.as_ptr().addr();
-        let end = (base + index.min(self.buckets) * size_of::<Bucket<K, V>>()) & !(PAGE - 1);
-        let start = (base + self.released).next_multiple_of(PAGE);
-        if end <= start {
-            return;
-        }
-        let len = (end - start).min(MAX_RELEASE_BYTES);
-        // SAFETY: `[start, start + len)` is page-aligned and inside this array's allocation, which
-        // stays allocated until `drop`. The buckets there are below the caller's `nevacuate` and are
-        // never read or written again (table invariant 2), so replacing their pages with zero-fill
-        // pages changes nothing observable; the allocator's own metadata lies outside the range.
-        // Failure (e.g. an allocator using a mapping that refuses it) only leaves memory in place.
-        unsafe {
-            let ptr = self.base.as_ptr().cast::<u8>().with_addr(start);
-            libc::madvise(ptr.cast(), len, libc::MADV_DONTNEED);
-        }
-        self.released = start + len - base;
+        let index = index.min(self.buckets);
+        let heads = self.heads;
+        release_prefix(
+            heads.tophash.cast(),
+            index * size_of::<Tophash>(),
+            &mut self.released[0],
+        );
+        release_prefix(
+            heads.slots.cast(),
+            index * size_of::<Slots<K, V>>(),
+            &mut self.released[1],
+        );
     }
-
-    /// Without `madvise` the memory is returned when the array is freed.
-    #[cfg(not(all(target_os = "linux", not(miri))))]
-    pub(crate) fn release_below(&mut self, _index: usize) {}
 
     /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
     /// chunks. O(buckets), like Go's `mapclear`.
     pub(crate) fn clear_no_drop(&mut self) {
-        if self.is_allocated() {
-            // SAFETY: `base` is valid for `buckets` buckets; all-zero is a valid empty bucket.
-            unsafe { ptr::write_bytes(self.base.as_ptr(), 0, self.buckets) };
+        debug_assert_eq!(self.released, [0; 2], "only a current array is cleared");
+        if let Ok((layout, _)) = primary_layout::<K, V>(self.buckets)
+            && self.is_allocated()
+        {
+            // SAFETY: the allocation is `layout.size()` bytes from the tophash head; all-zero is a
+            // valid empty bucket.
+            unsafe { ptr::write_bytes(self.heads.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
         }
         self.pool.free();
     }
 }
 
+/// One allocation: `buckets` tophash words, then `buckets` slot blocks. Returns the layout and the
+/// offset of the slot blocks.
+fn primary_layout<K, V>(buckets: usize) -> Result<(Layout, usize), TryReserveError> {
+    let tophash =
+        Layout::array::<Tophash>(buckets).map_err(|_| TryReserveError::CapacityOverflow)?;
+    let slots =
+        Layout::array::<Slots<K, V>>(buckets).map_err(|_| TryReserveError::CapacityOverflow)?;
+    let (layout, offset) = tophash
+        .extend(slots)
+        .map_err(|_| TryReserveError::CapacityOverflow)?;
+    Ok((layout.pad_to_align(), offset))
+}
+
 impl<K, V> OverflowPool<K, V> {
     fn free(&mut self) {
         for chunk in self.chunks.drain(..) {
-            // SAFETY: every chunk was allocated by `allocate_zeroed` with `chunk_len.max(1)` buckets.
-            unsafe { deallocate(chunk, self.chunk_len.max(1)) };
+            let layout = Layout::array::<Overflow<K, V>>(self.chunk_len.max(1))
+                .expect("layout was valid at allocation");
+            // SAFETY: every chunk was allocated by `allocate_overflow_chunk` with this layout.
+            unsafe { dealloc(chunk.as_ptr().cast(), layout) };
         }
         self.next = 0;
     }
@@ -205,28 +263,50 @@ impl<K, V> Drop for BucketArray<K, V> {
     fn drop(&mut self) {
         self.pool.free();
         if self.is_allocated() {
-            // SAFETY: allocated by `allocate_zeroed` with `buckets` buckets.
-            unsafe { deallocate(self.base, self.buckets) };
+            let (layout, _) = primary_layout::<K, V>(self.buckets).expect("valid at allocation");
+            // SAFETY: allocated by `try_new` with this layout, starting at the tophash head.
+            unsafe { dealloc(self.heads.tophash.as_ptr().cast(), layout) };
         }
     }
 }
 
-fn allocate_zeroed<K, V>(buckets: usize) -> Result<NonNull<Bucket<K, V>>, TryReserveError> {
+fn allocate_overflow_chunk<K, V>(units: usize) -> Result<NonNull<Overflow<K, V>>, TryReserveError> {
     let layout =
-        Layout::array::<Bucket<K, V>>(buckets).map_err(|_| TryReserveError::CapacityOverflow)?;
-    // SAFETY: the layout has non-zero size: a bucket always holds its tophash bytes and overflow
-    // pointer, and `buckets >= 1`.
+        Layout::array::<Overflow<K, V>>(units).map_err(|_| TryReserveError::CapacityOverflow)?;
+    // SAFETY: non-zero size: an overflow unit always holds its tophash bytes and link.
     let ptr = unsafe { alloc_zeroed(layout) };
     NonNull::new(ptr.cast()).ok_or(TryReserveError::AllocError { layout })
 }
 
-/// # Safety
-/// `ptr` came from `allocate_zeroed::<K, V>(buckets)` and is not used afterwards.
-unsafe fn deallocate<K, V>(ptr: NonNull<Bucket<K, V>>, buckets: usize) {
-    let layout = Layout::array::<Bucket<K, V>>(buckets).expect("layout was valid at allocation");
-    // SAFETY: same pointer and layout as the allocation (caller).
-    unsafe { dealloc(ptr.as_ptr().cast(), layout) }
+/// Releases whole pages of `[region, region + upto)` not yet released, at most
+/// [`MAX_RELEASE_BYTES`] per call, advancing `released`.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
+    let base = region.as_ptr().addr();
+    let end = (base + upto) & !(PAGE - 1);
+    let start = (base + *released).next_multiple_of(PAGE);
+    if end <= start {
+        return;
+    }
+    let len = (end - start).min(MAX_RELEASE_BYTES);
+    // SAFETY: `[start, start + len)` is page-aligned and inside the array's allocation, which stays
+    // allocated until `drop`. The buckets there are below the table's `nevacuate` and are never read
+    // or written again (table invariant 2), so replacing their pages with zero-fill pages changes
+    // nothing observable; the allocator's metadata lies outside the range. If the call fails (an
+    // allocator whose mapping refuses it), the memory simply stays until the free.
+    unsafe {
+        libc::madvise(
+            region.as_ptr().with_addr(start).cast(),
+            len,
+            libc::MADV_DONTNEED,
+        );
+    }
+    *released = start + len - base;
 }
+
+/// Without `madvise` the memory is returned when the array is freed.
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn release_prefix(_region: NonNull<u8>, _upto: usize, _released: &mut usize) {}
 
 impl TryReserveError {
     /// What the infallible APIs do with an error: the same as `Vec`.

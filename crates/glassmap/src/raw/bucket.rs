@@ -1,16 +1,20 @@
-//! One bucket: eight tophash bytes, the overflow pointer, eight key/value slots.
+//! One bucket: eight tophash bytes, an overflow pointer, eight key/value slots; and `Cell`, the
+//! address of one slot.
+//!
+//! A bucket is a pair of addresses, because its parts live apart:
 //!
 //! ```text
-//! offset 0   tophash [u8; 8]       slot states and hash filters, loaded as one u64
-//! offset 8   overflow *mut Bucket  next bucket of the chain, null at the end
-//! offset 16  slots                 8 × (K, V) interleaved (default), or 8 × K then 8 × V
+//! primary bucket i:   tophash words  [ t0 | t1 | t2 | ... ]      8 bytes per bucket, dense
+//!                     slot blocks    [ S0 | S1 | S2 | ... ]      S = overflow ptr + 8 × (K, V)
+//! overflow bucket:    [ tophash | overflow ptr | 8 × (K, V) ]    one allocation unit
 //! ```
 //!
-//! Go puts the overflow pointer last; here it sits next to the tophash bytes so that a miss, which
-//! reads both, touches one cache line. Keys and values are interleaved by default: a hit then reads
-//! the key and the value from the same line. Go's split layout (all keys, then all values) avoids
-//! padding for pairs like `u64 → u8`; it is kept behind `--cfg glassmap_split_layout` so the two can
-//! be benchmarked against each other (see ARCHITECTURE.md for the measurement).
+//! Go keeps each bucket's tophash bytes inside the bucket. Here the primary buckets' tophash words
+//! form their own array, as dense as hashbrown's control bytes (8 bytes per 8 slots): a lookup miss
+//! reads only that array, which stays in cache for tables far bigger than the cache, and a hit reads
+//! one more line for the key and value. Overflow buckets are rare and keep everything together.
+//! Keys and values are interleaved by default so a hit reads both from one line; Go's split layout
+//! (8 keys, then 8 values) is kept behind `--cfg glassmap_split_layout` for comparison.
 //!
 //! Everything here works on raw pointers: the map hands out `&mut V` into slots while other slots of
 //! the same bucket are read, so no reference to a whole bucket is ever created.
@@ -21,16 +25,45 @@ use core::ptr::NonNull;
 use super::growth::BUCKET_SLOTS;
 use super::tophash::Group;
 
+/// A bucket's eight tophash bytes.
+pub(crate) type Tophash = [u8; BUCKET_SLOTS];
+
+/// The slots of a bucket and the link to the next bucket of its chain.
 #[repr(C)]
-pub(crate) struct Bucket<K, V> {
-    tophash: [u8; BUCKET_SLOTS],
-    overflow: *mut Bucket<K, V>,
+pub(crate) struct Slots<K, V> {
+    overflow: *mut Overflow<K, V>,
     #[cfg(not(glassmap_split_layout))]
-    slots: [MaybeUninit<(K, V)>; BUCKET_SLOTS],
+    entries: [MaybeUninit<(K, V)>; BUCKET_SLOTS],
     #[cfg(glassmap_split_layout)]
     keys: [MaybeUninit<K>; BUCKET_SLOTS],
     #[cfg(glassmap_split_layout)]
     values: [MaybeUninit<V>; BUCKET_SLOTS],
+}
+
+/// An overflow bucket: tophash bytes and slots in one unit.
+#[repr(C)]
+pub(crate) struct Overflow<K, V> {
+    tophash: Tophash,
+    slots: Slots<K, V>,
+}
+
+/// The address of a bucket: its tophash bytes and its slots. Two buckets are the same bucket when
+/// their tophash addresses are equal.
+pub(crate) struct Bucket<K, V> {
+    tophash: NonNull<Tophash>,
+    slots: NonNull<Slots<K, V>>,
+}
+
+impl<K, V> Clone for Bucket<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for Bucket<K, V> {}
+impl<K, V> PartialEq for Bucket<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.tophash == other.tophash
+    }
 }
 
 /// The address of one slot: a bucket and an index below 8.
@@ -38,7 +71,7 @@ pub(crate) struct Bucket<K, V> {
 /// A `Cell` is only an address; every access is `unsafe` and requires that the bucket is live (its
 /// array not freed) and, for key/value access, that the slot is full.
 pub(crate) struct Cell<K, V> {
-    pub(crate) bucket: NonNull<Bucket<K, V>>,
+    pub(crate) bucket: Bucket<K, V>,
     pub(crate) slot: usize,
 }
 
@@ -55,69 +88,99 @@ unsafe impl<K, V> Send for Cell<K, V> {}
 // SAFETY: as for `Send`.
 unsafe impl<K, V> Sync for Cell<K, V> {}
 
+// The accessors below share one precondition: the bucket is live, i.e. its array (or overflow
+// chunk) is allocated and not released, with tophash bytes and overflow links initialised (arrays
+// are allocated zeroed and written only through this module). Setters additionally require
+// exclusive access to the table.
 impl<K, V> Bucket<K, V> {
+    #[inline]
+    pub(crate) fn new(tophash: NonNull<Tophash>, slots: NonNull<Slots<K, V>>) -> Self {
+        Bucket { tophash, slots }
+    }
+
+    /// The bucket stored in an overflow unit.
+    ///
+    /// # Safety
+    /// `unit` points to an allocated `Overflow<K, V>`.
+    #[inline]
+    pub(crate) unsafe fn of_overflow(unit: NonNull<Overflow<K, V>>) -> Self {
+        let unit = unit.as_ptr();
+        // SAFETY: field projections of an allocated unit (caller); never null.
+        unsafe {
+            Bucket {
+                tophash: NonNull::new_unchecked(&raw mut (*unit).tophash),
+                slots: NonNull::new_unchecked(&raw mut (*unit).slots),
+            }
+        }
+    }
+
+    /// Start of the slot block, for prefetching.
+    #[inline]
+    pub(crate) fn slots_address(self) -> *const u8 {
+        self.slots.as_ptr().cast()
+    }
+
+    /// Start of the tophash word, for prefetching.
+    #[inline]
+    pub(crate) fn tophash_address(self) -> *const u8 {
+        self.tophash.as_ptr().cast()
+    }
+
     /// The tophash bytes as a group.
     ///
     /// # Safety
-    /// `bucket` points into a live bucket array (zeroed or written only through this module).
+    /// The bucket is live.
     #[inline]
-    pub(crate) unsafe fn group(bucket: NonNull<Self>) -> Group {
-        // SAFETY: the caller guarantees the bucket is live; tophash bytes are always initialised
-        // (the arrays are allocated zeroed).
-        Group::new(unsafe { (&raw const (*bucket.as_ptr()).tophash).read() })
+    pub(crate) unsafe fn group(self) -> Group {
+        // SAFETY: live bucket (caller): the tophash bytes are initialised.
+        Group::new(unsafe { self.tophash.read() })
     }
 
     /// # Safety
-    /// As [`Bucket::group`].
+    /// The bucket is live.
     #[inline]
-    pub(crate) unsafe fn tophash(bucket: NonNull<Self>, slot: usize) -> u8 {
+    pub(crate) unsafe fn tophash(self, slot: usize) -> u8 {
         debug_assert!(slot < BUCKET_SLOTS);
-        // SAFETY: live bucket (caller); `slot < 8` keeps the read inside the tophash array.
-        unsafe {
-            (&raw const (*bucket.as_ptr()).tophash)
-                .cast::<u8>()
-                .add(slot)
-                .read()
-        }
+        // SAFETY: live bucket (caller); `slot < 8` keeps the read inside the tophash bytes.
+        unsafe { self.tophash.cast::<u8>().add(slot).read() }
     }
 
     /// # Safety
-    /// As [`Bucket::group`], and the caller has exclusive access to the table.
+    /// The bucket is live and the table exclusively borrowed.
     #[inline]
-    pub(crate) unsafe fn set_tophash(bucket: NonNull<Self>, slot: usize, top: u8) {
+    pub(crate) unsafe fn set_tophash(self, slot: usize, top: u8) {
         debug_assert!(slot < BUCKET_SLOTS);
         // SAFETY: live bucket, exclusive access (caller); `slot < 8`.
-        unsafe {
-            (&raw mut (*bucket.as_ptr()).tophash)
-                .cast::<u8>()
-                .add(slot)
-                .write(top)
-        }
+        unsafe { self.tophash.cast::<u8>().add(slot).write(top) }
     }
 
     /// The next bucket of the chain.
     ///
     /// # Safety
-    /// As [`Bucket::group`].
+    /// The bucket is live.
     #[inline]
-    pub(crate) unsafe fn overflow(bucket: NonNull<Self>) -> Option<NonNull<Self>> {
-        // SAFETY: live bucket (caller); the field is initialised (zero = null, or written by
-        // `set_overflow`).
-        NonNull::new(unsafe { (&raw const (*bucket.as_ptr()).overflow).read() })
+    pub(crate) unsafe fn overflow(self) -> Option<Self> {
+        // SAFETY: live bucket (caller): the link is initialised, and a non-null link points to an
+        // allocated overflow unit of the same array.
+        unsafe {
+            let next = (&raw const (*self.slots.as_ptr()).overflow).read();
+            NonNull::new(next).map(|unit| Self::of_overflow(unit))
+        }
     }
 
     /// # Safety
-    /// As [`Bucket::set_tophash`]; `next` is a live, empty bucket owned by the same array.
+    /// The bucket is live, the table exclusively borrowed, and `next` an empty overflow unit owned
+    /// by the same array.
     #[inline]
-    pub(crate) unsafe fn set_overflow(bucket: NonNull<Self>, next: NonNull<Self>) {
+    pub(crate) unsafe fn set_overflow(self, next: NonNull<Overflow<K, V>>) {
         // SAFETY: live bucket, exclusive access (caller).
-        unsafe { (&raw mut (*bucket.as_ptr()).overflow).write(next.as_ptr()) }
+        unsafe { (&raw mut (*self.slots.as_ptr()).overflow).write(next.as_ptr()) }
     }
 }
 
 impl<K, V> Cell<K, V> {
     #[inline]
-    pub(crate) fn new(bucket: NonNull<Bucket<K, V>>, slot: usize) -> Self {
+    pub(crate) fn new(bucket: Bucket<K, V>, slot: usize) -> Self {
         debug_assert!(slot < BUCKET_SLOTS);
         Cell { bucket, slot }
     }
@@ -126,18 +189,17 @@ impl<K, V> Cell<K, V> {
     /// The bucket is live.
     #[inline]
     pub(crate) unsafe fn key(self) -> *mut K {
-        let b = self.bucket.as_ptr();
+        let slots = self.bucket.slots.as_ptr();
         // SAFETY: live bucket (caller) and `slot < 8` (constructor): the projection stays in bounds.
         unsafe {
             #[cfg(not(glassmap_split_layout))]
-            let key = (&raw mut (*b).slots)
+            let key = (&raw mut (*slots).entries)
                 .cast::<(K, V)>()
                 .add(self.slot)
-                .cast::<u8>();
-            #[cfg(not(glassmap_split_layout))]
-            let key = key.add(core::mem::offset_of!((K, V), 0)).cast::<K>();
+                .byte_add(core::mem::offset_of!((K, V), 0))
+                .cast::<K>();
             #[cfg(glassmap_split_layout)]
-            let key = (&raw mut (*b).keys).cast::<K>().add(self.slot);
+            let key = (&raw mut (*slots).keys).cast::<K>().add(self.slot);
             key
         }
     }
@@ -146,18 +208,17 @@ impl<K, V> Cell<K, V> {
     /// The bucket is live.
     #[inline]
     pub(crate) unsafe fn value(self) -> *mut V {
-        let b = self.bucket.as_ptr();
+        let slots = self.bucket.slots.as_ptr();
         // SAFETY: as in `key`.
         unsafe {
             #[cfg(not(glassmap_split_layout))]
-            let value = (&raw mut (*b).slots)
+            let value = (&raw mut (*slots).entries)
                 .cast::<(K, V)>()
                 .add(self.slot)
-                .cast::<u8>();
-            #[cfg(not(glassmap_split_layout))]
-            let value = value.add(core::mem::offset_of!((K, V), 1)).cast::<V>();
+                .byte_add(core::mem::offset_of!((K, V), 1))
+                .cast::<V>();
             #[cfg(glassmap_split_layout)]
-            let value = (&raw mut (*b).values).cast::<V>().add(self.slot);
+            let value = (&raw mut (*slots).values).cast::<V>().add(self.slot);
             value
         }
     }
@@ -167,7 +228,7 @@ impl<K, V> Cell<K, V> {
     #[inline]
     pub(crate) unsafe fn tophash(self) -> u8 {
         // SAFETY: forwarded.
-        unsafe { Bucket::tophash(self.bucket, self.slot) }
+        unsafe { self.bucket.tophash(self.slot) }
     }
 
     /// # Safety
@@ -175,7 +236,7 @@ impl<K, V> Cell<K, V> {
     #[inline]
     pub(crate) unsafe fn set_tophash(self, top: u8) {
         // SAFETY: forwarded.
-        unsafe { Bucket::set_tophash(self.bucket, self.slot, top) }
+        unsafe { self.bucket.set_tophash(self.slot, top) }
     }
 
     /// Writes an entry into an empty slot.

@@ -2,10 +2,9 @@
 //! glass case).
 
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 
 use super::RawTable;
-use super::array::BucketArray;
+use super::array::{BucketArray, Heads};
 use super::bucket::{Bucket, Cell};
 use super::tophash::BitMask;
 use crate::stats::BucketLoad;
@@ -17,10 +16,10 @@ use crate::stats::BucketLoad;
 /// except through the cells it has already yielded (taking an entry out marks its slot empty, which
 /// the iterator does not look at again).
 pub(crate) struct RawIter<K, V> {
-    /// `(first bucket, next index, end index)` of the old array's live range, then the current array.
-    ranges: [(NonNull<Bucket<K, V>>, usize, usize); 2],
+    /// `(heads, next index, end index)` of the old array's live range, then the current array.
+    ranges: [(Heads<K, V>, usize, usize); 2],
     range: usize,
-    bucket: Option<NonNull<Bucket<K, V>>>,
+    bucket: Option<Bucket<K, V>>,
     slots: BitMask,
     remaining: usize,
 }
@@ -45,11 +44,11 @@ impl<K, V> RawIter<K, V> {
         len: usize,
     ) -> Self {
         let old_range = match old {
-            Some(old) => (old.head(0), nevacuate, old.buckets()),
-            None => (NonNull::dangling(), 0, 0),
+            Some(old) => (old.heads(), nevacuate, old.buckets()),
+            None => (current.heads(), 0, 0),
         };
         RawIter {
-            ranges: [old_range, (current.head(0), 0, current.buckets())],
+            ranges: [old_range, (current.heads(), 0, current.buckets())],
             range: 0,
             bucket: None,
             slots: BitMask::default(),
@@ -73,10 +72,10 @@ impl<K, V> Iterator for RawIter<K, V> {
             }
             // SAFETY: buckets come from live arrays (the iterator's contract) and are within the
             // ranges recorded at creation.
-            let next = match self.bucket.and_then(|b| unsafe { Bucket::overflow(b) }) {
+            let next = match self.bucket.and_then(|b| unsafe { b.overflow() }) {
                 Some(next) => next,
                 None => {
-                    let (base, index, end) = &mut self.ranges[self.range];
+                    let (heads, index, end) = &mut self.ranges[self.range];
                     if *index == *end {
                         self.range += 1;
                         if self.range == self.ranges.len() {
@@ -87,14 +86,14 @@ impl<K, V> Iterator for RawIter<K, V> {
                         continue;
                     }
                     // SAFETY: `index < end` = the array's bucket count.
-                    let head = unsafe { base.add(*index) };
+                    let head = unsafe { heads.at(*index) };
                     *index += 1;
                     head
                 }
             };
             self.bucket = Some(next);
             // SAFETY: live bucket.
-            self.slots = unsafe { Bucket::group(next) }.full();
+            self.slots = unsafe { next.group() }.full();
         }
     }
 
@@ -110,7 +109,7 @@ impl<K, V> Iterator for RawIter<K, V> {
 /// entries still in unevacuated old buckets are not counted (finish the growth first for a
 /// complete picture).
 pub struct BucketLoads<'a, K, V> {
-    base: NonNull<Bucket<K, V>>,
+    heads: Heads<K, V>,
     index: usize,
     end: usize,
     marker: PhantomData<&'a (K, V)>,
@@ -132,7 +131,7 @@ unsafe impl<K, V> Sync for BucketLoads<'_, K, V> {}
 impl<'a, K, V> BucketLoads<'a, K, V> {
     pub(super) fn new(array: &'a BucketArray<K, V>) -> Self {
         BucketLoads {
-            base: array.head(0),
+            heads: array.heads(),
             index: 0,
             end: array.buckets(),
             marker: PhantomData,
@@ -148,10 +147,10 @@ impl<K, V> Iterator for BucketLoads<'_, K, V> {
             return None;
         }
         // SAFETY: `index < end`, the live array's bucket count; the borrow of the map keeps it live.
-        let head = unsafe { self.base.add(self.index) };
+        let head = unsafe { self.heads.at(self.index) };
         self.index += 1;
         // SAFETY: live chain.
-        let primary_entries = unsafe { Bucket::group(head) }.full().count();
+        let primary_entries = unsafe { head.group() }.full().count();
         let mut load = BucketLoad {
             entries: primary_entries,
             chain: 1,
@@ -159,10 +158,10 @@ impl<K, V> Iterator for BucketLoads<'_, K, V> {
         };
         let mut bucket = head;
         // SAFETY: live chain.
-        while let Some(next) = unsafe { Bucket::overflow(bucket) } {
+        while let Some(next) = unsafe { bucket.overflow() } {
             load.chain += 1;
             // SAFETY: live chain.
-            load.entries += unsafe { Bucket::group(next) }.full().count();
+            load.entries += unsafe { next.group() }.full().count();
             bucket = next;
         }
         Some(load)

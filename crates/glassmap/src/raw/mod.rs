@@ -24,7 +24,6 @@ mod prefetch;
 pub(crate) mod tophash;
 
 use core::mem;
-use core::ptr::NonNull;
 
 use self::array::BucketArray;
 use self::bucket::{Bucket, Cell, Cell as Slot};
@@ -133,20 +132,20 @@ impl<K, V> RawTable<K, V> {
             evacuated: ev.nevacuate
                 + (ev.nevacuate..ev.old.buckets())
                     // SAFETY: indices at or above `nevacuate` of a live old array are readable.
-                    .filter(|&i| is_evacuated(unsafe { Bucket::tophash(ev.old.head(i), 0) }))
+                    .filter(|&i| is_evacuated(unsafe { ev.old.head(i).tophash(0) }))
                     .count(),
         })
     }
 
     /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
     #[inline]
-    fn source_bucket(&self, hash: u64) -> NonNull<Bucket<K, V>> {
+    fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
         if let Some(ev) = &self.evacuation {
             let old_index = hash as usize & ev.old.mask();
             if old_index >= ev.nevacuate {
                 let old = ev.old.head(old_index);
                 // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
-                if !is_evacuated(unsafe { Bucket::tophash(old, 0) }) {
+                if !is_evacuated(unsafe { old.tophash(0) }) {
                     return old;
                 }
             }
@@ -186,7 +185,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: the current array is allocated; every bucket of the chain is live.
             unsafe {
                 loop {
-                    let group = Bucket::group(bucket);
+                    let group = bucket.group();
                     for slot in group.matching(top) {
                         let cell = Slot::new(bucket, slot);
                         if eq(&*cell.key()) {
@@ -199,7 +198,7 @@ impl<K, V> RawTable<K, V> {
                     if group.has_empty_rest() {
                         break;
                     }
-                    match Bucket::overflow(bucket) {
+                    match bucket.overflow() {
                         Some(next) => bucket = next,
                         None => break,
                     }
@@ -391,7 +390,7 @@ impl<K, V> RawTable<K, V> {
         let doubling_bit = ev.old.buckets();
         let grows = self.current.log2() > ev.old.log2();
         // SAFETY: indices at or above `nevacuate` of the live old array are readable.
-        if old_index >= ev.nevacuate && !is_evacuated(unsafe { Bucket::tophash(old_head, 0) }) {
+        if old_index >= ev.nevacuate && !is_evacuated(unsafe { old_head.tophash(0) }) {
             // Hash the whole chain first: a panicking `Hash` then leaves the bucket untouched
             // (invariant 5). The buffer is lost if that happens, which only costs a reallocation.
             let mut hashes = mem::take(&mut self.scratch);
@@ -400,10 +399,10 @@ impl<K, V> RawTable<K, V> {
             while let Some(b) = bucket {
                 // SAFETY: live chain; `full()` slots hold initialised keys.
                 unsafe {
-                    for slot in Bucket::group(b).full() {
+                    for slot in b.group().full() {
                         hashes.push(hasher(&*Slot::new(b, slot).key()));
                     }
-                    bucket = Bucket::overflow(b);
+                    bucket = b.overflow();
                 }
             }
             let mut hashes_left = hashes.iter();
@@ -434,7 +433,7 @@ impl<K, V> RawTable<K, V> {
                     }
                 }
                 // SAFETY: live chain.
-                bucket = unsafe { Bucket::overflow(b) };
+                bucket = unsafe { b.overflow() };
             }
             self.scratch = hashes;
         }
@@ -456,7 +455,7 @@ impl<K, V> RawTable<K, V> {
         let stop = ev.old.buckets().min(ev.nevacuate + EVACUATION_MARK_WINDOW);
         while ev.nevacuate < stop
             // SAFETY: `nevacuate < buckets` of the live old array, not yet released.
-            && is_evacuated(unsafe { Bucket::tophash(ev.old.head(ev.nevacuate), 0) })
+            && is_evacuated(unsafe { ev.old.head(ev.nevacuate).tophash(0) })
         {
             ev.nevacuate += 1;
         }
@@ -480,15 +479,15 @@ impl<K, V> RawTable<K, V> {
 
     /// The first empty slot of the chain at `head` in the current array, attaching an overflow
     /// bucket if the chain is full.
-    fn vacant_in_chain(&mut self, head: NonNull<Bucket<K, V>>) -> Cell<K, V> {
+    fn vacant_in_chain(&mut self, head: Bucket<K, V>) -> Cell<K, V> {
         let mut bucket = head;
         loop {
             // SAFETY: live chain of the current array.
             unsafe {
-                if let Some(slot) = Bucket::group(bucket).empty().lowest() {
+                if let Some(slot) = bucket.group().empty().lowest() {
                     return Slot::new(bucket, slot);
                 }
-                match Bucket::overflow(bucket) {
+                match bucket.overflow() {
                     Some(next) => bucket = next,
                     None => return self.attach_overflow(bucket),
                 }
@@ -498,16 +497,17 @@ impl<K, V> RawTable<K, V> {
 
     /// Go's `newoverflow`: chains a fresh bucket after `last` and returns its slot 0.
     #[cold]
-    fn attach_overflow(&mut self, last: NonNull<Bucket<K, V>>) -> Cell<K, V> {
+    fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
         let next = self.current.new_overflow();
         // SAFETY: `last` ends a live chain of the current array; `next` is fresh and empty.
-        unsafe { Bucket::set_overflow(last, next) };
+        unsafe { last.set_overflow(next) };
         // xorshift64 (Marsaglia 2003), only to sample the overflow count like Go's `fastrand`.
         self.random ^= self.random << 13;
         self.random ^= self.random >> 7;
         self.random ^= self.random << 17;
         count_overflow(&mut self.noverflow, self.current.log2(), self.random);
-        Slot::new(next, 0)
+        // SAFETY: `next` is an allocated overflow unit.
+        Slot::new(unsafe { Bucket::of_overflow(next) }, 0)
     }
 
     /// Makes the table hold at least `capacity` entries before its next doubling. Finishes a
@@ -605,11 +605,11 @@ impl<K, V> RawTable<K, V> {
                 assert!(ev.nevacuate <= ev.old.buckets());
                 for index in ev.nevacuate..ev.old.buckets() {
                     let head = ev.old.head(index);
-                    let evacuated = is_evacuated(Bucket::tophash(head, 0));
+                    let evacuated = is_evacuated(head.tophash(0));
                     let mut bucket = Some(head);
                     while let Some(b) = bucket {
                         for slot in 0..growth::BUCKET_SLOTS {
-                            let top = Bucket::tophash(b, slot);
+                            let top = b.tophash(slot);
                             assert_eq!(
                                 is_evacuated(top),
                                 evacuated,
@@ -626,7 +626,7 @@ impl<K, V> RawTable<K, V> {
                                 counted += 1;
                             }
                         }
-                        bucket = Bucket::overflow(b);
+                        bucket = b.overflow();
                     }
                 }
             }
@@ -636,7 +636,7 @@ impl<K, V> RawTable<K, V> {
                 let mut rest = false;
                 while let Some(b) = bucket {
                     for slot in 0..growth::BUCKET_SLOTS {
-                        let top = Bucket::tophash(b, slot);
+                        let top = b.tophash(slot);
                         assert!(!is_evacuated(top), "evacuated mark in the current array");
                         assert!(
                             !rest || top == EMPTY_REST,
@@ -654,7 +654,7 @@ impl<K, V> RawTable<K, V> {
                             if let Some(ev) = &self.evacuation {
                                 let old_index = hash as usize & ev.old.mask();
                                 let source_evacuated = old_index < ev.nevacuate
-                                    || is_evacuated(Bucket::tophash(ev.old.head(old_index), 0));
+                                    || is_evacuated(ev.old.head(old_index).tophash(0));
                                 assert!(
                                     source_evacuated,
                                     "key in the new array before its old bucket moved"
@@ -663,7 +663,7 @@ impl<K, V> RawTable<K, V> {
                             counted += 1;
                         }
                     }
-                    bucket = Bucket::overflow(b);
+                    bucket = b.overflow();
                 }
             }
         }
@@ -682,17 +682,19 @@ impl<K, V> Drop for RawTable<K, V> {
     }
 }
 
-/// Prefetches every cache line of one bucket.
+/// Prefetches a bucket: its tophash word and every cache line of its slot block.
 #[inline(always)]
-fn prefetch_bucket<K, V>(bucket: NonNull<Bucket<K, V>>) {
-    let start = bucket.as_ptr().cast::<u8>();
+fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
+    prefetch::prefetch_read(bucket.tophash_address());
+    let slots = bucket.slots_address();
+    let size = size_of::<bucket::Slots<K, V>>();
     let mut offset = 0;
-    while offset < size_of::<Bucket<K, V>>() {
-        prefetch::prefetch_read(start.wrapping_add(offset));
+    while offset < size {
+        prefetch::prefetch_read(slots.wrapping_add(offset));
         offset += 64;
     }
-    // The last line, which the stride above misses when the bucket does not start on a line.
-    prefetch::prefetch_read(start.wrapping_add(size_of::<Bucket<K, V>>() - 1));
+    // The last line, which the stride above misses when the block does not start on a line.
+    prefetch::prefetch_read(slots.wrapping_add(size - 1));
 }
 
 /// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end.
@@ -701,14 +703,14 @@ fn prefetch_bucket<K, V>(bucket: NonNull<Bucket<K, V>>) {
 /// `bucket` heads a live chain.
 #[inline]
 unsafe fn search_chain<K, V>(
-    mut bucket: NonNull<Bucket<K, V>>,
+    mut bucket: Bucket<K, V>,
     top: u8,
     mut eq: impl FnMut(&K) -> bool,
 ) -> Option<Cell<K, V>> {
     loop {
         // SAFETY: live chain (caller); matching slots are full, so their keys are initialised.
         unsafe {
-            let group = Bucket::group(bucket);
+            let group = bucket.group();
             for slot in group.matching(top) {
                 let cell = Slot::new(bucket, slot);
                 if eq(&*cell.key()) {
@@ -718,7 +720,7 @@ unsafe fn search_chain<K, V>(
             if group.has_empty_rest() {
                 return None;
             }
-            bucket = Bucket::overflow(bucket)?;
+            bucket = bucket.overflow()?;
         }
     }
 }
@@ -728,27 +730,29 @@ unsafe fn search_chain<K, V>(
 ///
 /// # Safety
 /// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
-unsafe fn normalise_empty_rest<K, V>(head: NonNull<Bucket<K, V>>, cell: Cell<K, V>) {
+unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
     let last = growth::BUCKET_SLOTS - 1;
     let (mut bucket, mut slot) = (cell.bucket, cell.slot);
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
         let next_is_rest = if slot == last {
-            Bucket::overflow(bucket).is_none_or(|next| Bucket::tophash(next, 0) == EMPTY_REST)
+            bucket
+                .overflow()
+                .is_none_or(|next| next.tophash(0) == EMPTY_REST)
         } else {
-            Bucket::tophash(bucket, slot + 1) == EMPTY_REST
+            bucket.tophash(slot + 1) == EMPTY_REST
         };
         if !next_is_rest {
             return;
         }
         loop {
-            Bucket::set_tophash(bucket, slot, EMPTY_REST);
+            bucket.set_tophash(slot, EMPTY_REST);
             if slot == 0 {
                 if bucket == head {
                     return;
                 }
                 let mut previous = head;
-                while let Some(next) = Bucket::overflow(previous) {
+                while let Some(next) = previous.overflow() {
                     if next == bucket {
                         break;
                     }
@@ -759,7 +763,7 @@ unsafe fn normalise_empty_rest<K, V>(head: NonNull<Bucket<K, V>>, cell: Cell<K, 
             } else {
                 slot -= 1;
             }
-            if Bucket::tophash(bucket, slot) != EMPTY_ONE {
+            if bucket.tophash(slot) != EMPTY_ONE {
                 return;
             }
         }
