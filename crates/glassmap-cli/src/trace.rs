@@ -170,11 +170,11 @@ impl Tracker {
                     || b.evacuated < a.evacuated
             }
         };
-        if let Some(i) = self.open {
-            if now.growth.is_none() || started {
-                self.events[i].finished_at = Some(self.writes);
-                self.open = None;
-            }
+        if let Some(i) = self.open
+            && (now.growth.is_none() || started)
+        {
+            self.events[i].finished_at = Some(self.writes);
+            self.open = None;
         }
         if started {
             let kind = match now.growth {
@@ -222,23 +222,23 @@ impl Timeline {
     fn record(&mut self, point: TimelinePoint) {
         let last_b = self.points.last().map(|p| p.log2_buckets);
         if last_b.is_some_and(|b| b != point.log2_buckets) {
-            if let Some(before) = self.pending.take() {
-                if self.points.last() != Some(&before) {
-                    self.points.push(before);
-                }
+            if let Some(before) = self.pending.take()
+                && self.points.last() != Some(&before)
+            {
+                self.points.push(before);
             }
             self.points.push(point);
-        } else if last_b.is_none() || point.write % self.stride == 0 {
+        } else if last_b.is_none() || point.write.is_multiple_of(self.stride) {
             self.points.push(point);
         }
         self.pending = Some(point);
     }
 
     fn finish(mut self) -> Vec<TimelinePoint> {
-        if let Some(last) = self.pending.take() {
-            if self.points.last() != Some(&last) {
-                self.points.push(last);
-            }
+        if let Some(last) = self.pending.take()
+            && self.points.last() != Some(&last)
+        {
+            self.points.push(last);
         }
         self.points
     }

@@ -3,7 +3,7 @@
 //! while it ran) and the final `Stats`.
 //!
 //! ```text
-//! cargo run --release --example grow -- 4000000
+//! cargo run --release -p glassmap --example grow -- 4000000
 //! ```
 
 use std::time::{Duration, Instant};
@@ -41,20 +41,20 @@ fn main() {
         if started.is_none() && (map.log2_buckets() != log2 || map.is_growing()) {
             started = Some((i, log2, took));
         }
-        if !map.is_growing() {
-            if let Some((at, from, slowest)) = started.take() {
-                let kind = if map.log2_buckets() > from {
-                    "doubling"
-                } else {
-                    "same-size"
-                };
-                println!(
-                    "{at:>10} {:>10} {kind:>9} {:>10} {:>11.1} µs",
-                    format!("{from} -> {}", map.log2_buckets()),
-                    i - at + 1,
-                    slowest.as_secs_f64() * 1e6
-                );
-            }
+        if !map.is_growing()
+            && let Some((at, from, slowest)) = started.take()
+        {
+            let kind = if map.log2_buckets() > from {
+                "doubling"
+            } else {
+                "same-size"
+            };
+            println!(
+                "{at:>10} {:>10} {kind:>9} {:>10} {:>11.1} µs",
+                format!("{from} -> {}", map.log2_buckets()),
+                i - at + 1,
+                slowest.as_secs_f64() * 1e6
+            );
         }
     }
     let total = start.elapsed();
