@@ -25,7 +25,9 @@ use super::bucket::{Bucket, Overflow, Slots, Tophash};
 use crate::TryReserveError;
 
 pub(crate) struct BucketArray<K, V> {
-    heads: Heads<K, V>,
+    /// The tophash words; the slot blocks follow at [`slots_offset`]. Only this base is stored, so
+    /// a lookup derives both addresses from one pointer and the mask it needs anyway.
+    tophash: NonNull<Tophash>,
     /// `buckets - 1`; 0 for an unallocated array, whose one "bucket" is the static empty word.
     mask: usize,
     log2: u8,
@@ -56,13 +58,6 @@ impl<K, V> Copy for Heads<K, V> {}
 static EMPTY_TOPHASH: Tophash = [0; 8];
 
 impl<K, V> Heads<K, V> {
-    const fn empty() -> Self {
-        Heads {
-            tophash: NonNull::from_ref(&EMPTY_TOPHASH),
-            slots: NonNull::dangling(),
-        }
-    }
-
     /// Primary bucket `index`.
     ///
     /// # Safety
@@ -97,7 +92,7 @@ const PAGE: usize = 4096;
 impl<K, V> BucketArray<K, V> {
     pub(crate) const fn unallocated() -> Self {
         BucketArray {
-            heads: Heads::empty(),
+            tophash: NonNull::from_ref(&EMPTY_TOPHASH),
             mask: 0,
             log2: 0,
             buckets: 0,
@@ -121,12 +116,9 @@ impl<K, V> BucketArray<K, V> {
         let base = NonNull::new(unsafe { alloc_zeroed(layout) })
             .ok_or(TryReserveError::AllocError { layout })?;
         let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
+        debug_assert_eq!(slots_offset, self::slots_offset::<K, V>(buckets));
         Ok(BucketArray {
-            heads: Heads {
-                tophash: base.cast(),
-                // SAFETY: `slots_offset` is inside the allocation (from `Layout::extend`).
-                slots: unsafe { base.add(slots_offset) }.cast(),
-            },
+            tophash: base.cast(),
             mask: buckets - 1,
             log2,
             buckets,
@@ -166,9 +158,32 @@ impl<K, V> BucketArray<K, V> {
         self.mask
     }
 
+    /// Where the primary buckets start, for walks over all of them.
     #[inline]
     pub(crate) fn heads(&self) -> Heads<K, V> {
-        self.heads
+        Heads {
+            tophash: self.tophash,
+            slots: self.slots_base(),
+        }
+    }
+
+    /// The slot blocks' base. Wrapping arithmetic: on an unallocated array it points past the
+    /// static word and is never dereferenced.
+    #[inline]
+    fn slots_base(&self) -> NonNull<Slots<K, V>> {
+        let offset = slots_offset::<K, V>(self.mask.wrapping_add(1));
+        // SAFETY: derived from a non-null pointer by an offset that stays inside the allocation
+        // for an allocated array (`Layout::extend` put the slots there); never null in practice,
+        // as the address space does not wrap around within an allocation's neighbourhood.
+        unsafe {
+            NonNull::new_unchecked(
+                self.tophash
+                    .as_ptr()
+                    .cast::<u8>()
+                    .wrapping_add(offset)
+                    .cast(),
+            )
+        }
     }
 
     /// The primary bucket for `index` (taken modulo the bucket count). On an unallocated array
@@ -176,7 +191,7 @@ impl<K, V> BucketArray<K, V> {
     #[inline]
     pub(crate) fn head(&self, index: usize) -> Bucket<K, V> {
         // SAFETY: `index & mask` < `buckets`, or 0 on an unallocated array (the static word).
-        unsafe { self.heads.at(index & self.mask) }
+        unsafe { self.heads().at(index & self.mask) }
     }
 
     /// A fresh, empty overflow unit owned by this array.
@@ -218,7 +233,7 @@ impl<K, V> BucketArray<K, V> {
     /// again.
     pub(crate) fn release_below(&mut self, index: usize) {
         let index = index.min(self.buckets);
-        let heads = self.heads;
+        let heads = self.heads();
         release_prefix(
             heads.tophash.cast(),
             index * size_of::<Tophash>(),
@@ -252,7 +267,7 @@ impl<K, V> BucketArray<K, V> {
 
     #[cold]
     fn populate_more(&mut self) {
-        let heads = self.heads;
+        let heads = self.heads();
         let sizes = [
             self.buckets * size_of::<Tophash>(),
             self.buckets * size_of::<Slots<K, V>>(),
@@ -270,10 +285,16 @@ impl<K, V> BucketArray<K, V> {
         {
             // SAFETY: the allocation is `layout.size()` bytes from the tophash head; all-zero is a
             // valid empty bucket.
-            unsafe { ptr::write_bytes(self.heads.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
+            unsafe { ptr::write_bytes(self.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
         }
         self.pool.free();
     }
+}
+
+/// Byte offset of the slot blocks after `buckets` tophash words (what `Layout::extend` computes).
+#[inline]
+fn slots_offset<K, V>(buckets: usize) -> usize {
+    (buckets * size_of::<Tophash>()).next_multiple_of(align_of::<Slots<K, V>>())
 }
 
 /// One allocation: `buckets` tophash words, then `buckets` slot blocks. Returns the layout and the
@@ -307,7 +328,7 @@ impl<K, V> Drop for BucketArray<K, V> {
         if self.is_allocated() {
             let (layout, _) = primary_layout::<K, V>(self.buckets).expect("valid at allocation");
             // SAFETY: allocated by `try_new` with this layout, starting at the tophash head.
-            unsafe { dealloc(self.heads.tophash.as_ptr().cast(), layout) };
+            unsafe { dealloc(self.tophash.as_ptr().cast(), layout) };
         }
     }
 }
