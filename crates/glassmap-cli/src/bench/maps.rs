@@ -20,6 +20,14 @@ pub trait BenchMap {
     fn sum_values(&self) -> u64;
     /// Number of entries.
     fn len(&self) -> usize;
+    /// Sum of the values found for `keys` (1 for a missing key), through the map's batched lookup
+    /// if it has one; by default one `get` after another.
+    fn get_many(&self, keys: &[u64]) -> u64 {
+        keys.iter()
+            .fold(0u64, |sum, &k| sum.wrapping_add(self.get(k).unwrap_or(1)))
+    }
+    /// Inserts `(k, k)` for every key through the map's bulk insert (`Extend`).
+    fn insert_many(&mut self, keys: &[u64]);
 }
 
 /// One kind of map, for any hasher.
@@ -36,7 +44,7 @@ pub trait MapKind {
 
 /// Implements [`BenchMap`] for a map type whose methods are named like std's.
 macro_rules! bench_map_like_std {
-    ($map:ty) => {
+    ($map:ty $(, { $($extra:item)* })?) => {
         impl<S: BuildHasher> BenchMap for $map {
             #[inline]
             fn insert(&mut self, k: u64, v: u64) -> Option<u64> {
@@ -58,11 +66,21 @@ macro_rules! bench_map_like_std {
             fn len(&self) -> usize {
                 self.len()
             }
+            fn insert_many(&mut self, keys: &[u64]) {
+                self.extend(keys.iter().map(|&k| (k, k)));
+            }
+            $($($extra)*)?
         }
     };
 }
 
-bench_map_like_std!(glassmap::Map<u64, u64, S>);
+// glassmap's `Extend` is `insert_batch`; lookups go through `get_batch`.
+bench_map_like_std!(glassmap::Map<u64, u64, S>, {
+    fn get_many(&self, keys: &[u64]) -> u64 {
+        self.get_batch(keys)
+            .fold(0u64, |sum, v| sum.wrapping_add(v.copied().unwrap_or(1)))
+    }
+});
 bench_map_like_std!(hashbrown::HashMap<u64, u64, S>);
 bench_map_like_std!(std::collections::HashMap<u64, u64, S>);
 bench_map_like_std!(griddle::HashMap<u64, u64, S>);

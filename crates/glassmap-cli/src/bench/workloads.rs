@@ -39,15 +39,25 @@ pub enum Workload {
     Iterate,
     /// Time every insert individually while growing from empty: latency percentiles and a series for the plot.
     Latency,
+    /// Look up present keys in random order through the map's batched lookup (glassmap `get_batch`;
+    /// the others one `get` at a time).
+    HitBatch,
+    /// As `HitBatch`, with keys that were never inserted.
+    MissBatch,
+    /// Insert n keys into an empty map in one call (glassmap `insert_batch`, the others `extend`).
+    InsertBatch,
 }
 
 impl Workload {
     /// Every workload, in report order.
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 10] = [
         Workload::Insert,
         Workload::InsertPresized,
+        Workload::InsertBatch,
         Workload::Hit,
+        Workload::HitBatch,
         Workload::Miss,
+        Workload::MissBatch,
         Workload::Remove,
         Workload::Iterate,
         Workload::Latency,
@@ -63,6 +73,9 @@ impl Workload {
             Workload::Remove => "remove",
             Workload::Iterate => "iterate",
             Workload::Latency => "latency",
+            Workload::HitBatch => "hit-batch",
+            Workload::MissBatch => "miss-batch",
+            Workload::InsertBatch => "insert-batch",
         }
     }
 
@@ -76,6 +89,11 @@ impl Workload {
             Workload::Remove => "remove all n keys in random order",
             Workload::Iterate => "iterate over all entries (ns per entry)",
             Workload::Latency => "time each insert while growing from empty to --latency-n",
+            Workload::HitBatch => "batched lookups of present keys (glassmap get_batch)",
+            Workload::MissBatch => "batched lookups of absent keys (glassmap get_batch)",
+            Workload::InsertBatch => {
+                "insert n keys in one call (glassmap insert_batch, others extend)"
+            }
         }
     }
 
@@ -129,6 +147,30 @@ impl Workload {
                     for &k in keys {
                         sum = sum.wrapping_add(map.get(k).unwrap_or(1));
                     }
+                }
+                elapsed = start.elapsed();
+                black_box(sum);
+            }
+            Workload::InsertBatch => {
+                for _ in 0..rounds {
+                    let start = Instant::now();
+                    let mut map = M::with_capacity_and_hasher(0, s.clone());
+                    map.insert_many(&input.keys);
+                    elapsed += start.elapsed();
+                    black_box(map.len());
+                }
+            }
+            Workload::HitBatch | Workload::MissBatch => {
+                let map = build(0);
+                let keys = if self == Workload::HitBatch {
+                    &input.shuffled
+                } else {
+                    &input.missing
+                };
+                let start = Instant::now();
+                let mut sum = 0u64;
+                for _ in 0..rounds {
+                    sum = sum.wrapping_add(map.get_many(black_box(keys)));
                 }
                 elapsed = start.elapsed();
                 black_box(sum);
