@@ -108,8 +108,8 @@ fn bench_prints_tables_and_writes_a_report_that_parses() {
     let throughput = json["throughput"].as_array().unwrap();
     assert_eq!(
         throughput.len(),
-        4 * 6 * 2,
-        "4 maps x 6 workloads x 2 sizes"
+        4 * 9 * 2,
+        "4 maps x 9 throughput workloads x 2 sizes"
     );
     for row in throughput {
         assert!(row["ns_per_op"].as_f64().unwrap() > 0.0, "{row}");
