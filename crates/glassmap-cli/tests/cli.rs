@@ -133,7 +133,11 @@ fn bench_prints_tables_and_writes_a_report_that_parses() {
 
     let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     let widths: Vec<usize> = csv.lines().map(|l| l.split(',').count()).collect();
-    assert_eq!(widths.len(), 1 + 48 + 4, "{csv}");
+    assert_eq!(
+        widths.len(),
+        1 + 4 * 9 * 2 + 4,
+        "header, throughput rows, latency rows: {csv}"
+    );
     assert!(widths.iter().all(|&w| w == widths[0]), "{csv}");
 
     for picture in ["latency", "throughput"] {
