@@ -4,7 +4,7 @@ use std::hash::BuildHasher;
 use std::marker::PhantomData;
 
 use super::input::Input;
-use super::workloads::{Outcome, Workload};
+use super::workloads::{Outcome, Workload, get_each};
 use crate::error::Error;
 use crate::hashers::{HasherChoice, HasherVisitor};
 
@@ -23,8 +23,7 @@ pub trait BenchMap {
     /// Sum of the values found for `keys` (1 for a missing key), through the map's batched lookup
     /// if it has one; by default one `get` after another.
     fn get_many(&self, keys: &[u64]) -> u64 {
-        keys.iter()
-            .fold(0u64, |sum, &k| sum.wrapping_add(self.get(k).unwrap_or(1)))
+        get_each(self, keys)
     }
     /// Inserts `(k, k)` for every key through the map's bulk insert (`Extend`).
     fn insert_many(&mut self, keys: &[u64]);
