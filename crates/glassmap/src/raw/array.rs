@@ -82,11 +82,12 @@ struct OverflowPool<K, V> {
 /// Largest overflow chunk: small enough that freeing it never unmaps a large region at once.
 const MAX_CHUNK_BYTES: usize = 32 << 10;
 
-/// Most bytes one call of [`BucketArray::release_below`] hands back per region: 64 pages of 4 KiB,
-/// about 20 µs of kernel work on the reference machine. Each write moves `nevacuate` by at most
-/// 1025 buckets (Go's 1024-bucket look-ahead), which is less than this for slot blocks up to 255
-/// bytes, so the released prefix keeps pace with evacuation.
-const MAX_RELEASE_BYTES: usize = 64 * PAGE;
+/// Most bytes one call of [`BucketArray::release_below`] hands back per region: 16 pages of 4 KiB,
+/// a few microseconds of kernel work. A write usually moves `nevacuate` by one or two buckets (a few
+/// hundred bytes), so the released prefix keeps pace; after a rare long jump (Go's look-ahead of up
+/// to 1024 evacuated buckets) it catches up over the next writes, and whatever is left when the
+/// growth ends is at most such a jump.
+const MAX_RELEASE_BYTES: usize = 16 * PAGE;
 const PAGE: usize = 4096;
 
 impl<K, V> BucketArray<K, V> {
@@ -254,7 +255,7 @@ impl<K, V> BucketArray<K, V> {
     /// are always read before they are written, so every page of a new array would pay twice, at
     /// random moments. Populating the array a slice per write of the growth pays once, in order,
     /// and keeps every write's share small (the whole new array is populated long before the
-    /// growth can end: it has about 2^B / 13 pages and the growth lasts at least 2^B / 4 writes).
+    /// growth can end: its slot region has about 2^B / 28 pages, the growth lasts at least 2^B / 4 writes).
     /// Every insert of a new key takes a step until the array is populated, growing or not, so a
     /// presized map gets the same treatment.
     #[inline]
@@ -367,8 +368,10 @@ fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     *released = start + len - base;
 }
 
-/// Pages a populate step faults in per region: 8 pages, a few microseconds of kernel work.
-const POPULATE_BYTES: usize = 8 * PAGE;
+/// Pages a populate step faults in per region: 2 pages, about a microsecond each. The slot region
+/// of a new array has about 2^B / 28 pages and a growth lasts at least 2^B / 4 writes, so the array
+/// is populated within the first sixth of its growth.
+const POPULATE_BYTES: usize = 2 * PAGE;
 
 /// Faults in writable the whole pages of `[region + populated, region + size)`, at most
 /// [`POPULATE_BYTES`] per call, advancing `populated` (to `size` once done, or on failure).
