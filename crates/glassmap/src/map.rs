@@ -157,8 +157,7 @@ impl<K, V, S> Map<K, V, S> {
         self.table.is_growing()
     }
 
-    /// The growth in progress, if any. O(1) when not growing; while growing it counts the old
-    /// buckets evacuated out of order, O(old buckets) at worst.
+    /// The growth in progress, if any: its kind and how many old buckets are evacuated. O(1).
     pub fn growth(&self) -> Option<Growth> {
         self.table.growth()
     }

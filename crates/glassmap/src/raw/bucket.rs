@@ -158,6 +158,16 @@ impl<K, V> Bucket<K, V> {
         unsafe { self.tophash.cast::<u8>().add(slot).write(top) }
     }
 
+    /// Replaces all eight tophash bytes.
+    ///
+    /// # Safety
+    /// The bucket is live and the table exclusively borrowed.
+    #[inline]
+    pub(crate) unsafe fn set_group(self, tophash: Tophash) {
+        // SAFETY: live bucket, exclusive access (caller).
+        unsafe { self.tophash.write(tophash) }
+    }
+
     /// The next bucket of the chain.
     ///
     /// # Safety

@@ -27,10 +27,11 @@ fn max_entries_over_eight(log2_buckets: u8) -> usize {
     LOAD_FACTOR_NUM.saturating_mul(buckets / LOAD_FACTOR_DEN)
 }
 
-/// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones.
+/// Go's `tooManyOverflowBuckets(noverflow, B)` is `noverflow >= overflow_limit(B)`: about as
+/// many overflow buckets as primary ones, 2^min(B, 15).
 #[inline]
-pub(crate) fn too_many_overflow_buckets(noverflow: u16, log2_buckets: u8) -> bool {
-    noverflow >= 1u16 << log2_buckets.min(OVERFLOW_COUNT_CAP_LOG2)
+pub(crate) fn overflow_limit(log2_buckets: u8) -> u16 {
+    1u16 << log2_buckets.min(OVERFLOW_COUNT_CAP_LOG2)
 }
 
 /// Go's `incrnoverflow`: exact below B = 16, then an increment with probability 1 / 2^(B-15) so the
@@ -107,12 +108,25 @@ mod tests {
 
     #[test]
     fn overflow_threshold_caps_at_2_pow_15() {
-        assert!(!too_many_overflow_buckets(0, 0));
-        assert!(too_many_overflow_buckets(1, 0));
-        assert!(!too_many_overflow_buckets(255, 8));
-        assert!(too_many_overflow_buckets(256, 8));
-        assert!(!too_many_overflow_buckets(32767, 20));
-        assert!(too_many_overflow_buckets(32768, 20));
+        assert_eq!(overflow_limit(0), 1);
+        assert_eq!(overflow_limit(8), 256);
+        assert_eq!(overflow_limit(15), 32768);
+        assert_eq!(overflow_limit(20), 32768);
+    }
+
+    /// The arrays precompute `capacity_of(B)` and test `count > capacity_of(B)`: the same rule.
+    #[test]
+    fn capacity_is_the_last_count_before_overload() {
+        for log2 in 0..40 {
+            let cap = capacity_of(log2);
+            for count in cap.saturating_sub(3)..cap + 3 {
+                assert_eq!(
+                    over_load_factor(count, log2),
+                    count > cap,
+                    "B={log2} count={count}"
+                );
+            }
+        }
     }
 
     #[test]

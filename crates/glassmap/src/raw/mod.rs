@@ -28,9 +28,7 @@ use core::mem;
 use self::array::BucketArray;
 use self::bucket::{Bucket, Cell, Cell as Slot};
 pub(crate) use self::entry::{RawEntry, RawOccupied, RawVacant};
-use self::growth::{
-    capacity_of, count_overflow, log2_buckets_for, over_load_factor, too_many_overflow_buckets,
-};
+use self::growth::{capacity_of, count_overflow, log2_buckets_for, over_load_factor};
 pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
@@ -40,6 +38,10 @@ use self::tophash::{
 };
 use crate::TryReserveError;
 use crate::stats::{Growth, GrowthKind, Stats};
+
+/// How many buckets ahead of `nevacuate` a write prefetches (tuned with the insert-from-empty
+/// benchmark: far enough for DRAM latency, near enough that the lines are still cached).
+const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
 /// Go's `advanceEvacuationMark` looks at most this many buckets ahead, keeping each write O(1).
 const EVACUATION_MARK_WINDOW: usize = 1024;
@@ -62,6 +64,8 @@ pub(crate) struct RawTable<K, V> {
 struct Evacuation<K, V> {
     old: BucketArray<K, V>,
     nevacuate: usize,
+    /// Old buckets evacuated so far (in any order), for `growth()` in O(1).
+    evacuated: usize,
     kind: GrowthKind,
 }
 
@@ -129,11 +133,7 @@ impl<K, V> RawTable<K, V> {
         self.evacuation.as_ref().map(|ev| Growth {
             kind: ev.kind,
             old_buckets: ev.old.buckets(),
-            evacuated: ev.nevacuate
-                + (ev.nevacuate..ev.old.buckets())
-                    // SAFETY: indices at or above `nevacuate` of a live old array are readable.
-                    .filter(|&i| is_evacuated(unsafe { ev.old.head(i).tophash(0) }))
-                    .count(),
+            evacuated: ev.evacuated,
         })
     }
 
@@ -219,8 +219,8 @@ impl<K, V> RawTable<K, V> {
     /// Go's growth trigger, checked for an insert of a new key while not growing.
     #[inline]
     fn wants_growth(&self) -> bool {
-        let log2 = self.current.log2();
-        over_load_factor(self.len + 1, log2) || too_many_overflow_buckets(self.noverflow, log2)
+        self.current.over_load_factor(self.len + 1)
+            || self.current.too_many_overflow_buckets(self.noverflow)
     }
 
     /// Fills a vacant slot returned by [`RawTable::find_or_vacant`].
@@ -349,6 +349,7 @@ impl<K, V> RawTable<K, V> {
         self.evacuation = Some(Evacuation {
             old,
             nevacuate: 0,
+            evacuated: 0,
             kind,
         });
         self.noverflow = 0;
@@ -356,16 +357,18 @@ impl<K, V> RawTable<K, V> {
 
     /// Go's `growWork`: the old bucket feeding `hash`'s bucket, then one more at `nevacuate`.
     ///
-    /// Both buckets, and where their entries go, are prefetched before either is touched: the
-    /// addresses are known from the indices alone, so the cache misses of the two evacuations
-    /// overlap instead of queueing behind each other.
+    /// The fed bucket and its X/Y destinations are prefetched before anything is touched (the
+    /// addresses follow from the index alone), so their misses overlap; the sequential side is
+    /// prefetched a few writes ahead.
     #[inline]
     fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
         let Some(ev) = &self.evacuation else { return };
         let fed = hash as usize & ev.old.mask();
-        let next = ev.nevacuate;
+        let ahead = ev.nevacuate + EVACUATION_PREFETCH_DISTANCE;
         self.prefetch_evacuation(fed);
-        self.prefetch_evacuation(next + usize::from(next == fed));
+        // `nevacuate` moves forward one bucket per write most of the time, so the bucket a few
+        // writes from now is known: fetching it now hides its misses completely.
+        self.prefetch_evacuation(ahead);
         self.evacuate(fed, hasher);
         if let Some(ev) = &self.evacuation {
             self.evacuate(ev.nevacuate, hasher);
@@ -415,7 +418,8 @@ impl<K, V> RawTable<K, V> {
         let Some(ev) = &self.evacuation else { return };
         let old_head = ev.old.head(old_index);
         let doubling_bit = ev.old.buckets();
-        let grows = self.current.log2() > ev.old.log2();
+        let old_log2 = ev.old.log2();
+        let grows = self.current.log2() > old_log2;
         // SAFETY: indices at or above `nevacuate` of the live old array are readable.
         if old_index >= ev.nevacuate && !is_evacuated(unsafe { old_head.tophash(0) }) {
             // Hash the whole chain first: a panicking `Hash` then leaves the bucket untouched
@@ -432,37 +436,58 @@ impl<K, V> RawTable<K, V> {
                     bucket = b.overflow();
                 }
             }
+            // Doubling and same-size growths have at most two destinations, X and Y, and both are
+            // empty now (only this old bucket feeds them, and writes to them wait for it): entries
+            // are appended at a cursor, as Go's `evacDst` does. A resize by several steps spreads
+            // entries wider, and a shrink gathers several old buckets into one new bucket: those
+            // look for each entry's empty slot instead.
+            let cursors = matches!(self.current.log2().checked_sub(old_log2), Some(0 | 1));
+            let mut destinations = [
+                Slot::new(self.current.head(old_index), 0),
+                Slot::new(self.current.head(old_index + doubling_bit), 0),
+            ];
             let mut hashes_left = hashes.iter();
             let mut bucket = Some(old_head);
             while let Some(b) = bucket {
-                for slot in 0..growth::BUCKET_SLOTS {
+                // No user code runs from here on, so the bucket's marks are written in one store.
+                let mut marks = [EVACUATED_EMPTY; growth::BUCKET_SLOTS];
+                // SAFETY: live chain of the old array, exclusive access (`&mut self`).
+                for slot in unsafe { b.group() }.full() {
                     let cell = Slot::new(b, slot);
-                    // SAFETY: live chain, exclusive access (`&mut self`).
-                    let top = unsafe { cell.tophash() };
-                    if top < MIN_TOPHASH {
-                        // SAFETY: as above.
-                        unsafe { cell.set_tophash(EVACUATED_EMPTY) };
-                        continue;
-                    }
                     let hash = *hashes_left.next().expect("one hash per full slot");
-                    let destination = self.vacant_in_chain(self.current.head(hash as usize));
-                    // SAFETY: `cell` is full; `destination` is an empty slot of the current array;
-                    // the old slot is marked evacuated right after, so the entry is owned once.
+                    let y = grows && hash as usize & doubling_bit != 0;
+                    let destination = if cursors {
+                        let cursor = &mut destinations[usize::from(y)];
+                        if cursor.slot == growth::BUCKET_SLOTS {
+                            *cursor = self.attach_overflow(cursor.bucket);
+                        }
+                        let destination = *cursor;
+                        cursor.slot += 1;
+                        destination
+                    } else {
+                        self.vacant_in_chain(self.current.head(hash as usize))
+                    };
+                    // SAFETY: `cell` is full; `destination` is an empty slot of the current array
+                    // (a fresh cursor position or a vacant slot); the old slot is marked evacuated
+                    // below before anything reads it, so the entry is owned once.
                     unsafe {
+                        debug_assert!(destination.tophash() <= EMPTY_ONE);
+                        let top = cell.tophash();
                         let (key, value) = cell.read();
                         destination.write(top, key, value);
-                        let half = if grows && hash as usize & doubling_bit != 0 {
-                            EVACUATED_Y
-                        } else {
-                            EVACUATED_X
-                        };
-                        cell.set_tophash(half);
                     }
+                    marks[slot] = if y { EVACUATED_Y } else { EVACUATED_X };
                 }
-                // SAFETY: live chain.
-                bucket = unsafe { b.overflow() };
+                // SAFETY: live chain, exclusive access.
+                unsafe {
+                    b.set_group(marks);
+                    bucket = b.overflow();
+                }
             }
             self.scratch = hashes;
+            if let Some(ev) = &mut self.evacuation {
+                ev.evacuated += 1;
+            }
         }
         if self
             .evacuation
@@ -695,6 +720,14 @@ impl<K, V> RawTable<K, V> {
             }
         }
         assert_eq!(counted, self.len, "len does not match the full slots");
+        if let Some(ev) = &self.evacuation {
+            let evacuated = ev.nevacuate
+                + (ev.nevacuate..ev.old.buckets())
+                    // SAFETY: indices at or above `nevacuate` of the live old array are readable.
+                    .filter(|&i| is_evacuated(unsafe { ev.old.head(i).tophash(0) }))
+                    .count();
+            assert_eq!(ev.evacuated, evacuated, "evacuation counter out of step");
+        }
     }
 }
 
