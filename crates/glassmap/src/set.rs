@@ -274,6 +274,9 @@ impl<'a, T> Iterator for Iter<'a, T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
+    fn fold<B, F: FnMut(B, &'a T) -> B>(self, init: B, f: F) -> B {
+        self.inner.fold(init, f)
+    }
 }
 
 impl<T> Iterator for IntoIter<T> {

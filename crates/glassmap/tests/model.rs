@@ -143,11 +143,30 @@ fn run(kind: Kind, ops: &[Op]) {
                 let mut want: Vec<_> = model.iter().map(|(k, v)| (*k, *v)).collect();
                 want.sort_unstable();
                 assert_eq!(seen, want, "every entry exactly once");
+                // `fold` (internal iteration) from the start, and after a few `next` calls.
+                let digest = |acc: (usize, u64), (k, v): (&u64, &u64)| {
+                    (acc.0 + 1, acc.1.wrapping_add(k.wrapping_mul(31) ^ v))
+                };
+                let want = model.iter().fold((0, 0), digest);
+                assert_eq!(map.iter().fold((0, 0), digest), want);
+                for skip in [1, 3, 9] {
+                    let mut iter = map.iter();
+                    let head = iter.by_ref().take(skip).fold((0, 0), digest);
+                    let tail = iter.fold((0, 0), digest);
+                    assert_eq!((head.0 + tail.0, head.1.wrapping_add(tail.1)), want);
+                }
+                assert_eq!(map.keys().count(), model.len());
+                assert_eq!(
+                    map.values().fold(0u64, |s, v| s.wrapping_add(*v)),
+                    model.values().fold(0u64, |s, v| s.wrapping_add(*v))
+                );
             }
             Op::IterMut => {
-                for (_, v) in map.iter_mut() {
+                let mut iter = map.iter_mut();
+                if let Some((_, v)) = iter.next() {
                     *v ^= 1;
                 }
+                iter.for_each(|(_, v)| *v ^= 1);
                 for v in model.values_mut() {
                     *v ^= 1;
                 }

@@ -20,6 +20,11 @@ macro_rules! forward_iterator {
             fn size_hint(&self) -> (usize, Option<usize>) {
                 self.inner.size_hint()
             }
+
+            #[inline]
+            fn fold<Acc, Fold: FnMut(Acc, $item) -> Acc>(self, init: Acc, mut f: Fold) -> Acc {
+                self.inner.fold(init, |acc, $it| f(acc, $map))
+            }
         }
 
         impl<$($lt,)? $($param),*> ExactSizeIterator for $name<$($lt,)? $($param),*> {}

@@ -21,6 +21,9 @@ pub(crate) struct RawIter<K, V> {
     range: usize,
     bucket: Option<Bucket<K, V>>,
     slots: BitMask,
+    /// Whether the chain may go on past `bucket`: false when its group has an `EMPTY_REST` slot
+    /// (table invariant 4), which spares reading the overflow link, a separate cache line.
+    chain_continues: bool,
     remaining: usize,
 }
 
@@ -52,6 +55,7 @@ impl<K, V> RawIter<K, V> {
             range: 0,
             bucket: None,
             slots: BitMask::default(),
+            chain_continues: false,
             remaining: len,
         }
     }
@@ -72,7 +76,11 @@ impl<K, V> Iterator for RawIter<K, V> {
             }
             // SAFETY: buckets come from live arrays (the iterator's contract) and are within the
             // ranges recorded at creation.
-            let next = match self.bucket.and_then(|b| unsafe { b.overflow() }) {
+            let next = match self
+                .bucket
+                .filter(|_| self.chain_continues)
+                .and_then(|b| unsafe { b.overflow() })
+            {
                 Some(next) => next,
                 None => {
                     let (heads, index, end) = &mut self.ranges[self.range];
@@ -93,13 +101,74 @@ impl<K, V> Iterator for RawIter<K, V> {
             };
             self.bucket = Some(next);
             // SAFETY: live bucket.
-            self.slots = unsafe { next.group() }.full();
+            let group = unsafe { next.group() };
+            self.slots = group.full();
+            self.chain_continues = !group.has_empty_rest();
         }
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+
+    /// Internal iteration as plain nested loops (bucket, chain, slot): what `for_each`, `sum`,
+    /// `collect` and `extend` use, without `next`'s resumable state.
+    #[inline]
+    fn fold<B, F: FnMut(B, Cell<K, V>) -> B>(mut self, mut acc: B, mut f: F) -> B {
+        // Finish the bucket `next` stopped in, then its chain.
+        if let Some(bucket) = self.bucket {
+            for slot in self.slots {
+                acc = f(acc, Cell::new(bucket, slot));
+                self.remaining -= 1;
+            }
+            // SAFETY: live chain (the iterator's contract).
+            if let Some(next) = self
+                .bucket
+                .filter(|_| self.chain_continues)
+                .and_then(|b| unsafe { b.overflow() })
+            {
+                acc = fold_chain(next, acc, &mut f, &mut self.remaining);
+            }
+        }
+        for (heads, index, end) in self.ranges.into_iter().skip(self.range) {
+            for index in index..end {
+                if self.remaining == 0 {
+                    return acc;
+                }
+                // SAFETY: `index < end` = the array's bucket count.
+                let head = unsafe { heads.at(index) };
+                acc = fold_chain(head, acc, &mut f, &mut self.remaining);
+            }
+        }
+        acc
+    }
+}
+
+/// Folds the full slots of the chain starting at `bucket`, counting them off `remaining`.
+#[inline(always)]
+fn fold_chain<K, V, B>(
+    mut bucket: Bucket<K, V>,
+    mut acc: B,
+    f: &mut impl FnMut(B, Cell<K, V>) -> B,
+    remaining: &mut usize,
+) -> B {
+    loop {
+        // SAFETY: live chain (the iterator's contract).
+        let group = unsafe { bucket.group() };
+        let slots = group.full();
+        *remaining -= slots.count();
+        for slot in slots {
+            acc = f(acc, Cell::new(bucket, slot));
+        }
+        if group.has_empty_rest() {
+            return acc;
+        }
+        // SAFETY: live chain.
+        match unsafe { bucket.overflow() } {
+            Some(next) => bucket = next,
+            None => return acc,
+        }
     }
 }
 
@@ -213,6 +282,14 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
     }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, cell| unsafe {
+            f(acc, (&*cell.key(), &*cell.value()))
+        })
+    }
 }
 
 /// Iterator over a table's entries with mutable values.
@@ -252,6 +329,14 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.raw.size_hint()
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, mut f: F) -> B {
+        // SAFETY: as in `next`.
+        self.raw.fold(init, |acc, cell| unsafe {
+            f(acc, (&*cell.key(), &mut *cell.value()))
+        })
     }
 }
 
