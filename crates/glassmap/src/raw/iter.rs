@@ -122,13 +122,11 @@ impl<K, V> Iterator for RawIter<K, V> {
                 acc = f(acc, Cell::new(bucket, slot));
                 self.remaining -= 1;
             }
-            // SAFETY: live chain (the iterator's contract).
-            if let Some(next) = self
-                .bucket
-                .filter(|_| self.chain_continues)
-                .and_then(|b| unsafe { b.overflow() })
-            {
-                acc = fold_chain(next, acc, &mut f, &mut self.remaining);
+            if self.chain_continues {
+                // SAFETY: live chain (the iterator's contract).
+                if let Some(next) = unsafe { bucket.overflow() } {
+                    acc = fold_chain(next, acc, &mut f, &mut self.remaining);
+                }
             }
         }
         for (heads, index, end) in self.ranges.into_iter().skip(self.range) {
