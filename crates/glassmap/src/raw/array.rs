@@ -26,9 +26,11 @@ use super::growth::{capacity_of, overflow_limit};
 use crate::TryReserveError;
 
 pub(crate) struct BucketArray<K, V> {
-    /// The tophash words; the slot blocks follow at [`slots_offset`]. Only this base is stored, so
-    /// a lookup derives both addresses from one pointer and the mask it needs anyway.
+    /// The tophash words, at the start of the allocation.
     tophash: NonNull<Tophash>,
+    /// The slot blocks, after the tophash words. Stored rather than derived from `tophash` and the
+    /// mask: the derivation (a round-up to the blocks' alignment) cost ten instructions per lookup.
+    slots: NonNull<Slots<K, V>>,
     /// `buckets - 1`; 0 for an unallocated array, whose one "bucket" is the static empty word.
     mask: usize,
     log2: u8,
@@ -111,6 +113,7 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) const fn unallocated() -> Self {
         BucketArray {
             tophash: NonNull::from_ref(&EMPTY_TOPHASH),
+            slots: NonNull::dangling(),
             mask: 0,
             log2: 0,
             buckets: 0,
@@ -137,9 +140,10 @@ impl<K, V> BucketArray<K, V> {
         let base = NonNull::new(unsafe { alloc_zeroed(layout) })
             .ok_or(TryReserveError::AllocError { layout })?;
         let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
-        debug_assert_eq!(slots_offset, self::slots_offset::<K, V>(buckets));
         Ok(BucketArray {
             tophash: base.cast(),
+            // SAFETY: `slots_offset` is inside the allocation (from `Layout::extend`).
+            slots: unsafe { base.add(slots_offset) }.cast(),
             mask: buckets - 1,
             log2,
             buckets,
@@ -187,26 +191,7 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) fn heads(&self) -> Heads<K, V> {
         Heads {
             tophash: self.tophash,
-            slots: self.slots_base(),
-        }
-    }
-
-    /// The slot blocks' base. Wrapping arithmetic: on an unallocated array it points past the
-    /// static word and is never dereferenced.
-    #[inline]
-    fn slots_base(&self) -> NonNull<Slots<K, V>> {
-        let offset = slots_offset::<K, V>(self.mask.wrapping_add(1));
-        // SAFETY: derived from a non-null pointer by an offset that stays inside the allocation
-        // for an allocated array (`Layout::extend` put the slots there); never null in practice,
-        // as the address space does not wrap around within an allocation's neighbourhood.
-        unsafe {
-            NonNull::new_unchecked(
-                self.tophash
-                    .as_ptr()
-                    .cast::<u8>()
-                    .wrapping_add(offset)
-                    .cast(),
-            )
+            slots: self.slots,
         }
     }
 
@@ -328,12 +313,6 @@ impl<K, V> BucketArray<K, V> {
         }
         self.pool.free();
     }
-}
-
-/// Byte offset of the slot blocks after `buckets` tophash words (what `Layout::extend` computes).
-#[inline]
-fn slots_offset<K, V>(buckets: usize) -> usize {
-    (buckets * size_of::<Tophash>()).next_multiple_of(align_of::<Slots<K, V>>())
 }
 
 /// One allocation: `buckets` tophash words, then `buckets` slot blocks. Returns the layout and the
