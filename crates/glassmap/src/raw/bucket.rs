@@ -5,8 +5,8 @@
 //!
 //! ```text
 //! primary bucket i:   tophash words  [ t0 | t1 | t2 | ... ]      8 bytes per bucket, dense
-//!                     slot blocks    [ S0 | S1 | S2 | ... ]      S = overflow ptr + 8 × (K, V)
-//! overflow bucket:    [ tophash | overflow ptr | 8 × (K, V) ]    one allocation unit
+//!                     slot blocks    [ S0 | S1 | S2 | ... ]      S = 8 × (K, V), then the overflow link
+//! overflow bucket:    [ tophash | 8 × (K, V) | overflow link ]   one allocation unit
 //! ```
 //!
 //! Go keeps each bucket's tophash bytes inside the bucket. Here the primary buckets' tophash words
