@@ -1,1 +1,6 @@
 //! glassmap: Go's classic runtime hash map in Rust (work in progress).
+
+mod int_map;
+pub use int_map::{
+    CapacityError, Full, FullReason, IntMap, IntMapIntoIter, IntMapIter, IntMapIterMut, IntMapStats,
+};
