@@ -1,1 +1,250 @@
-fn main() {}
+//! `IntMap<u64>` against `hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>` at 1K and 1M
+//! entries: lookup hit and miss (random order), insert into a presized empty map, remove.
+//!
+//! Keys are SplitMix64 of `0..n` (random-looking); misses are SplitMix64 of `n..2n`. Each
+//! benchmark group is one operation at one size, with one entry per map, so criterion's report
+//! puts the maps side by side. Lookups run 1024 per iteration (criterion's time / 1024 = time per
+//! lookup); insert and remove time a whole pass over the `n` keys, with the refill or clear
+//! between passes left out of the timing.
+//!
+//! To add a map: implement [`BenchMap`] for it and add it to `for_each_map!`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use glassmap::IntMap;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+/// What each benchmark needs from a map: `u64` keys and values, presized.
+trait BenchMap {
+    const NAME: &'static str;
+    fn with_capacity(n: usize) -> Self;
+    fn insert(&mut self, k: u64, v: u64);
+    fn get(&self, k: u64) -> Option<u64>;
+    fn remove(&mut self, k: u64) -> Option<u64>;
+    fn clear(&mut self);
+}
+
+impl BenchMap for IntMap<u64> {
+    const NAME: &'static str = "IntMap";
+    fn with_capacity(n: usize) -> Self {
+        IntMap::with_capacity(n)
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        if self.insert(k, v).is_err() {
+            panic!("IntMap presized for every key refused one");
+        }
+    }
+    #[inline]
+    fn get(&self, k: u64) -> Option<u64> {
+        self.get(k).copied()
+    }
+    #[inline]
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        self.remove(k)
+    }
+    fn clear(&mut self) {
+        self.clear();
+    }
+}
+
+type Hashbrown = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
+
+impl BenchMap for Hashbrown {
+    const NAME: &'static str = "hashbrown+foldhash";
+    fn with_capacity(n: usize) -> Self {
+        Hashbrown::with_capacity_and_hasher(n, Default::default())
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    #[inline]
+    fn get(&self, k: u64) -> Option<u64> {
+        self.get(&k).copied()
+    }
+    #[inline]
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        self.remove(&k)
+    }
+    fn clear(&mut self) {
+        self.clear();
+    }
+}
+
+/// Runs `$bench::<M>($args)` for every map under comparison.
+macro_rules! for_each_map {
+    ($bench:ident($($arg:expr),*)) => {
+        $bench::<IntMap<u64>>($($arg),*);
+        $bench::<Hashbrown>($($arg),*);
+    };
+}
+
+const LOOKUPS_PER_ITER: usize = 1024;
+
+/// Keys and lookup streams for one size, shared by every map.
+struct Data {
+    /// The keys to insert, in insertion order.
+    keys: Vec<u64>,
+    /// The same keys in another random order, for removal.
+    shuffled: Vec<u64>,
+    /// Present keys drawn at random, a multiple of `LOOKUPS_PER_ITER` long.
+    hits: Vec<u64>,
+    /// Absent keys, as long as `hits`.
+    misses: Vec<u64>,
+}
+
+fn splitmix64(i: u64) -> u64 {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Data {
+    fn new(n: usize) -> Self {
+        let mut rng = StdRng::seed_from_u64(42);
+        let keys: Vec<u64> = (0..n as u64).map(splitmix64).collect();
+        let mut shuffled = keys.clone();
+        shuffled.shuffle(&mut rng);
+        let len = n.next_multiple_of(LOOKUPS_PER_ITER);
+        let hits = (0..len).map(|_| keys[rng.random_range(0..n)]).collect();
+        let misses = (0..len)
+            .map(|_| splitmix64((n + rng.random_range(0..n)) as u64))
+            .collect();
+        Data {
+            keys,
+            shuffled,
+            hits,
+            misses,
+        }
+    }
+
+    fn filled<M: BenchMap>(&self) -> M {
+        let mut map = M::with_capacity(self.keys.len());
+        for &k in &self.keys {
+            map.insert(k, k);
+        }
+        map
+    }
+}
+
+fn lookups<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, stream: &[u64]) {
+    let map: M = d.filled();
+    let mut chunks = stream.chunks_exact(LOOKUPS_PER_ITER).cycle();
+    g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for &k in chunks.next().unwrap() {
+                sum = sum.wrapping_add(map.get(k).unwrap_or(1));
+            }
+            black_box(sum)
+        })
+    });
+}
+
+fn get_hit<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.hits);
+}
+
+fn get_miss<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.misses);
+}
+
+/// Times `op` over a whole pass, `iters` times, running `reset` untimed before each pass.
+fn timed_passes<M>(
+    map: &mut M,
+    iters: u64,
+    reset: impl Fn(&mut M),
+    op: impl Fn(&mut M),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        reset(map);
+        let start = Instant::now();
+        op(map);
+        total += start.elapsed();
+    }
+    total
+}
+
+fn insert<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let mut map = M::with_capacity(d.keys.len());
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_custom(|iters| {
+            timed_passes(&mut map, iters, M::clear, |m| {
+                for &k in &d.keys {
+                    m.insert(k, k);
+                }
+            })
+        })
+    });
+}
+
+fn remove<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let mut map = M::with_capacity(d.keys.len());
+    let refill = |m: &mut M| {
+        m.clear();
+        for &k in &d.keys {
+            m.insert(k, k);
+        }
+    };
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_custom(|iters| {
+            timed_passes(&mut map, iters, refill, |m| {
+                let mut sum = 0u64;
+                for &k in &d.shuffled {
+                    sum = sum.wrapping_add(m.remove(k).unwrap_or(1));
+                }
+                black_box(sum);
+            })
+        })
+    });
+}
+
+/// A group for one operation at one size. `whole_pass` groups time a pass over all keys per
+/// iteration, tens of milliseconds at 1M: they get fewer, flat samples.
+fn group<'a>(
+    c: &'a mut Criterion,
+    op: &str,
+    label: &str,
+    n: usize,
+    whole_pass: bool,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(format!("int_map/{op}/{label}"));
+    if whole_pass && n >= 100_000 {
+        g.sample_size(10).sampling_mode(SamplingMode::Flat);
+    }
+    g
+}
+
+fn benches(c: &mut Criterion) {
+    for (label, n) in [("1K", 1_000), ("1M", 1_000_000)] {
+        let d = Data::new(n);
+        let mut g = group(c, "get_hit", label, n, false);
+        for_each_map!(get_hit(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "get_miss", label, n, false);
+        for_each_map!(get_miss(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "insert", label, n, true);
+        for_each_map!(insert(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "remove", label, n, true);
+        for_each_map!(remove(&mut g, &d));
+        g.finish();
+    }
+}
+
+criterion_group!(int_map, benches);
+criterion_main!(int_map);

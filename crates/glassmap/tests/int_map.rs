@@ -805,3 +805,74 @@ fn a_panicking_retain_predicate_leaves_a_consistent_map() {
     assert_eq!(map.len(), 40 - 24);
     assert_eq!(map.iter().count(), map.len());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Survey behind the load factor and probe bound in the `IntMap` docs (slow: run on purpose with
+// `cargo test --release -p glassmap --test int_map -- --ignored --nocapture probe_survey`).
+
+/// Longest probe distance when filling a linear-probing table of `slots` slots with random keys
+/// to `load`, hashed like `IntMap`; the table is simulated so loads above 1/2 can be compared.
+fn longest_probe_at_load(slots: usize, load: f64, rng: &mut SplitMix) -> usize {
+    let hasher = IntMap::<()>::with_capacity(slots / 2);
+    let mut taken = vec![false; slots];
+    let mut longest = 0;
+    for _ in 0..(slots as f64 * load) as usize {
+        let home = hasher.home_slot(rng.next());
+        let dist = (0..).find(|d| !taken[(home + d) % slots]).unwrap();
+        taken[(home + dist) % slots] = true;
+        longest = longest.max(dist);
+    }
+    longest
+}
+
+#[test]
+#[ignore = "survey, takes a minute in release mode"]
+fn probe_survey() {
+    let mut rng = SplitMix(2024);
+    for (load, bits, runs) in [
+        (0.5, 16, 2000),
+        (0.5, 20, 200),
+        (0.75, 16, 2000),
+        (0.75, 20, 10),
+        (0.875, 16, 2000),
+        (0.875, 20, 3),
+    ] {
+        let mut longest: Vec<usize> = (0..runs)
+            .map(|_| longest_probe_at_load(1 << bits, load, &mut rng))
+            .collect();
+        longest.sort_unstable();
+        println!(
+            "load {load}: 2^{bits} slots, {runs} runs: longest probe median {}, mean {:.0}, worst {}",
+            longest[runs / 2],
+            longest.iter().sum::<usize>() as f64 / runs as f64,
+            longest[runs - 1]
+        );
+    }
+    // Churn at full capacity on the real map: remove a random entry, insert a new random key.
+    let mut map = IntMap::with_capacity(1 << 19);
+    let mut live: Vec<u64> = (0..map.capacity()).map(|_| rng.next()).collect();
+    for &k in &live {
+        map.insert(k, ()).unwrap();
+    }
+    let slots = map.stats().slots;
+    let mut longest = 0;
+    for _ in 0..20 * slots {
+        let i = rng.below(live.len() as u64) as usize;
+        map.remove(live[i]).unwrap();
+        live[i] = rng.next();
+        map.insert(live[i], ()).unwrap();
+        longest = longest.max(
+            map.slot_of(live[i])
+                .unwrap()
+                .wrapping_sub(map.home_slot(live[i]))
+                % slots,
+        );
+    }
+    let stats = map.stats();
+    println!(
+        "churn: 2^20 slots at full capacity, {} rounds: longest insert probe {longest}; now {} tombstones, max probe {}",
+        20 * slots,
+        stats.tombstones,
+        stats.max_probe
+    );
+}

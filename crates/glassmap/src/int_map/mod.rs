@@ -144,22 +144,31 @@ fn mix(key: u64) -> u64 {
 ///   Rust. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
 ///   choose the home slot, so strided keys do not cluster.
 /// - **Maximum load 1/2:** [`capacity`](Self::capacity) is `n` rounded up to a power of two and
-///   the table has twice that many slots. Linear probing clusters, and the cost of a cluster grows
-///   fast with load: a miss examines about `(1 + 1/(1-a)^2) / 2` slots at load `a`, which is 2.5
-///   at 1/2, 8.5 at 3/4 and 32.5 at 7/8. More to the point here, the *longest* probe at full load
-///   must stay well under the probe bound, or inserts of ordinary keys would be refused early.
-///   Filling tables of random keys to the maximum load, the longest probe distance measured was
-///   (median over runs; worst run) 24; 60 for 2^16 slots and 36; 71 for 2^20 slots at load 1/2,
-///   against 106; 275 and 161; 188 at 3/4 and 378; 972 and ~600; 650 at 7/8. Load 1/2 is
-///   the highest of these whose worst runs stay far below a bound small enough to be a useful
-///   worst case. It costs memory: 2-4 slots per requested entry, a slot being `16 + size_of::<V>()`
-///   bytes rounded up to `V`'s alignment (24 bytes for `u64` values).
+///   the table has twice that many slots. Linear probing clusters, and clusters grow fast with
+///   load: a miss examines about `(1 + 1/(1-a)^2) / 2` slots at load `a`, which is 2.5 at 1/2,
+///   8.5 at 3/4 and 32.5 at 7/8. More to the point here, the *longest* probe at full load must
+///   stay well under the probe bound, or inserts of ordinary keys would be refused early. The
+///   longest probe distance when filling a table with random keys to the given load (test
+///   `probe_survey` in `tests/int_map.rs`):
+///
+///   | load | slots | runs | median | worst run |
+///   |------|-------|------|--------|-----------|
+///   | 1/2  | 2^16  | 2000 | 25     | 53        |
+///   | 1/2  | 2^20  | 200  | 35     | 52        |
+///   | 3/4  | 2^16  | 2000 | 106    | 244       |
+///   | 3/4  | 2^20  | 10   | 174    | 239       |
+///   | 7/8  | 2^16  | 2000 | 377    | 1089      |
+///   | 7/8  | 2^20  | 3    | 640    | 683       |
+///
+///   Load 1/2 is the only one of these whose worst runs stay far below a bound small enough to be
+///   a useful worst case. It costs memory: 2 to 4 slots per requested entry, a slot taking
+///   `size_of::<(u8, u64, V)>()` bytes (24 for `u64` values).
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
 ///   slots, whatever the tombstones. An insert that finds no free slot within the bound returns
-///   [`Full`] with [`FullReason::ProbeLimit`]; for random keys at full load the largest distance
-///   measured was 71 (above), so this takes keys picked to collide. Under long insert/remove churn
-///   at full load the longest insert probe measured was 55 for 2^20 slots.
+///   [`Full`] with [`FullReason::ProbeLimit`]; for random keys at full load the longest distance
+///   measured was 53 (above), so this takes keys picked to collide. Under insert/remove churn at
+///   full capacity (2^20 slots, 2^20 x 20 rounds) the longest insert probe measured was 63.
 /// - **Removal leaves a tombstone** (unless the next slot is Empty), which lookups walk past and
 ///   inserts reuse. Under sustained churn Empty slots turn into tombstones, and misses (including
 ///   the absence check of every insert of a new key) approach the full probe bound; call
