@@ -319,26 +319,24 @@ impl<V> IntMap<V> {
     /// `slot_of(key) - home_slot(key)` modulo the slot count.
     #[inline]
     pub fn slot_of(&self, key: u64) -> Option<usize> {
-        let mask = self.mask();
-        let mut i = self.home_slot(key);
-        for _ in 0..self.probe_limit() {
-            match &self.slots[i] {
-                Slot::Full(k, _) if *k == key => return Some(i),
-                Slot::Empty => return None,
-                _ => i = (i + 1) & mask,
-            }
-        }
-        None
+        self.find(key).map(|(i, _)| i)
     }
 
     /// Returns a reference to the value of `key`.
     #[inline]
     pub fn get(&self, key: u64) -> Option<&V> {
+        self.find(key).map(|(_, v)| v)
+    }
+
+    /// The lookup: the slot index and value of `key`, walking from its home slot until the key,
+    /// an Empty slot or the probe bound (see the module docs for why each may end it).
+    #[inline]
+    fn find(&self, key: u64) -> Option<(usize, &V)> {
         let mask = self.mask();
         let mut i = self.home_slot(key);
         for _ in 0..self.probe_limit() {
             match &self.slots[i] {
-                Slot::Full(k, v) if *k == key => return Some(v),
+                Slot::Full(k, v) if *k == key => return Some((i, v)),
                 Slot::Empty => return None,
                 _ => i = (i + 1) & mask,
             }
