@@ -225,10 +225,10 @@ fn absurd_capacities_are_typed_errors() {
 #[cfg(not(miri))]
 #[test]
 fn allocation_failure_is_a_typed_error() {
-    let n = 1usize << 42; // 2^43 slots of 24 bytes: 192 TiB, beyond any VM here
+    let n = 1usize << 42; // 2^43 slots of 17 bytes (16-byte entry, state byte): 136 TiB
     match IntMap::<u64>::try_with_capacity(n) {
         Err(CapacityError::AllocFailed { requested, bytes }) => {
-            assert_eq!((requested, bytes), (n, (1usize << 43) * 24));
+            assert_eq!((requested, bytes), (n, (1usize << 43) * 17));
         }
         other => panic!(
             "expected AllocFailed, got {:?}",

@@ -1,40 +1,33 @@
 //! Iterators over an [`IntMap`](super::IntMap), in slot order. Each one knows how many entries are
 //! left, so it is exact-size and stops without scanning the empty tail of the table.
 
+use core::fmt;
 use core::iter::FusedIterator;
-use core::{fmt, slice};
-use std::vec;
 
-use super::Slot;
+use super::IntTable;
+use crate::raw::int_table::{self, TOMBSTONE};
 
-/// The next Full slot's item, skipping the others; `left` counts the Full slots not yet yielded,
-/// so the scan stops as soon as the last one has been seen.
+/// The next Full slot's item from `entries` (which yields Full slots only); `left` counts the
+/// Full slots not yet yielded, so the scan stops as soon as the last one has been seen.
 #[inline]
-fn next_full<S, T>(
-    slots: &mut impl Iterator<Item = S>,
-    left: &mut usize,
-    full: impl FnMut(S) -> Option<T>,
-) -> Option<T> {
+fn next_full<T>(entries: &mut impl Iterator<Item = T>, left: &mut usize) -> Option<T> {
     if *left == 0 {
         return None;
     }
-    let item = slots.find_map(full)?;
+    let item = entries.next()?;
     *left -= 1;
     Some(item)
 }
 
 /// Iterator over `(key, &value)`, from [`IntMap::iter`](super::IntMap::iter).
 pub struct IntMapIter<'a, V> {
-    slots: slice::Iter<'a, Slot<V>>,
+    entries: int_table::Iter<'a, V>,
     left: usize,
 }
 
 impl<'a, V> IntMapIter<'a, V> {
-    pub(super) fn new(slots: &'a [Slot<V>], len: usize) -> Self {
-        IntMapIter {
-            slots: slots.iter(),
-            left: len,
-        }
+    pub(super) fn new(entries: int_table::Iter<'a, V>, len: usize) -> Self {
+        IntMapIter { entries, left: len }
     }
 }
 
@@ -43,10 +36,7 @@ impl<'a, V> Iterator for IntMapIter<'a, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        next_full(&mut self.slots, &mut self.left, |slot| match slot {
-            Slot::Full(k, v) => Some((*k, v)),
-            _ => None,
-        })
+        next_full(&mut self.entries, &mut self.left)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -60,7 +50,7 @@ impl<V> FusedIterator for IntMapIter<'_, V> {}
 impl<V> Clone for IntMapIter<'_, V> {
     fn clone(&self) -> Self {
         IntMapIter {
-            slots: self.slots.clone(),
+            entries: self.entries.clone(),
             left: self.left,
         }
     }
@@ -74,16 +64,13 @@ impl<V: fmt::Debug> fmt::Debug for IntMapIter<'_, V> {
 
 /// Iterator over `(key, &mut value)`, from [`IntMap::iter_mut`](super::IntMap::iter_mut).
 pub struct IntMapIterMut<'a, V> {
-    slots: slice::IterMut<'a, Slot<V>>,
+    entries: int_table::IterMut<'a, V>,
     left: usize,
 }
 
 impl<'a, V> IntMapIterMut<'a, V> {
-    pub(super) fn new(slots: &'a mut [Slot<V>], len: usize) -> Self {
-        IntMapIterMut {
-            slots: slots.iter_mut(),
-            left: len,
-        }
+    pub(super) fn new(entries: int_table::IterMut<'a, V>, len: usize) -> Self {
+        IntMapIterMut { entries, left: len }
     }
 }
 
@@ -92,10 +79,7 @@ impl<'a, V> Iterator for IntMapIterMut<'a, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        next_full(&mut self.slots, &mut self.left, |slot| match slot {
-            Slot::Full(k, v) => Some((*k, v)),
-            _ => None,
-        })
+        next_full(&mut self.entries, &mut self.left)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -117,15 +101,17 @@ impl<V> fmt::Debug for IntMapIterMut<'_, V> {
 /// Owning iterator over `(key, value)`, from `IntMap::into_iter`. Entries it does not yield are
 /// dropped with it.
 pub struct IntMapIntoIter<V> {
-    slots: vec::IntoIter<Slot<V>>,
+    table: IntTable<V>,
+    /// The next slot to look at.
+    next: usize,
     left: usize,
 }
 
 impl<V> IntMapIntoIter<V> {
-    pub(super) fn new(slots: Box<[Slot<V>]>, len: usize) -> Self {
-        // `into_vec` reuses the boxed slice's allocation.
+    pub(super) fn new(table: IntTable<V>, len: usize) -> Self {
         IntMapIntoIter {
-            slots: slots.into_vec().into_iter(),
+            table,
+            next: 0,
             left: len,
         }
     }
@@ -136,10 +122,19 @@ impl<V> Iterator for IntMapIntoIter<V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        next_full(&mut self.slots, &mut self.left, |slot| match slot {
-            Slot::Full(k, v) => Some((k, v)),
-            _ => None,
-        })
+        if self.left == 0 {
+            return None;
+        }
+        // Each entry is moved out, leaving a tombstone; the table drops the ones never reached.
+        while self.next < self.table.slots() {
+            let i = self.next;
+            self.next += 1;
+            if let Some(entry) = self.table.take(i, TOMBSTONE) {
+                self.left -= 1;
+                return Some(entry);
+            }
+        }
+        None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

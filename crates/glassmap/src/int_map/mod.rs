@@ -2,15 +2,24 @@
 //!
 //! # Layout
 //!
-//! One boxed slice of [`Slot`]s, allocated by [`IntMap::try_with_capacity`] and never resized:
+//! One allocation, made by [`IntMap::try_with_capacity`] and never resized, holding two arrays
+//! side by side (the storage, with all the `unsafe`, is `crate::raw::int_table`):
 //!
 //! ```text
-//!   slot:   0        1          2          3        4        5     ...  slots-1
-//!         [Empty ][Full k,v ][Full k,v ][Tomb  ][Full k,v][Empty ] ... [Empty ]
-//!                  ^ home(k) = mix(k) & (slots - 1); probing walks right and wraps around
+//!   slot:      0        1          2          3        4        5     ...  slots-1
+//!   entries: [ 0, -  ][ k, v    ][ k, v    ][ k', - ][ k, v   ][ 0, -  ] ... [ 0, -  ]
+//!   states:  [Empty  ][Full tag ][Full tag ][Tomb   ][Full tag][Empty  ] ... [Empty  ]
+//!                     ^ home(k) = mix(k) & (slots - 1); probing walks right and wraps around
 //! ```
 //!
-//! The slot state lives in the enum tag, not in a reserved key, so every `u64` is a valid key.
+//! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values); a state
+//! is one byte: Empty, Tombstone, or for a Full slot `0x80 | h7`, with `h7` the top 7 bits of the
+//! key's mixed hash (like a SwissTable control byte). The slot state lives in its own byte, not in
+//! a reserved key, so every `u64` is a valid key. Keys are always initialised (0 in slots never
+//! used), so a lookup can load a slot's state byte and its key at the same time: neither address
+//! depends on the other, and the two cache misses overlap. The key comparison only counts when
+//! the state is the key's tag.
+//!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
 //!
@@ -22,6 +31,7 @@
 //!    `d < probe_limit`, where `probe_limit = min(MAX_PROBE, slots)`.
 //! 3. *Reachability:* every slot from `h` up to (not including) the entry's slot is non-Empty.
 //! 4. Keys are unique.
+//! 5. *Tags:* a Full slot's state byte is its key's tag.
 //!
 //! # Why a lookup may stop where it stops
 //!
@@ -74,20 +84,35 @@ pub use error::{CapacityError, Full, FullReason};
 pub use iter::{IntMapIntoIter, IntMapIter, IntMapIterMut};
 pub use stats::IntMapStats;
 
+use crate::raw::int_table::{EMPTY, IntTable, TOMBSTONE, TableError};
+
 /// Upper bound on the number of slots a lookup examines (see the [`IntMap`] docs for the choice).
 const MAX_PROBE: usize = 128;
 
-/// One table slot. The tag is the slot state, so no key value is reserved.
-#[derive(Clone)]
-enum Slot<V> {
-    /// Never used since the last rebuild: lookups stop here.
-    Empty,
-    /// Held an entry that was removed: lookups walk past it, inserts may reuse it.
-    Tombstone,
-    /// An entry.
-    Full(u64, V),
-    /// An entry waiting to be re-placed; exists only during [`IntMap::compact`].
-    Moving(u64, V),
+// Slot states, one byte each in the table's state array. `EMPTY` and `TOMBSTONE` come from the
+// table (which only tells them from the others: a slot holds a value exactly when its state is
+// neither).
+//
+// - `EMPTY` (0): never used since the last rebuild: lookups stop here.
+// - `TOMBSTONE` (1): held an entry that was removed: lookups walk past it, inserts may reuse it.
+// - `MOVING`: an entry waiting to be re-placed; exists only during [`IntMap::compact`].
+// - Full: an entry, state `0x80 | h7` where `h7` is 7 bits of the key's hash (its [`tag`]).
+
+/// State of an entry waiting to be re-placed by [`IntMap::compact`].
+const MOVING: u8 = 2;
+
+/// The state byte of a Full slot holding a key with hash `hash`: the top bit set and the top 7
+/// bits of the hash below it. The home slot uses the low bits, so the two are independent, and a
+/// probe that meets another key's entry rejects it from the state byte alone 127 times in 128.
+#[inline]
+fn tag(hash: u64) -> u8 {
+    0x80 | (hash >> 57) as u8
+}
+
+/// Whether state byte `s` is a Full slot's.
+#[inline]
+fn is_full(s: u8) -> bool {
+    s & 0x80 != 0
 }
 
 /// Scrambles a key into a 64-bit hash whose low bits pick the home slot.
@@ -139,9 +164,10 @@ fn mix(key: u64) -> u64 {
 ///
 /// # Design
 ///
-/// - **Open addressing with linear probing** over one `Box<[Slot<V>]>`, each slot an enum
-///   `Empty | Tombstone | Full(key, value)`: every `u64` is a valid key, and the code is safe
-///   Rust. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
+/// - **Open addressing with linear probing** over one allocation holding a state byte per slot
+///   (Empty, Tombstone, or Full with 7 bits of the key's hash) and a `(key, value)` entry per
+///   slot: every `u64` is a valid key. The storage is a small engine type with the crate's only
+///   `unsafe` code; the map itself is safe Rust on top of it. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
 ///   choose the home slot, so strided keys do not cluster.
 /// - **Maximum load 1/2:** [`capacity`](Self::capacity) is `n` rounded up to a power of two and
 ///   the table has twice that many slots. Linear probing clusters, and clusters grow fast with
@@ -162,7 +188,7 @@ fn mix(key: u64) -> u64 {
 ///
 ///   Load 1/2 is the only one of these whose worst runs stay far below a bound small enough to be
 ///   a useful worst case. It costs memory: 2 to 4 slots per requested entry, a slot taking
-///   `size_of::<(u8, u64, V)>()` bytes (24 for `u64` values).
+///   `size_of::<(u64, V)>() + 1` bytes (17 for `u64` values).
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
 ///   slots, whatever the tombstones. An insert that finds no free slot within the bound returns
@@ -186,7 +212,7 @@ fn mix(key: u64) -> u64 {
 /// Time: `get`, `insert`, `remove` and `contains_key` examine at most `MAX_PROBE` slots;
 /// `clear`, `retain`, `compact`, `stats`, iteration and `Clone` are O(slots).
 pub struct IntMap<V> {
-    slots: Box<[Slot<V>]>,
+    table: IntTable<V>,
     len: usize,
     tombstones: usize,
 }
@@ -250,21 +276,15 @@ impl<V> IntMap<V> {
                 .and_then(|c| c.checked_mul(2))
                 .ok_or(too_large)?,
         };
-        let bytes = slots.checked_mul(size_of::<Slot<V>>()).ok_or(too_large)?;
-        if bytes > isize::MAX as usize {
-            return Err(too_large);
-        }
-        let mut table = Vec::new();
-        table
-            .try_reserve_exact(slots)
-            .map_err(|_| CapacityError::AllocFailed {
+        let table = IntTable::try_new(slots).map_err(|e| match e {
+            TableError::TooLarge => too_large,
+            TableError::AllocFailed { bytes } => CapacityError::AllocFailed {
                 requested: n,
                 bytes,
-            })?;
-        // Neither fills past the reserved capacity nor shrinks, so neither reallocates.
-        table.resize_with(slots, || Slot::Empty);
+            },
+        })?;
         Ok(IntMap {
-            slots: table.into_boxed_slice(),
+            table,
             len: 0,
             tombstones: 0,
         })
@@ -273,7 +293,7 @@ impl<V> IntMap<V> {
     /// The number of entries the map can hold: a power of two (or 0), half the slot count.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.slots.len() / 2
+        self.table.slots() / 2
     }
 
     /// The number of entries.
@@ -298,13 +318,13 @@ impl<V> IntMap<V> {
     /// `slots - 1`: reduces a hash or a slot index modulo the (power of two) slot count.
     #[inline]
     fn mask(&self) -> usize {
-        self.slots.len().wrapping_sub(1)
+        self.table.slots().wrapping_sub(1)
     }
 
     /// How many slots a probe sequence may cover.
     #[inline]
     fn probe_limit(&self) -> usize {
-        self.slots.len().min(MAX_PROBE)
+        self.table.slots().min(MAX_PROBE)
     }
 
     /// The slot where the probe sequence for `key` starts (0 for a zero-capacity map). It depends
@@ -312,34 +332,44 @@ impl<V> IntMap<V> {
     #[inline]
     pub fn home_slot(&self, key: u64) -> usize {
         // Truncating the hash on 32-bit targets is fine: only its low bits are used.
-        mix(key) as usize & self.slots.len().saturating_sub(1)
+        mix(key) as usize & self.table.slots().saturating_sub(1)
     }
 
     /// The index of the slot that holds `key`, if present: its probe distance is
     /// `slot_of(key) - home_slot(key)` modulo the slot count.
     #[inline]
     pub fn slot_of(&self, key: u64) -> Option<usize> {
-        self.find(key).map(|(i, _)| i)
+        self.find(key)
     }
 
     /// Returns a reference to the value of `key`.
     #[inline]
     pub fn get(&self, key: u64) -> Option<&V> {
-        self.find(key).map(|(_, v)| v)
+        self.table.value(self.find(key)?)
     }
 
-    /// The lookup: the slot index and value of `key`, walking from its home slot until the key,
-    /// an Empty slot or the probe bound (see the module docs for why each may end it).
+    /// The lookup: the slot index of `key`, walking from its home slot until the key, an Empty
+    /// slot or the probe bound (see the module docs for why each may end it).
+    ///
+    /// Each step loads the slot's state byte and its key without one waiting for the other (keys
+    /// are always initialised, so reading the key of any slot is fine), and only then checks
+    /// that the state is the key's tag and the key is equal.
     #[inline]
-    fn find(&self, key: u64) -> Option<(usize, &V)> {
+    fn find(&self, key: u64) -> Option<usize> {
         let mask = self.mask();
-        let mut i = self.home_slot(key);
+        let hash = mix(key);
+        let tag = tag(hash);
+        let mut i = hash as usize & mask;
         for _ in 0..self.probe_limit() {
-            match &self.slots[i] {
-                Slot::Full(k, v) if *k == key => return Some((i, v)),
-                Slot::Empty => return None,
-                _ => i = (i + 1) & mask,
+            let (state, k) = (self.table.state(i), self.table.key(i));
+            // `&`, not `&&`: both loads are issued whatever the state turns out to be.
+            if (state == tag) & (k == key) {
+                return Some(i);
             }
+            if state == EMPTY {
+                return None;
+            }
+            i = (i + 1) & mask;
         }
         None
     }
@@ -347,17 +377,14 @@ impl<V> IntMap<V> {
     /// Returns a mutable reference to the value of `key`.
     #[inline]
     pub fn get_mut(&mut self, key: u64) -> Option<&mut V> {
-        let i = self.slot_of(key)?;
-        match &mut self.slots[i] {
-            Slot::Full(_, v) => Some(v),
-            _ => None,
-        }
+        let i = self.find(key)?;
+        self.table.value_mut(i)
     }
 
     /// Whether the map holds `key`.
     #[inline]
     pub fn contains_key(&self, key: u64) -> bool {
-        self.slot_of(key).is_some()
+        self.find(key).is_some()
     }
 
     /// Inserts `value` under `key`, returning the value it replaces.
@@ -375,17 +402,23 @@ impl<V> IntMap<V> {
     #[inline]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
         let mask = self.mask();
-        let mut i = self.home_slot(key);
+        let hash = mix(key);
+        let tag = tag(hash);
+        let mut i = hash as usize & mask;
         let mut free = None;
         for _ in 0..self.probe_limit() {
-            match &mut self.slots[i] {
-                Slot::Full(k, v) if *k == key => return Ok(Some(mem::replace(v, value))),
-                Slot::Empty => {
-                    free = free.or(Some(i));
-                    break;
+            let state = self.table.state(i);
+            if (state == tag) & (self.table.key(i) == key) {
+                if let Some(v) = self.table.value_mut(i) {
+                    return Ok(Some(mem::replace(v, value)));
                 }
-                Slot::Tombstone => free = free.or(Some(i)),
-                _ => {}
+            }
+            if state == EMPTY {
+                free = free.or(Some(i));
+                break;
+            }
+            if state == TOMBSTONE {
+                free = free.or(Some(i));
             }
             i = (i + 1) & mask;
         }
@@ -395,9 +428,10 @@ impl<V> IntMap<V> {
         let Some(i) = free else {
             return Err(Full::new(key, value, FullReason::ProbeLimit));
         };
-        if let Slot::Tombstone = mem::replace(&mut self.slots[i], Slot::Full(key, value)) {
+        if self.table.state(i) == TOMBSTONE {
             self.tombstones -= 1;
         }
+        self.table.put(i, tag, key, value);
         self.len += 1;
         Ok(None)
     }
@@ -405,7 +439,7 @@ impl<V> IntMap<V> {
     /// Removes `key`, returning its value.
     #[inline]
     pub fn remove(&mut self, key: u64) -> Option<V> {
-        let i = self.slot_of(key)?;
+        let i = self.find(key)?;
         Some(self.take(i))
     }
 
@@ -413,22 +447,18 @@ impl<V> IntMap<V> {
     /// when no probe can pass through it (see the module docs).
     fn take(&mut self, i: usize) -> V {
         let mask = self.mask();
-        let next_is_empty = matches!(self.slots[(i + 1) & mask], Slot::Empty);
-        let left = if next_is_empty {
-            Slot::Empty
-        } else {
-            Slot::Tombstone
-        };
-        let Slot::Full(_, value) = mem::replace(&mut self.slots[i], left) else {
+        let next_is_empty = self.table.state((i + 1) & mask) == EMPTY;
+        let left = if next_is_empty { EMPTY } else { TOMBSTONE };
+        let Some((_, value)) = self.table.take(i, left) else {
             unreachable!("IntMap::take({i}) on a slot that holds no entry");
         };
         self.len -= 1;
         if next_is_empty {
             // Slot i is Empty now, so no probe can pass through the tombstones right before it
-            // either. The walk stops at slot i + 1 at the latest.
+            // either. The walk stops at slot i at the latest.
             let mut j = i.wrapping_sub(1) & mask;
-            while let Slot::Tombstone = self.slots[j] {
-                self.slots[j] = Slot::Empty;
+            while self.table.state(j) == TOMBSTONE {
+                self.table.set_state(j, EMPTY);
                 self.tombstones -= 1;
                 j = j.wrapping_sub(1) & mask;
             }
@@ -449,17 +479,17 @@ impl<V> IntMap<V> {
         if mem::needs_drop::<V>() {
             // Each value is removed as by `remove` before it is dropped, so a panicking drop
             // leaves a valid map behind.
-            for slot in self.slots.iter_mut() {
-                if let Slot::Full(..) = slot {
-                    let entry = mem::replace(slot, Slot::Tombstone);
+            for i in 0..self.table.slots() {
+                if let Some(entry) = self.table.take(i, TOMBSTONE) {
                     self.len -= 1;
                     self.tombstones += 1;
                     drop(entry);
                 }
             }
         }
-        // No values left to drop (or none whose drop does anything): this cannot panic.
-        self.slots.fill_with(|| Slot::Empty);
+        // No values left to drop (or none whose drop does anything): this cannot panic, and only
+        // the state bytes are written.
+        self.table.reset_states();
         self.len = 0;
         self.tombstones = 0;
     }
@@ -472,9 +502,10 @@ impl<V> IntMap<V> {
     pub fn retain<F: FnMut(u64, &mut V) -> bool>(&mut self, mut keep: F) {
         // Backwards, so that when slot i is removed, slot i + 1 has had its turn and, if it was
         // removed too, is already Empty: fewer tombstones.
-        for i in (0..self.slots.len()).rev() {
-            if let Slot::Full(k, v) = &mut self.slots[i] {
-                if !keep(*k, v) {
+        for i in (0..self.table.slots()).rev() {
+            let k = self.table.key(i);
+            if let Some(v) = self.table.value_mut(i) {
+                if !keep(k, v) {
                     drop(self.take(i));
                 }
             }
@@ -490,16 +521,17 @@ impl<V> IntMap<V> {
         if self.tombstones == 0 {
             return;
         }
-        for slot in self.slots.iter_mut() {
-            *slot = match mem::replace(slot, Slot::Empty) {
-                Slot::Full(k, v) => Slot::Moving(k, v),
-                Slot::Moving(..) | Slot::Tombstone | Slot::Empty => Slot::Empty,
-            };
+        for i in 0..self.table.slots() {
+            match self.table.state(i) {
+                TOMBSTONE => self.table.set_state(i, EMPTY),
+                EMPTY => {}
+                _ => self.table.set_state(i, MOVING),
+            }
         }
         self.tombstones = 0;
-        for i in 0..self.slots.len() {
-            if let Slot::Moving(..) = self.slots[i] {
-                let Slot::Moving(k, v) = mem::replace(&mut self.slots[i], Slot::Empty) else {
+        for i in 0..self.table.slots() {
+            if self.table.state(i) == MOVING {
+                let Some((k, v)) = self.table.take(i, EMPTY) else {
                     unreachable!()
                 };
                 self.place(k, v);
@@ -509,7 +541,7 @@ impl<V> IntMap<V> {
     }
 
     /// Places an entry during [`compact`](Self::compact): Robin Hood insertion that treats
-    /// `Moving` slots as free. Landing on one swaps in the carried entry and carries the moving
+    /// `MOVING` slots as free. Landing on one swaps in the carried entry and carries the moving
     /// one from its own home; an occupant closer to its home than the carried entry is to its own
     /// is swapped out and carried on. Ends at an Empty slot, and one always exists because
     /// `len <= slots / 2`.
@@ -518,13 +550,13 @@ impl<V> IntMap<V> {
         let mut i = self.home_slot(key);
         let mut dist = 0;
         loop {
-            match &mut self.slots[i] {
-                slot @ Slot::Empty => {
-                    *slot = Slot::Full(key, value);
+            match self.table.state(i) {
+                EMPTY => {
+                    self.table.put(i, tag(mix(key)), key, value);
                     return;
                 }
-                slot @ Slot::Moving(..) => {
-                    let Slot::Moving(k, v) = mem::replace(slot, Slot::Full(key, value)) else {
+                MOVING => {
+                    let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
                         unreachable!()
                     };
                     (key, value) = (k, v);
@@ -532,15 +564,17 @@ impl<V> IntMap<V> {
                     dist = 0;
                     continue;
                 }
-                Slot::Full(k, v) => {
-                    let their_dist = i.wrapping_sub(mix(*k) as usize) & mask;
+                TOMBSTONE => unreachable!("IntMap::compact: tombstone left in the table"),
+                _ => {
+                    let their_dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
                     if their_dist < dist {
-                        key = mem::replace(k, key);
-                        value = mem::replace(v, value);
+                        let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
+                            unreachable!()
+                        };
+                        (key, value) = (k, v);
                         dist = their_dist;
                     }
                 }
-                Slot::Tombstone => unreachable!("IntMap::compact: tombstone left in the table"),
             }
             i = (i + 1) & mask;
             dist += 1;
@@ -550,22 +584,26 @@ impl<V> IntMap<V> {
     /// Checks the invariants listed in the module docs, without allocating unless one is broken.
     /// O(slots + total probe distance).
     fn invariants(&self) -> Result<(), String> {
-        let slots = self.slots.len();
+        let slots = self.table.slots();
         if slots != 0 && !slots.is_power_of_two() {
             return Err(format!("{slots} slots is not a power of two"));
         }
         let (mask, limit) = (self.mask(), self.probe_limit());
         let (mut full, mut tombstones) = (0, 0);
-        for (i, slot) in self.slots.iter().enumerate() {
-            let k = match slot {
-                Slot::Empty => continue,
-                Slot::Tombstone => {
+        for i in 0..slots {
+            let (state, k) = (self.table.state(i), self.table.key(i));
+            match state {
+                EMPTY => continue,
+                TOMBSTONE => {
                     tombstones += 1;
                     continue;
                 }
-                Slot::Moving(k, _) => return Err(format!("slot {i}: key {k} left Moving")),
-                Slot::Full(k, _) => *k,
-            };
+                MOVING => return Err(format!("slot {i}: key {k} left Moving")),
+                _ if state != tag(mix(k)) => {
+                    return Err(format!("slot {i}: state {state:#x} is not key {k}'s tag"));
+                }
+                _ => {}
+            }
             full += 1;
             let home = self.home_slot(k);
             let dist = i.wrapping_sub(home) & mask;
@@ -575,14 +613,14 @@ impl<V> IntMap<V> {
                 ));
             }
             let path = (0..dist).map(|d| (home + d) & mask);
-            if let Some(gap) = path.clone().find(|&j| matches!(self.slots[j], Slot::Empty)) {
+            if let Some(gap) = path.clone().find(|&j| self.table.state(j) == EMPTY) {
                 return Err(format!(
                     "slot {i}: key {k} unreachable, slot {gap} is Empty"
                 ));
             }
             if let Some(dup) = path
                 .clone()
-                .find(|&j| matches!(self.slots[j], Slot::Full(d, _) if d == k))
+                .find(|&j| is_full(self.table.state(j)) && self.table.key(j) == k)
             {
                 return Err(format!("slot {i}: key {k} is also in slot {dup}"));
             }
@@ -613,12 +651,12 @@ impl<V> IntMap<V> {
     /// An iterator over `(key, &value)` in slot order (which depends on the keys and the history
     /// of the table, not on insertion order alone).
     pub fn iter(&self) -> IntMapIter<'_, V> {
-        IntMapIter::new(&self.slots, self.len)
+        IntMapIter::new(self.table.iter(), self.len)
     }
 
     /// An iterator over `(key, &mut value)` in slot order.
     pub fn iter_mut(&mut self) -> IntMapIterMut<'_, V> {
-        IntMapIterMut::new(&mut self.slots, self.len)
+        IntMapIterMut::new(self.table.iter_mut(), self.len)
     }
 
     /// A snapshot of the table: counts, the probe bound and a histogram of the entries' probe
@@ -640,9 +678,9 @@ impl<V> IntMap<V> {
         let mask = self.mask();
         let mut probe_lengths = [0; MAX_PROBE];
         let mut max_probe = 0;
-        for (i, slot) in self.slots.iter().enumerate() {
-            if let Slot::Full(k, _) = slot {
-                let dist = i.wrapping_sub(self.home_slot(*k)) & mask;
+        for i in 0..self.table.slots() {
+            if is_full(self.table.state(i)) {
+                let dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
                 max_probe = max_probe.max(dist);
                 probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
             }
@@ -650,7 +688,7 @@ impl<V> IntMap<V> {
         IntMapStats {
             len: self.len,
             capacity: self.capacity(),
-            slots: self.slots.len(),
+            slots: self.table.slots(),
             tombstones: self.tombstones,
             probe_limit: self.probe_limit(),
             max_probe,
@@ -664,7 +702,7 @@ impl<V> IntMap<V> {
 impl<V: Clone> Clone for IntMap<V> {
     fn clone(&self) -> Self {
         IntMap {
-            slots: self.slots.clone(),
+            table: self.table.clone(),
             len: self.len,
             tombstones: self.tombstones,
         }
@@ -702,6 +740,6 @@ impl<V> IntoIterator for IntMap<V> {
     type IntoIter = IntMapIntoIter<V>;
 
     fn into_iter(self) -> Self::IntoIter {
-        IntMapIntoIter::new(self.slots, self.len)
+        IntMapIntoIter::new(self.table, self.len)
     }
 }
