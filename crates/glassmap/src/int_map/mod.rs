@@ -84,7 +84,7 @@ pub use error::{CapacityError, Full, FullReason};
 pub use iter::{IntMapIntoIter, IntMapIter, IntMapIterMut};
 pub use stats::IntMapStats;
 
-use crate::raw::int_table::{EMPTY, IntTable, TOMBSTONE, TableError};
+use crate::raw::int_table::{EMPTY, GROUP, IntTable, TOMBSTONE, TableError};
 
 /// Upper bound on the number of slots a lookup examines (see the [`IntMap`] docs for the choice).
 const MAX_PROBE: usize = 128;
@@ -107,6 +107,17 @@ const MOVING: u8 = 2;
 #[inline]
 fn tag(hash: u64) -> u8 {
     0x80 | (hash >> 57) as u8
+}
+
+/// The low bit of every byte of a word.
+const LSB: u64 = 0x0101_0101_0101_0101;
+
+/// The top bit of each byte of `x` that is zero, and no other bit (exact, unlike the shorter
+/// `(x - LSB) & !x & MSB`, which can flag a byte above a zero one).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// Whether state byte `s` is a Full slot's.
@@ -351,19 +362,47 @@ impl<V> IntMap<V> {
     /// The lookup: the slot index of `key`, walking from its home slot until the key, an Empty
     /// slot or the probe bound (see the module docs for why each may end it).
     ///
-    /// Each step loads the slot's state byte and its key without one waiting for the other (keys
-    /// are always initialised, so reading the key of any slot is fine), and only then checks
-    /// that the state is the key's tag and the key is equal.
+    /// The home slot first: its state byte and its key are loaded independently (keys are always
+    /// initialised, so any slot's key may be read), so the two cache misses overlap, and a key
+    /// found at home (most hits) costs one round trip. Otherwise the rest of the first [`GROUP`]
+    /// slots are checked at once from the word of state bytes already loaded: SWAR matching for
+    /// the key's tag and for Empty, then a key comparison at each tag match before the first
+    /// Empty slot. Lookups the first group does not decide (no Empty slot in it and no match)
+    /// continue slot by slot.
     #[inline]
     fn find(&self, key: u64) -> Option<usize> {
+        let slots = self.table.slots();
         let mask = self.mask();
         let hash = mix(key);
         let tag = tag(hash);
-        let mut i = hash as usize & mask;
-        for _ in 0..self.probe_limit() {
-            let (state, k) = (self.table.state(i), self.table.key(i));
-            // `&`, not `&&`: both loads are issued whatever the state turns out to be.
-            if (state == tag) & (k == key) {
+        let home = hash as usize & mask;
+        let mut start = 0;
+        if slots >= GROUP {
+            let states = self.table.state_group(home);
+            if states as u8 == tag && self.table.key(home) == key {
+                return Some(home);
+            }
+            let empty = zero_bytes(states);
+            // Bits of the bytes before the first Empty one (all of them if there is none).
+            let before_empty = (empty & empty.wrapping_neg()).wrapping_sub(1);
+            // Byte 0, the home slot, was checked above.
+            let mut candidates = zero_bytes(states ^ (u64::from(tag) * LSB)) & before_empty & !0xff;
+            while candidates != 0 {
+                let i = (home + candidates.trailing_zeros() as usize / 8) & mask;
+                if self.table.key(i) == key {
+                    return Some(i);
+                }
+                candidates &= candidates - 1;
+            }
+            if empty != 0 {
+                return None;
+            }
+            start = GROUP;
+        }
+        let mut i = (home + start) & mask;
+        for _ in start..self.probe_limit() {
+            let state = self.table.state(i);
+            if state == tag && self.table.key(i) == key {
                 return Some(i);
             }
             if state == EMPTY {

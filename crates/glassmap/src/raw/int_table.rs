@@ -3,8 +3,12 @@
 //!
 //! ```text
 //!   entries: [ key | MaybeUninit<V> ] x slots      (16 bytes each for u64 values)
-//!   states:  [ u8 ] x slots                        (right after the entries)
+//!   states:  [ u8 ] x (slots + GROUP)              (right after the entries)
 //! ```
+//!
+//! The [`GROUP`] state bytes after the last slot's mirror the first ones (`states[slots + i]` is
+//! `states[i]` for `i < min(GROUP, slots)`), so [`IntTable::state_group`] reads the states of
+//! `GROUP` consecutive slots, wrapping around the end, with one unaligned load.
 //!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
@@ -35,6 +39,9 @@ pub(crate) const EMPTY: u8 = 0;
 /// State byte of a slot whose entry was removed.
 pub(crate) const TOMBSTONE: u8 = 1;
 
+/// The number of state bytes [`IntTable::state_group`] reads at once.
+pub(crate) const GROUP: usize = 8;
+
 /// Whether state byte `s` marks a slot holding a value (anything but [`EMPTY`] or [`TOMBSTONE`]).
 #[inline]
 pub(crate) const fn is_occupied(s: u8) -> bool {
@@ -61,7 +68,8 @@ pub(crate) enum TableError {
 pub(crate) struct IntTable<V> {
     /// Start of the allocation: `slots` entries.
     entries: NonNull<Entry<V>>,
-    /// `slots` state bytes, after the entries in the same allocation.
+    /// `slots + GROUP` state bytes (the last `GROUP` mirror the first), after the entries in the
+    /// same allocation.
     states: NonNull<u8>,
     slots: usize,
     /// The table owns `V`s.
@@ -80,7 +88,9 @@ impl<V> IntTable<V> {
     /// would exceed `isize::MAX` bytes.
     fn layout(slots: usize) -> Option<(Layout, usize)> {
         let entries = Layout::array::<Entry<V>>(slots).ok()?;
-        entries.extend(Layout::array::<u8>(slots).ok()?).ok()
+        entries
+            .extend(Layout::array::<u8>(slots.checked_add(GROUP)?).ok()?)
+            .ok()
     }
 
     /// A table of `slots` Empty slots, all keys 0: one allocation, or none for `slots == 0`.
@@ -108,7 +118,7 @@ impl<V> IntTable<V> {
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
         Ok(IntTable {
             entries: base.cast(),
-            // SAFETY: `states_at + slots <= layout.size()`, so this stays in the allocation.
+            // SAFETY: `states_at + slots + GROUP <= layout.size()`, so this stays in the allocation.
             states: unsafe { base.add(states_at) },
             slots,
             _owns: PhantomData,
@@ -131,6 +141,31 @@ impl<V> IntTable<V> {
         assert!(i < self.slots, "IntTable: slot {i} out of range");
         // SAFETY: `i < slots`, and state bytes are always initialised (zeroed at allocation).
         unsafe { *self.states.as_ptr().add(i) }
+    }
+
+    /// The state bytes of slots `i..i + GROUP` (wrapping around the end of the table) as one
+    /// little-endian word: byte `j` is [`state`](Self::state)`((i + j) % slots)`, if the table has
+    /// at least `GROUP` slots (smaller tables: bytes past the last slot are meaningless).
+    #[inline]
+    pub(crate) fn state_group(&self, i: usize) -> u64 {
+        assert!(i < self.slots, "IntTable: slot {i} out of range");
+        // SAFETY: `i + GROUP <= slots + GROUP`, the length of the state array, and every state byte
+        // is initialised; `read_unaligned` has no alignment requirement.
+        u64::from_le(unsafe { self.states.as_ptr().add(i).cast::<u64>().read_unaligned() })
+    }
+
+    /// Writes state byte `s` for slot `i < slots`, and its mirror.
+    #[inline]
+    fn write_state(&mut self, i: usize, s: u8) {
+        assert!(i < self.slots, "IntTable: slot {i} out of range");
+        // SAFETY: `i < slots` (checked just above), and for `i < GROUP` the mirror
+        // `slots + i < slots + GROUP` is in the state array too.
+        unsafe {
+            *self.states.as_ptr().add(i) = s;
+            if i < GROUP {
+                *self.states.as_ptr().add(self.slots + i) = s;
+            }
+        }
     }
 
     /// The key of slot `i`: 0 if it never held one, the last key written if it is vacant.
@@ -180,9 +215,8 @@ impl<V> IntTable<V> {
         let entry = unsafe { &mut *self.entries.as_ptr().add(i) };
         let old_key = mem::replace(&mut entry.key, key);
         let old_value = mem::replace(&mut entry.value, MaybeUninit::new(value));
-        // SAFETY: `i < slots`. The value was written just above, so the occupied state is true
-        // (invariant 2).
-        unsafe { *self.states.as_ptr().add(i) = state };
+        // The value was written just above, so the occupied state is true (invariant 2).
+        self.write_state(i, state);
         // SAFETY: an occupied old state means the old value was initialised (invariant 2), and it
         // has been moved out of the slot, so it is read exactly once.
         is_occupied(old_state).then(|| (old_key, unsafe { old_value.assume_init() }))
@@ -208,8 +242,8 @@ impl<V> IntTable<V> {
         // SAFETY: the slot is occupied, so the value is initialised (invariant 2); the state is
         // made vacant right below, so it is not read again.
         let value = unsafe { entry.value.assume_init_read() };
-        // SAFETY: `i < slots`; the value has been moved out, so the vacant state is true.
-        unsafe { *self.states.as_ptr().add(i) = vacant };
+        // The value has been moved out, so the vacant state is true.
+        self.write_state(i, vacant);
         Some((entry.key, value))
     }
 
@@ -227,17 +261,19 @@ impl<V> IntTable<V> {
             is_occupied(state),
             "IntTable::set_state({i}): {old} to {state} changes occupancy"
         );
-        // SAFETY: `i < slots` (checked by `state`); occupancy is unchanged, so invariant 2 holds.
-        unsafe { *self.states.as_ptr().add(i) = state };
+        // `i < slots` (checked by `state`); occupancy is unchanged, so invariant 2 holds.
+        self.write_state(i, state);
     }
 
     /// Makes every slot [`EMPTY`] in one pass over the state bytes. Values still in occupied
     /// slots are leaked, never dropped: take out first whatever must be dropped.
     pub(crate) fn reset_states(&mut self) {
-        // SAFETY: `states` is valid for `slots` bytes (invariant 3; for `slots == 0` a dangling
-        // pointer is fine for a write of 0 bytes). All slots become vacant and their values are
-        // forgotten, which keeps invariant 2.
-        unsafe { self.states.as_ptr().write_bytes(EMPTY, self.slots) };
+        if self.slots == 0 {
+            return;
+        }
+        // SAFETY: `states` is valid for `slots + GROUP` bytes (invariant 3). All slots and
+        // mirrors become vacant and their values are forgotten, which keeps invariant 2.
+        unsafe { self.states.as_ptr().write_bytes(EMPTY, self.slots + GROUP) };
     }
 
     /// The state bytes and entries as slices.
@@ -449,7 +485,7 @@ mod tests {
             assert_eq!((t.state(i), t.key(i), t.value(i)), (EMPTY, 0, None));
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
-        assert_eq!(IntTable::<u64>::layout(8).unwrap().0.size(), 8 * 17);
+        assert_eq!(IntTable::<u64>::layout(8).unwrap().0.size(), 8 * 17 + GROUP);
         let empty = IntTable::<String>::try_new(0).unwrap();
         assert_eq!(empty.iter().count(), 0);
         drop(empty.clone());
@@ -480,6 +516,24 @@ mod tests {
         t.reset_states(); // leaks "c?"
         assert_eq!(t.iter().count(), 0);
         assert_eq!((copy.state(3), copy.key(3)), (0xff, 9));
+    }
+
+    #[test]
+    fn state_groups_wrap_around() {
+        let mut t = IntTable::try_new(16).unwrap();
+        for i in [0, 1, 7, 8, 14, 15] {
+            t.put(i, 0x80 | i as u8, i as u64, ());
+        }
+        t.set_state(1, 0x90);
+        assert_eq!(t.take(7, TOMBSTONE), Some((7, ())));
+        for i in 0..16 {
+            let word = t.state_group(i).to_le_bytes();
+            for (j, &b) in word.iter().enumerate() {
+                assert_eq!(b, t.state((i + j) % 16), "group at {i}, byte {j}");
+            }
+        }
+        t.reset_states();
+        assert_eq!(t.state_group(12), 0);
     }
 
     #[test]
