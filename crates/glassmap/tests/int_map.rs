@@ -438,6 +438,15 @@ fn iterators_stats_and_formatting() {
 }
 
 #[test]
+fn maps_and_iterators_are_send_and_sync_like_their_values() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<IntMap<String>>();
+    send_sync::<glassmap::IntMapIter<'_, String>>();
+    send_sync::<glassmap::IntMapIterMut<'_, String>>();
+    send_sync::<glassmap::IntMapIntoIter<String>>();
+}
+
+#[test]
 fn full_is_a_std_error_for_any_value_type() {
     struct NoDebug;
     fn insert_all(map: &mut IntMap<NoDebug>) -> Result<(), Box<dyn std::error::Error>> {

@@ -513,9 +513,15 @@ mod tests {
         }
         assert_eq!(t.value(3).map(String::as_str), Some("c?"));
         let copy = t.clone();
-        t.reset_states(); // leaks "c?"
-        assert_eq!(t.iter().count(), 0);
+        assert_eq!(t.take(3, TOMBSTONE), Some((9, String::from("c?"))));
+        t.reset_states();
+        assert_eq!((t.iter().count(), t.state(3)), (0, EMPTY));
         assert_eq!((copy.state(3), copy.key(3)), (0xff, 9));
+        // Values left in occupied slots are forgotten (here: nothing to drop).
+        let mut bytes = IntTable::try_new(2).unwrap();
+        bytes.put(0, 0x80, 1, 7u8);
+        bytes.reset_states();
+        assert_eq!(bytes.value(0), None);
     }
 
     #[test]
