@@ -42,6 +42,12 @@
 //! [`RandomState`] (foldhash with a per-map random seed) is the default; `RandomState::with_seed`
 //! makes layouts reproducible. Any [`BuildHasher`](core::hash::BuildHasher) works.
 //!
+//! # Also in the family
+//!
+//! [`IntMap`]: a fixed-capacity `u64`-keyed map with open addressing, for hot paths that must not
+//! allocate or resize after construction. Batched lookups and inserts on [`Map`]
+//! ([`Map::get_batch`], [`Map::insert_batch`]) hide memory latency with software prefetch.
+//!
 //! # Features
 //!
 //! - `serde`: `Serialize`/`Deserialize` for [`Map`] and [`Set`].
@@ -50,6 +56,7 @@
 
 mod error;
 mod hash;
+mod int_map;
 pub mod map;
 #[allow(unsafe_code)]
 mod raw;
@@ -60,6 +67,9 @@ mod stats;
 
 pub use crate::error::TryReserveError;
 pub use crate::hash::RandomState;
+pub use crate::int_map::{
+    CapacityError, Full, FullReason, IntMap, IntMapIntoIter, IntMapIter, IntMapIterMut, IntMapStats,
+};
 pub use crate::map::Map;
 pub use crate::raw::BucketLoads;
 pub use crate::set::Set;

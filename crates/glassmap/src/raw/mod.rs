@@ -19,6 +19,7 @@ mod array;
 mod bucket;
 mod entry;
 pub(crate) mod growth;
+pub(crate) mod int_table;
 mod iter;
 mod prefetch;
 pub(crate) mod tophash;

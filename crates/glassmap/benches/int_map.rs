@@ -1,0 +1,339 @@
+//! `IntMap<u64>` against `hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>` at 1K and 1M
+//! entries: lookup hit and miss (random order), insert into a presized empty map, remove.
+//!
+//! `GLASSMAP_BENCH_8M=1` adds 8M entries, where both maps are far out of cache.
+//!
+//! Keys are SplitMix64 of `0..n` (random-looking); misses are SplitMix64 of `n..2n`. Each
+//! benchmark group is one operation at one size, with one entry per map, so criterion's report
+//! puts the maps side by side. Lookups run 1024 per iteration (criterion's time / 1024 = time per
+//! lookup); insert and remove time a whole pass over the `n` keys, with the refill or clear
+//! between passes left out of the timing.
+//!
+//! To add a map: implement [`BenchMap`] for it and add it to `for_each_map!`.
+//!
+//! # Figures
+//!
+//! 2-core AMD EPYC VM (`lscpu`: "AMD EPYC"; 48 KiB L1d and 1 MiB L2 per core, 32 MiB L3,
+//! 23 GiB), shared with other builds, release profile with thin LTO, system allocator,
+//! `--warm-up-time 1 --measurement-time 3`. Nanoseconds per operation, median of criterion's
+//! estimate; ratio = hashbrown time / IntMap time (above 1: IntMap faster). Absolute times move a
+//! lot between runs on this machine (hashbrown's get hit at 1M measured anywhere from 19 to 32 ns
+//! with the same binary), so compare ratios within a run, and more than one run.
+//!
+//! ## Current layout: state bytes + 16-byte entries (two runs)
+//!
+//! | operation | size | IntMap ns, run 1 / 2 | hashbrown ns, run 1 / 2 | ratio, run 1 / 2 |
+//! |---|---|---|---|---|
+//! | get hit | 1K | 2.89 / 2.91 | 2.45 / 1.54 | 0.85 / 0.53 |
+//! | get miss | 1K | 3.44 / 3.19 | 1.37 / 1.33 | 0.40 / 0.41 |
+//! | insert | 1K | 2.35 / 2.32 | 3.88 / 3.46 | 1.65 / 1.49 |
+//! | remove | 1K | 3.68 / 3.70 | 3.55 / 3.62 | 0.96 / 0.98 |
+//! | get hit | 1M | 28.7 / 27.3 | 31.8 / 19.1 | 1.11 / 0.70 |
+//! | get miss | 1M | 7.99 / 7.12 | 8.20 / 5.62 | 1.03 / 0.79 |
+//! | insert | 1M | 15.3 / 12.0 | 14.3 / 12.6 | 0.93 / 1.05 |
+//! | remove | 1M | 41.2 / 38.2 | 34.1 / 34.2 | 0.83 / 0.90 |
+//!
+//! ## Previous layout: 24-byte `enum Slot` (re-measured the same day, one run)
+//!
+//! | operation | size | IntMap ns | hashbrown ns | ratio |
+//! |---|---|---|---|---|
+//! | get hit | 1K | 2.14 | 2.22 | 1.04 |
+//! | get miss | 1K | 2.33 | 2.07 | 0.89 |
+//! | insert | 1K | 6.00 | 4.44 | 0.74 |
+//! | remove | 1K | 4.09 | 3.74 | 0.91 |
+//! | get hit | 1M | 30.0 | 24.0 | 0.80 |
+//! | get miss | 1M | 40.4 | 5.74 | 0.14 |
+//! | insert | 1M | 34.8 | 15.1 | 0.43 |
+//! | remove | 1M | 62.0 | 48.0 | 0.77 |
+//!
+//! (Its earlier record, two runs: get hit 1M 0.73 / 0.65, get miss 1M 0.20 / 0.11; at 8M, opt-in,
+//! hits tied and insert/remove were 1.3-1.5 times faster than hashbrown. 8M was not re-measured.)
+//!
+//! The target set for this benchmark, get hit at 1M at least 1.3 times hashbrown's throughput, is
+//! still **not met**: IntMap's own hit time at 1M barely moved (30 to 27-29 ns), and the ratio is
+//! 0.70-1.11 depending mostly on how hashbrown's run went. The new layout made the table as
+//! small as hashbrown's (2^21 entries of 16 bytes plus 2 MiB of state bytes, against 2^21
+//! buckets of 16 bytes plus 2 MiB of control bytes) and misses 5 times faster (answered from the
+//! cached state bytes, like hashbrown's), inserts 2-2.5 times faster (also because `clear`
+//! between passes now rewrites only the state bytes) and removes 1.5 times faster. What did not
+//! pay off is the independent state and key loads of a hit: this benchmark is a stream of
+//! independent lookups, so the CPU overlaps the cache misses of consecutive lookups anyway, for
+//! hashbrown as for IntMap; what most likely bounds throughput there (not checked with
+//! performance counters) is how many lookups fit in the
+//! out-of-order window (instructions per lookup) and branch mispredictions (whether a hit is at
+//! its home slot varies from key to key), not the latency of one lookup. Variants
+//! tried: slot-by-slot probing only (hit 0.74x, miss 0.52x, back to back with the current code at
+//! 0.77x / 0.88x), and matching the whole first group of 8 state bytes before loading any key,
+//! with the home entry prefetched (hit 0.69x: the key load then waits for the state word). At
+//! 1K, where everything is in L1/L2, the extra work per lookup shows: hits and misses are slower
+//! than before and than hashbrown.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use glassmap::IntMap;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+/// What each benchmark needs from a map: `u64` keys and values, presized.
+trait BenchMap {
+    const NAME: &'static str;
+    fn with_capacity(n: usize) -> Self;
+    fn insert(&mut self, k: u64, v: u64);
+    fn get(&self, k: u64) -> Option<u64>;
+    fn remove(&mut self, k: u64) -> Option<u64>;
+    fn clear(&mut self);
+}
+
+impl BenchMap for IntMap<u64> {
+    const NAME: &'static str = "IntMap";
+    fn with_capacity(n: usize) -> Self {
+        IntMap::with_capacity(n)
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        if self.insert(k, v).is_err() {
+            panic!("IntMap presized for every key refused one");
+        }
+    }
+    #[inline]
+    fn get(&self, k: u64) -> Option<u64> {
+        self.get(k).copied()
+    }
+    #[inline]
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        self.remove(k)
+    }
+    fn clear(&mut self) {
+        self.clear();
+    }
+}
+
+type Hashbrown = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
+
+impl BenchMap for Hashbrown {
+    const NAME: &'static str = "hashbrown+foldhash";
+    fn with_capacity(n: usize) -> Self {
+        Hashbrown::with_capacity_and_hasher(n, Default::default())
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    #[inline]
+    fn get(&self, k: u64) -> Option<u64> {
+        self.get(&k).copied()
+    }
+    #[inline]
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        self.remove(&k)
+    }
+    fn clear(&mut self) {
+        self.clear();
+    }
+}
+
+type Glassmap = glassmap::Map<u64, u64, foldhash::fast::FixedState>;
+
+impl BenchMap for Glassmap {
+    const NAME: &'static str = "glassmap::Map+foldhash";
+    fn with_capacity(n: usize) -> Self {
+        Glassmap::with_capacity_and_hasher(n, Default::default())
+    }
+    #[inline]
+    fn insert(&mut self, k: u64, v: u64) {
+        self.insert(k, v);
+    }
+    #[inline]
+    fn get(&self, k: u64) -> Option<u64> {
+        self.get(&k).copied()
+    }
+    #[inline]
+    fn remove(&mut self, k: u64) -> Option<u64> {
+        self.remove(&k)
+    }
+    fn clear(&mut self) {
+        self.clear();
+    }
+}
+
+/// Runs `$bench::<M>($args)` for every map under comparison.
+macro_rules! for_each_map {
+    ($bench:ident($($arg:expr),*)) => {
+        $bench::<IntMap<u64>>($($arg),*);
+        $bench::<Hashbrown>($($arg),*);
+        $bench::<Glassmap>($($arg),*);
+    };
+}
+
+const LOOKUPS_PER_ITER: usize = 1024;
+
+/// Keys and lookup streams for one size, shared by every map.
+struct Data {
+    /// The keys to insert, in insertion order.
+    keys: Vec<u64>,
+    /// The same keys in another random order, for removal.
+    shuffled: Vec<u64>,
+    /// Present keys drawn at random, a multiple of `LOOKUPS_PER_ITER` long.
+    hits: Vec<u64>,
+    /// Absent keys, as long as `hits`.
+    misses: Vec<u64>,
+}
+
+fn splitmix64(i: u64) -> u64 {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Data {
+    fn new(n: usize) -> Self {
+        let mut rng = StdRng::seed_from_u64(42);
+        let keys: Vec<u64> = (0..n as u64).map(splitmix64).collect();
+        let mut shuffled = keys.clone();
+        shuffled.shuffle(&mut rng);
+        let len = n.next_multiple_of(LOOKUPS_PER_ITER);
+        let hits = (0..len).map(|_| keys[rng.random_range(0..n)]).collect();
+        let misses = (0..len)
+            .map(|_| splitmix64((n + rng.random_range(0..n)) as u64))
+            .collect();
+        Data {
+            keys,
+            shuffled,
+            hits,
+            misses,
+        }
+    }
+
+    fn filled<M: BenchMap>(&self) -> M {
+        let mut map = M::with_capacity(self.keys.len());
+        for &k in &self.keys {
+            map.insert(k, k);
+        }
+        map
+    }
+}
+
+fn lookups<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, stream: &[u64]) {
+    let map: M = d.filled();
+    let mut chunks = stream.chunks_exact(LOOKUPS_PER_ITER).cycle();
+    g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            for &k in chunks.next().unwrap() {
+                sum = sum.wrapping_add(map.get(k).unwrap_or(1));
+            }
+            black_box(sum)
+        })
+    });
+}
+
+fn get_hit<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.hits);
+}
+
+fn get_miss<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.misses);
+}
+
+/// Times `op` over a whole pass, `iters` times, running `reset` untimed before each pass.
+fn timed_passes<M>(
+    map: &mut M,
+    iters: u64,
+    reset: impl Fn(&mut M),
+    op: impl Fn(&mut M),
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        reset(map);
+        let start = Instant::now();
+        op(map);
+        total += start.elapsed();
+    }
+    total
+}
+
+fn insert<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let mut map = M::with_capacity(d.keys.len());
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_custom(|iters| {
+            timed_passes(&mut map, iters, M::clear, |m| {
+                for &k in &d.keys {
+                    m.insert(k, k);
+                }
+            })
+        })
+    });
+}
+
+fn remove<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let mut map = M::with_capacity(d.keys.len());
+    let refill = |m: &mut M| {
+        m.clear();
+        for &k in &d.keys {
+            m.insert(k, k);
+        }
+    };
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_custom(|iters| {
+            timed_passes(&mut map, iters, refill, |m| {
+                let mut sum = 0u64;
+                for &k in &d.shuffled {
+                    sum = sum.wrapping_add(m.remove(k).unwrap_or(1));
+                }
+                black_box(sum);
+            })
+        })
+    });
+}
+
+/// A group for one operation at one size. `whole_pass` groups time a pass over all keys per
+/// iteration, tens of milliseconds at 1M: they get fewer, flat samples.
+fn group<'a>(
+    c: &'a mut Criterion,
+    op: &str,
+    label: &str,
+    n: usize,
+    whole_pass: bool,
+) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(format!("int_map/{op}/{label}"));
+    if whole_pass && n >= 100_000 {
+        g.sample_size(10).sampling_mode(SamplingMode::Flat);
+    }
+    g
+}
+
+fn benches(c: &mut Criterion) {
+    let mut sizes = vec![("1K", 1_000), ("1M", 1_000_000)];
+    // 8M needs about 0.7 GB and a few minutes: opt in with GLASSMAP_BENCH_8M=1.
+    if std::env::var_os("GLASSMAP_BENCH_8M").is_some() {
+        sizes.push(("8M", 8_000_000));
+    }
+    for (label, n) in sizes {
+        let d = Data::new(n);
+        let mut g = group(c, "get_hit", label, n, false);
+        for_each_map!(get_hit(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "get_miss", label, n, false);
+        for_each_map!(get_miss(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "insert", label, n, true);
+        for_each_map!(insert(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "remove", label, n, true);
+        for_each_map!(remove(&mut g, &d));
+        g.finish();
+    }
+}
+
+criterion_group!(int_map, benches);
+criterion_main!(int_map);
