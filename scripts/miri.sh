@@ -3,7 +3,7 @@
 # aliasing and provenance errors), with strict provenance. Test sizes shrink under cfg(miri).
 # Installs the nightly toolchain's Miri component if it is missing.
 #
-#   scripts/miri.sh            # the default selection (unit tests, model, drops, panics, growth)
+#   scripts/miri.sh            # the default selection (unit tests, model, drops, panics, growth, int_map)
 #   scripts/miri.sh --test drops   # any extra arguments go to `cargo miri test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,4 @@ export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 if [[ $# -gt 0 ]]; then
   exec cargo +nightly miri test -p glassmap "$@"
 fi
-exec cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth
+exec cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map
