@@ -32,13 +32,10 @@ fn bench_get_batch(c: &mut Criterion) {
         let keys = peers::keys(n);
         let glassmap: G<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
         let hashbrown: H<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
-        // The same number of probes at every size, so per-element times compare directly.
-        let probes = 1 << 16;
-        let hits: Vec<u64> = peers::shuffled(&keys)
-            .into_iter()
-            .cycle()
-            .take(probes)
-            .collect();
+        // Every key once per iteration, in random order (and as many distinct misses): probing a
+        // subset again and again would keep its buckets in cache and measure a smaller table.
+        let probes = n;
+        let hits = peers::shuffled(&keys);
         let misses = peers::missing_keys(probes);
         for (kind, probe) in [("hit", &hits), ("miss", &misses)] {
             let mut g = group(c, &format!("get_{kind}/{n}"), n, probes);
