@@ -114,53 +114,37 @@ impl BenchMap for IntMap<u64> {
     }
 }
 
+/// Implements [`BenchMap`] for a map with std's method names.
+macro_rules! bench_map_like_std {
+    ($map:ty, $name:literal) => {
+        impl BenchMap for $map {
+            const NAME: &'static str = $name;
+            fn with_capacity(n: usize) -> Self {
+                <$map>::with_capacity_and_hasher(n, Default::default())
+            }
+            #[inline]
+            fn insert(&mut self, k: u64, v: u64) {
+                self.insert(k, v);
+            }
+            #[inline]
+            fn get(&self, k: u64) -> Option<u64> {
+                self.get(&k).copied()
+            }
+            #[inline]
+            fn remove(&mut self, k: u64) -> Option<u64> {
+                self.remove(&k)
+            }
+            fn clear(&mut self) {
+                self.clear();
+            }
+        }
+    };
+}
+
 type Hashbrown = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
-
-impl BenchMap for Hashbrown {
-    const NAME: &'static str = "hashbrown+foldhash";
-    fn with_capacity(n: usize) -> Self {
-        Hashbrown::with_capacity_and_hasher(n, Default::default())
-    }
-    #[inline]
-    fn insert(&mut self, k: u64, v: u64) {
-        self.insert(k, v);
-    }
-    #[inline]
-    fn get(&self, k: u64) -> Option<u64> {
-        self.get(&k).copied()
-    }
-    #[inline]
-    fn remove(&mut self, k: u64) -> Option<u64> {
-        self.remove(&k)
-    }
-    fn clear(&mut self) {
-        self.clear();
-    }
-}
-
 type Glassmap = glassmap::Map<u64, u64, foldhash::fast::FixedState>;
-
-impl BenchMap for Glassmap {
-    const NAME: &'static str = "glassmap::Map+foldhash";
-    fn with_capacity(n: usize) -> Self {
-        Glassmap::with_capacity_and_hasher(n, Default::default())
-    }
-    #[inline]
-    fn insert(&mut self, k: u64, v: u64) {
-        self.insert(k, v);
-    }
-    #[inline]
-    fn get(&self, k: u64) -> Option<u64> {
-        self.get(&k).copied()
-    }
-    #[inline]
-    fn remove(&mut self, k: u64) -> Option<u64> {
-        self.remove(&k)
-    }
-    fn clear(&mut self) {
-        self.clear();
-    }
-}
+bench_map_like_std!(Hashbrown, "hashbrown+foldhash");
+bench_map_like_std!(Glassmap, "glassmap::Map+foldhash");
 
 /// Runs `$bench::<M>($args)` for every map under comparison.
 macro_rules! for_each_map {
