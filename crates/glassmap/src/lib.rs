@@ -8,10 +8,13 @@
 //! A key's bucket is the low B bits of its hash. A full bucket chains **overflow** buckets.
 //!
 //! ```text
-//!  bucket:  | tophash ×8 | overflow ptr | (key, value) ×8 |
-//!                                 |
-//!                                 └──> overflow bucket ──> ...
+//!  primary bucket i:  tophash words [ t0 | t1 | ... ]        8 bytes each, one dense array
+//!                     slot blocks   [ S0 | S1 | ... ]        S = (key, value) ×8, overflow link
+//!                                                                              └──> overflow bucket ──> ...
 //! ```
+//!
+//! (Go keeps the tophash bytes inside each bucket; here the primary buckets' tophash words form
+//! their own array so that a lookup miss reads only memory that stays in cache.)
 //!
 //! When inserting a new key would put more than 6.5 entries per bucket on average, the map
 //! **doubles**: it allocates a zeroed array of 2^(B+1) buckets and from then on every write first

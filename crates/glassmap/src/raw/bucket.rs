@@ -199,42 +199,44 @@ impl<K, V> Cell<K, V> {
         Cell { bucket, slot }
     }
 
+    /// The addresses of the slot's key and value.
+    ///
     /// # Safety
     /// The bucket is live.
     #[inline]
-    pub(crate) unsafe fn key(self) -> *mut K {
+    unsafe fn parts(self) -> (*mut K, *mut V) {
         let slots = self.bucket.slots.as_ptr();
-        // SAFETY: live bucket (caller) and `slot < 8` (constructor): the projection stays in bounds.
+        // SAFETY: live bucket (caller) and `slot < 8` (constructor): the projections stay in
+        // bounds and read nothing.
         unsafe {
             #[cfg(not(glassmap_split_layout))]
-            let key = (&raw mut (*slots).entries)
-                .cast::<(K, V)>()
-                .add(self.slot)
-                .byte_add(core::mem::offset_of!((K, V), 0))
-                .cast::<K>();
+            let parts = {
+                let entry = (&raw mut (*slots).entries).cast::<(K, V)>().add(self.slot);
+                (&raw mut (*entry).0, &raw mut (*entry).1)
+            };
             #[cfg(glassmap_split_layout)]
-            let key = (&raw mut (*slots).keys).cast::<K>().add(self.slot);
-            key
+            let parts = (
+                (&raw mut (*slots).keys).cast::<K>().add(self.slot),
+                (&raw mut (*slots).values).cast::<V>().add(self.slot),
+            );
+            parts
         }
     }
 
     /// # Safety
     /// The bucket is live.
     #[inline]
+    pub(crate) unsafe fn key(self) -> *mut K {
+        // SAFETY: forwarded.
+        unsafe { self.parts().0 }
+    }
+
+    /// # Safety
+    /// The bucket is live.
+    #[inline]
     pub(crate) unsafe fn value(self) -> *mut V {
-        let slots = self.bucket.slots.as_ptr();
-        // SAFETY: as in `key`.
-        unsafe {
-            #[cfg(not(glassmap_split_layout))]
-            let value = (&raw mut (*slots).entries)
-                .cast::<(K, V)>()
-                .add(self.slot)
-                .byte_add(core::mem::offset_of!((K, V), 1))
-                .cast::<V>();
-            #[cfg(glassmap_split_layout)]
-            let value = (&raw mut (*slots).values).cast::<V>().add(self.slot);
-            value
-        }
+        // SAFETY: forwarded.
+        unsafe { self.parts().1 }
     }
 
     /// # Safety
