@@ -70,7 +70,7 @@ fn without_a_subcommand_prints_help() {
 #[test]
 fn every_subcommand_has_help_with_examples() {
     let tmp = TempDir::new().unwrap();
-    for sub in ["bench", "inspect", "trace"] {
+    for sub in ["bench", "inspect", "trace", "stress"] {
         let help = ok(tmp.path(), &[sub, "--help"]);
         assert!(help.contains("Examples:"), "{sub}: {help}");
         assert!(help.contains(&format!("glassmap {sub}")), "{sub}: {help}");
@@ -333,6 +333,33 @@ fn inspect_and_trace_read_key_files() {
 }
 
 #[test]
+fn stress_catches_the_stale_control_and_prints_the_failing_history() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = ok(
+        tmp.path(),
+        &[
+            "stress",
+            "--map",
+            "stale",
+            "--ops",
+            "20k",
+            "--history",
+            "2000",
+        ],
+    );
+    assert!(
+        stdout.contains("not linearizable, as expected of the control"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<- no order explains this result"),
+        "{stdout}"
+    );
+    // The history shown is one key's: every line names a call with its tickets.
+    assert!(stdout.contains("Read { returned:"), "{stdout}");
+}
+
+#[test]
 fn bad_input_exits_2_with_one_line_naming_the_problem() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
@@ -409,6 +436,24 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
         "cannot be used with",
     );
     bad_input(dir, &["frobnicate"], "unrecognized subcommand 'frobnicate'");
+    bad_input(
+        dir,
+        &["stress", "--map", "hashbrown"],
+        "unknown map 'hashbrown'",
+    );
+    bad_input(dir, &["stress", "--threads", "0"], "0 is not in 1..=64");
+    bad_input(
+        dir,
+        &["stress", "--seconds", "0"],
+        "not a number of seconds",
+    );
+    bad_input(
+        dir,
+        &["stress", "--ops", "10", "--seconds", "1"],
+        "cannot be used with",
+    );
+    bad_input(dir, &["stress", "--keys", "0"], "--keys");
+    bad_input(dir, &["stress", "--seed", "0xzz"], "--seed");
     assert!(
         !dir.join("glassmap-report").exists(),
         "bad input writes nothing"
