@@ -11,6 +11,7 @@ pub trait SharedHasher: BuildHasher + Clone + Send + Sync + 'static {}
 impl<S: BuildHasher + Clone + Send + Sync + 'static> SharedHasher for S {}
 
 /// One thread's access to a map (for papaya, a pinned guard held for the whole run).
+#[allow(clippy::len_without_is_empty)] // `len` only checks a finished run
 pub trait Handle {
     /// Looks `key` up; true if found.
     fn read(&mut self, key: u64) -> bool;
