@@ -44,6 +44,11 @@ pub struct Measurement {
     /// Per-operation latency in nanoseconds, by [`OpKind::ALL`] index, all threads merged (with
     /// `record_latency`).
     pub latency: Option<[Histogram<u64>; 4]>,
+    /// Operations per thread in each window of `window_max_ns`.
+    pub window: usize,
+    /// With `record_latency`: the slowest operation of each window of `window` operations, taking for each
+    /// window the slowest across threads (the threads' windows run at about the same time), in nanoseconds.
+    pub window_max_ns: Vec<u64>,
     /// True if the time limit cut the run short.
     pub stopped_early: bool,
     /// Entries in the map at the end, from each thread's own count of its inserts and removes.
@@ -59,6 +64,9 @@ impl Measurement {
         self.operations as f64 / self.elapsed.as_secs_f64().max(1e-9) / 1e6
     }
 }
+
+/// Each thread's latency series is kept as the slowest operation of each of about this many windows.
+const LATENCY_WINDOWS: usize = 1000;
 
 /// Largest latency recorded (one minute); slower operations saturate.
 const LATENCY_CEILING_NS: u64 = 60_000_000_000;
@@ -148,6 +156,8 @@ pub fn run<K: ConcurrentKind, S: SharedHasher>(config: &Config, hasher: S) -> Me
         latency: config
             .record_latency
             .then(|| [histogram(), histogram(), histogram(), histogram()]),
+        window: window_of(config),
+        window_max_ns: Vec::new(),
         stopped_early: false,
         expected_len: 0,
         final_len,
@@ -156,6 +166,13 @@ pub fn run<K: ConcurrentKind, S: SharedHasher>(config: &Config, hasher: S) -> Me
         measurement.operations += result.operations;
         measurement.stopped_early |= result.stopped_early;
         measurement.expected_len += result.len;
+        let windows = &mut measurement.window_max_ns;
+        if windows.len() < result.window_max_ns.len() {
+            windows.resize(result.window_max_ns.len(), 0);
+        }
+        for (all, &mine) in windows.iter_mut().zip(&result.window_max_ns) {
+            *all = (*all).max(mine);
+        }
         if let (Some(all), Some(mine)) = (&mut measurement.latency, &result.latency) {
             for (all, mine) in all.iter_mut().zip(mine) {
                 all.add(mine).expect("histograms with equal bounds add");
@@ -165,7 +182,14 @@ pub fn run<K: ConcurrentKind, S: SharedHasher>(config: &Config, hasher: S) -> Me
     measurement
 }
 
+fn window_of(config: &Config) -> usize {
+    (config.operations / config.threads)
+        .div_ceil(LATENCY_WINDOWS)
+        .max(1)
+}
+
 struct ThreadResult {
+    window_max_ns: Vec<u64>,
     operations: u64,
     stopped_early: bool,
     latency: Option<[Histogram<u64>; 4]>,
@@ -184,6 +208,9 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
     let mut next_insert = plan.prefill;
     let mut done = 0;
     let mut stopped_early = false;
+    let window = window_of(config);
+    let mut window_max_ns = Vec::new();
+    let mut slowest = 0;
     for (i, &(kind, random)) in plan.ops.iter().enumerate() {
         if i % LIMIT_CHECK_EVERY == 0 && i > 0 && started.elapsed() > config.time_limit {
             stopped_early = true;
@@ -218,10 +245,16 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
                 .as_nanos()
                 .min(u128::from(LATENCY_CEILING_NS)) as u64;
             histograms[kind as usize].saturating_record(ns.max(1));
+            slowest = slowest.max(ns);
+            if (i + 1) % window == 0 {
+                window_max_ns.push(slowest);
+                slowest = 0;
+            }
         }
         done += 1;
     }
     ThreadResult {
+        window_max_ns,
         operations: done,
         stopped_early,
         latency,
@@ -263,6 +296,12 @@ mod tests {
                 if let Some(latency) = &m.latency {
                     let recorded: u64 = latency.iter().map(|h| h.len()).sum();
                     assert_eq!(recorded, 20_000);
+                    assert_eq!(
+                        m.window_max_ns.len() * m.window,
+                        10_000,
+                        "windows cover each thread's operations"
+                    );
+                    assert!(m.window_max_ns.iter().all(|&ns| ns > 0));
                 }
             }
         }
