@@ -7,3 +7,12 @@
 //! throughput and per-operation latency histograms.
 
 pub mod concurrent;
+
+/// The splitmix64 finaliser: a bijection on u64 whose outputs look random, so distinct inputs give distinct,
+/// random-looking keys (the benchmarking guide's key recipe). The one copy in the project's tools.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -11,11 +11,3 @@ mod run;
 
 pub use self::mix::{Mix, OpKind, Shape};
 pub use self::run::{Config, Measurement, run};
-
-/// The splitmix64 finaliser: a bijection on u64 whose outputs look random (distinct inputs, distinct keys).
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}

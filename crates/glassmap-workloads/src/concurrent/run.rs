@@ -12,7 +12,7 @@ use rand_distr::Zipf;
 
 use super::maps::{ConcurrentKind, Handle, SharedHasher};
 use super::mix::{Mix, OpKind};
-use super::splitmix64;
+use crate::splitmix64;
 
 /// One run of a mix on one map.
 #[derive(Clone, Copy, Debug)]
