@@ -42,6 +42,14 @@ pub trait ConcurrentKind {
     /// The calling thread's handle.
     fn handle<S: SharedHasher>(map: &Self::Map<S>) -> Self::Handle<'_, S>;
 
+    /// Inserts `keys` (mapped to themselves) before the timed run; by default one insert at a time.
+    fn prefill<S: SharedHasher>(map: &Self::Map<S>, keys: &[u64]) {
+        let mut handle = Self::handle(map);
+        for &key in keys {
+            handle.insert(key, key);
+        }
+    }
+
     /// Why this map is not run on `mix`, if it is not (for example a map that copies itself on every write,
     /// on a write-heavy mix).
     fn unsuited(mix: Mix) -> Option<&'static str> {

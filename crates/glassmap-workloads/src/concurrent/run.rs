@@ -131,10 +131,8 @@ pub fn run<K: ConcurrentKind, S: SharedHasher>(config: &Config, hasher: S) -> Me
             .map(|plan| {
                 let (map, start_line) = (&map, &start_line);
                 scope.spawn(move || {
+                    K::prefill(map, &plan.keys[..plan.prefill]);
                     let mut handle = K::handle(map);
-                    for &key in &plan.keys[..plan.prefill] {
-                        handle.insert(key, key);
-                    }
                     start_line.wait();
                     work(&mut handle, plan, config)
                 })
@@ -231,13 +229,16 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
                 let key = present.pop_front().unwrap_or(plan.keys[0]);
                 black_box(handle.remove(key));
             }
-            OpKind::Update => {
-                let key = match present.len() {
-                    0 => plan.keys[0],
-                    n => present[random as usize % n],
-                };
-                black_box(handle.update(key, u64::from(random)));
-            }
+            OpKind::Update => match present.len() {
+                // None of the thread's keys is present: nothing to update, so look one up instead.
+                0 => {
+                    black_box(handle.read(plan.keys[0]));
+                }
+                n => {
+                    let key = present[random as usize % n];
+                    black_box(handle.update(key, u64::from(random)));
+                }
+            },
         }
         if let (Some(op_started), Some(histograms)) = (op_started, &mut latency) {
             let ns = op_started
