@@ -59,28 +59,33 @@ pub struct Draw {
     pub die: u32,
 }
 
-/// Makes `plan.ops_per_thread` calls, each chosen by `call` from a fresh [`Draw`] and recorded around
-/// the call; the common body of [`Subject::run_thread`].
+/// Thread `thread`'s draws for one history: `plan.ops_per_thread` of them, reproducible from the seed.
+pub fn draws(thread: usize, plan: &Plan) -> impl Iterator<Item = Draw> {
+    let mut rng = Rng::new(plan.seed ^ (thread as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    // Values read as thread and call number: 2000317 is thread 1's call 317.
+    let stride = 10u64.pow(plan.ops_per_thread.max(1).ilog10() + 1);
+    let keys = plan.keys;
+    (0..plan.ops_per_thread).map(move |i| {
+        let random = rng.next_u64();
+        Draw {
+            key: random % keys,
+            value: (thread as u64 + 1) * stride + i as u64,
+            die: (random >> 32) as u32 % 100,
+        }
+    })
+}
+
+/// Makes thread `thread`'s calls, each chosen by `call` from a [`Draw`] and recorded around the call; the
+/// common body of [`Subject::run_thread`].
 pub fn drive(
     thread: usize,
     plan: &Plan,
     clock: &Clock,
     mut call: impl FnMut(&Draw) -> RegisterOp<u64>,
 ) -> Log {
-    let mut rng = Rng::new(plan.seed ^ (thread as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    // Values read as thread and call number: 2000317 is thread 1's call 317.
-    let stride = 10u64.pow(plan.ops_per_thread.max(1).ilog10() + 1);
-    let mut log = Vec::with_capacity(plan.ops_per_thread);
-    for i in 0..plan.ops_per_thread {
-        let random = rng.next_u64();
-        let draw = Draw {
-            key: random % plan.keys,
-            value: (thread as u64 + 1) * stride + i as u64,
-            die: (random >> 32) as u32 % 100,
-        };
-        log.push(clock.record(thread, draw.key, || call(&draw)));
-    }
-    log
+    draws(thread, plan)
+        .map(|draw| clock.record(thread, draw.key, || call(&draw)))
+        .collect()
 }
 
 /// Runs one history on `subject`: all threads start at a barrier; returns every thread's calls.
