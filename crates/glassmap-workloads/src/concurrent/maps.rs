@@ -129,6 +129,41 @@ impl<S: SharedHasher> Handle for papaya::HashMapRef<'_, u64, u64, S, papaya::Loc
     }
 }
 
+/// papaya 0.2 with a guard pinned for each operation (what a caller without a long-lived guard pays).
+#[derive(Debug)]
+pub struct PapayaPerOp;
+
+impl ConcurrentKind for PapayaPerOp {
+    const NAME: &'static str = "papaya-op-guard";
+    const ABOUT: &'static str = "papaya::HashMap with a guard pinned for each operation";
+    type Map<S: SharedHasher> = papaya::HashMap<u64, u64, S>;
+    type Handle<'a, S: SharedHasher> = &'a papaya::HashMap<u64, u64, S>;
+    fn with_capacity_and_hasher<S: SharedHasher>(capacity: usize, hasher: S) -> Self::Map<S> {
+        papaya::HashMap::with_capacity_and_hasher(capacity, hasher)
+    }
+    fn handle<S: SharedHasher>(map: &Self::Map<S>) -> Self::Handle<'_, S> {
+        map
+    }
+}
+
+impl<S: SharedHasher> Handle for &papaya::HashMap<u64, u64, S> {
+    fn read(&mut self, key: u64) -> bool {
+        self.pin().get(&key).is_some()
+    }
+    fn insert(&mut self, key: u64, value: u64) {
+        self.pin().insert(key, value);
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        self.pin().remove(&key).is_some()
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        self.pin().update(key, |_| value).is_some()
+    }
+    fn len(&mut self) -> usize {
+        papaya::HashMap::len(self)
+    }
+}
+
 /// scc 3: fine-grained bucket locks, incremental resize.
 #[derive(Debug)]
 pub struct Scc;

@@ -266,7 +266,7 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::concurrent::maps::{Dashmap, LockedHashbrown, Papaya, Scc};
+    use crate::concurrent::maps::{Dashmap, LockedHashbrown, Papaya, PapayaPerOp, Scc};
     use std::hash::{BuildHasherDefault, DefaultHasher};
 
     fn small(mix: Mix, threads: usize, record_latency: bool) -> Config {
@@ -312,6 +312,7 @@ mod tests {
     fn every_peer_runs_every_mix() {
         check::<Dashmap>();
         check::<Papaya>();
+        check::<PapayaPerOp>();
         check::<Scc>();
         check::<LockedHashbrown>();
     }
