@@ -32,7 +32,9 @@ fn bad_shard_counts_and_capacities_are_typed_errors() {
         Err(ShardedMapError::Capacity(_))
     ));
     assert!(build(1, 0).is_ok());
-    assert!(build(ShardedMap::<u64, u64>::MAX_SHARDS, 0).is_ok());
+    if !cfg!(miri) {
+        assert!(build(ShardedMap::<u64, u64>::MAX_SHARDS, 0).is_ok());
+    }
     let map = build(8, 1000).unwrap();
     assert_eq!(map.shards(), 8);
     assert!(
@@ -75,7 +77,7 @@ fn default_shards_is_a_power_of_two_of_at_least_four_per_thread() {
 }
 
 /// Runs `f` on another thread and returns its panic message; fails the test if it has not
-/// finished within 20 s (a deadlock would hang here instead of panicking).
+/// finished within 20 s (600 s under Miri; a deadlock would hang here instead of panicking).
 fn panic_message_within_deadline(f: impl FnOnce() + Send + 'static) -> String {
     let (done, result) = mpsc::channel();
     std::thread::spawn(move || {
@@ -91,7 +93,7 @@ fn panic_message_within_deadline(f: impl FnOnce() + Send + 'static) -> String {
         done.send(message).unwrap();
     });
     result
-        .recv_timeout(Duration::from_secs(20))
+        .recv_timeout(Duration::from_secs(if cfg!(miri) { 600 } else { 20 }))
         .expect("the re-entrant call hung instead of panicking")
 }
 
@@ -149,8 +151,12 @@ fn reentrant_calls_from_closures_panic_instead_of_deadlocking() {
         ("clear", |m| m.clear()),
         ("insert_batch", |m| m.insert_batch([(5, 5)])),
     ];
-    for (outer_name, outer) in outers {
-        for (inner_name, inner) in inners {
+    for (i, (outer_name, outer)) in outers.into_iter().enumerate() {
+        // Under Miri (slow panics), one inner call per outer method, rotating.
+        for (j, &(inner_name, inner)) in inners.iter().enumerate() {
+            if cfg!(miri) && j != i % inners.len() {
+                continue;
+            }
             let map: Shared = std::sync::Arc::new((0..4).map(|i| (i, i)).collect());
             let for_thread = map.clone();
             let message = panic_message_within_deadline(move || {
