@@ -3,7 +3,8 @@
 # aliasing and provenance errors), with strict provenance. Test sizes shrink under cfg(miri).
 # Installs the nightly toolchain's Miri component if it is missing.
 #
-#   scripts/miri.sh            # the default selection (unit tests, model, drops, panics, growth, int_map)
+#   scripts/miri.sh            # the default selection (unit tests, model, drops, panics, growth, int_map,
+#                              # sharded, sharded_model, batch_writer; then concurrent with 4 seeds)
 #   scripts/miri.sh --test drops   # any extra arguments go to `cargo miri test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,8 @@ export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 if [[ $# -gt 0 ]]; then
   exec cargo +nightly miri test -p glassmap "$@"
 fi
-exec cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map
+cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map \
+  --test sharded --test sharded_model --test batch_writer
+# The concurrent histories (linearizability-checked) under several schedules: each seed is another
+# interleaving of the threads and another address reuse pattern.
+MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..4" exec cargo +nightly miri test -p glassmap --test concurrent

@@ -51,6 +51,13 @@
 //! allocate or resize after construction. Batched lookups and inserts on [`Map`]
 //! ([`Map::get_batch`], [`Map::insert_batch`]) hide memory latency with software prefetch.
 //!
+//! # Concurrent maps
+//!
+//! [`sync`]: [`ShardedMap`](sync::ShardedMap), 2^k glassmap maps behind their own locks, with no
+//! guards in its API (so no deadlock through it) and atomic read-modify-write through
+//! [`compute`](sync::ShardedMap::compute); [`BatchWriter`](sync::BatchWriter) buffers a thread's
+//! writes and applies them grouped by shard. The module doc has a "which map should I use" table.
+//!
 //! # Features
 //!
 //! - `serde`: `Serialize`/`Deserialize` for [`Map`] and [`Set`].
@@ -67,6 +74,7 @@ mod raw;
 mod serde;
 pub mod set;
 mod stats;
+pub mod sync;
 
 pub use crate::error::TryReserveError;
 pub use crate::hash::RandomState;
@@ -77,6 +85,7 @@ pub use crate::map::Map;
 pub use crate::raw::BucketLoads;
 pub use crate::set::Set;
 pub use crate::stats::{BucketLoad, Growth, GrowthKind, Stats};
+pub use crate::sync::{BatchWriter, Compute, ShardedMap};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

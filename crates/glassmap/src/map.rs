@@ -2,6 +2,7 @@
 
 mod batch;
 mod entry;
+mod hashed;
 mod iter;
 mod traits;
 

@@ -243,3 +243,40 @@ impl<S: SharedHasher> Handle for &RwLock<hashbrown::HashMap<u64, u64, S>> {
         RwLock::read(self).unwrap_or_else(|e| e.into_inner()).len()
     }
 }
+
+/// glassmap's `ShardedMap`: glassmap `Map` shards behind padded `RwLock`s, growing incrementally inside each
+/// shard.
+#[derive(Debug)]
+pub struct Sharded;
+
+impl ConcurrentKind for Sharded {
+    const NAME: &'static str = "glassmap-sharded";
+    const ABOUT: &'static str =
+        "glassmap::sync::ShardedMap (Map shards behind RwLocks, incremental growth, no guards)";
+    type Map<S: SharedHasher> = glassmap::sync::ShardedMap<u64, u64, S>;
+    type Handle<'a, S: SharedHasher> = &'a glassmap::sync::ShardedMap<u64, u64, S>;
+    fn with_capacity_and_hasher<S: SharedHasher>(capacity: usize, hasher: S) -> Self::Map<S> {
+        glassmap::sync::ShardedMap::with_capacity_and_hasher(capacity, hasher)
+    }
+    fn handle<S: SharedHasher>(map: &Self::Map<S>) -> Self::Handle<'_, S> {
+        map
+    }
+}
+
+impl<S: SharedHasher> Handle for &glassmap::sync::ShardedMap<u64, u64, S> {
+    fn read(&mut self, key: u64) -> bool {
+        glassmap::sync::ShardedMap::read(self, &key, |v| *v).is_some()
+    }
+    fn insert(&mut self, key: u64, value: u64) {
+        glassmap::sync::ShardedMap::insert(self, key, value);
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        glassmap::sync::ShardedMap::remove(self, &key).is_some()
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        glassmap::sync::ShardedMap::update(self, &key, |v| *v = value).is_some()
+    }
+    fn len(&mut self) -> usize {
+        glassmap::sync::ShardedMap::len(self)
+    }
+}
