@@ -19,4 +19,4 @@ export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 if [[ $# -gt 0 ]]; then
   exec cargo +nightly miri test -p glassmap "$@"
 fi
-exec cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map
+exec cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map --test clone
