@@ -67,6 +67,7 @@ mod raw;
 mod serde;
 pub mod set;
 mod stats;
+pub mod sync;
 
 pub use crate::error::TryReserveError;
 pub use crate::hash::RandomState;
