@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 /// Exit status for bad input: an argument, generator, hasher or key file the command cannot use.
 pub const EXIT_BAD_INPUT: u8 = 2;
-/// Exit status when writing output fails (terminal, report folder, pictures).
+/// Exit status when writing output fails (terminal, report folder, pictures), or a map under test gave a wrong
+/// result (a benchmark checksum, a history that is not linearizable).
 pub const EXIT_OUTPUT: u8 = 1;
 /// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -41,6 +42,8 @@ pub enum Error {
     },
     /// Drawing a picture failed.
     Plot(String),
+    /// A map under test gave a wrong result: the message says which map, where, and what was expected.
+    WrongResult(String),
     /// The user pressed Ctrl-C; nothing was written.
     Interrupted,
 }
@@ -50,7 +53,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_) | Error::ReadFile { .. } | Error::BadLine { .. } => EXIT_BAD_INPUT,
-            Error::Output { .. } | Error::Plot(_) => EXIT_OUTPUT,
+            Error::Output { .. } | Error::Plot(_) | Error::WrongResult(_) => EXIT_OUTPUT,
             Error::Interrupted => EXIT_INTERRUPTED,
         }
     }
@@ -100,6 +103,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot write {what}: {}", io_reason(source))
             }
             Error::Plot(message) => write!(f, "cannot draw picture: {message}"),
+            Error::WrongResult(message) => f.write_str(message),
             Error::Interrupted => f.write_str("interrupted; no report written"),
         }
     }

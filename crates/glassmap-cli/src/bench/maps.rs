@@ -1,12 +1,7 @@
-//! The registry of maps under test. Adding a map is one `MapKind` impl and one line in [`MAPS`].
+//! The maps under test, as types: what a workload needs from a map ([`BenchMap`]) and how to build one for any
+//! hasher ([`MapKind`]). Adding a map is one `MapKind` impl here and one line in [`super::registry::MAPS`].
 
 use std::hash::BuildHasher;
-use std::marker::PhantomData;
-
-use super::input::Input;
-use super::workloads::{Outcome, Workload, get_each};
-use crate::error::Error;
-use crate::hashers::{HasherChoice, HasherVisitor};
 
 /// What a workload needs from a map: the single-threaded u64 -> u64 operations.
 pub trait BenchMap {
@@ -136,91 +131,8 @@ impl MapKind for Griddle {
     }
 }
 
-/// How every sample of a run is taken.
-#[derive(Clone, Copy, Debug)]
-pub struct Settings {
-    /// Hasher for every map.
-    pub hasher: HasherChoice,
-    /// Seed for the default hasher.
-    pub seed: u64,
-    /// Minimum operations per throughput sample.
-    pub min_ops: usize,
-}
-
-/// A registered map, without its type: what the harness iterates over.
-pub trait MapEntry: Sync {
-    /// Name on the command line and in reports.
-    fn name(&self) -> &'static str;
-    /// One line for `--help` and reports.
-    fn about(&self) -> &'static str;
-    /// Runs one sample of `workload` on `input`.
-    fn run(&self, workload: Workload, input: &Input, settings: &Settings)
-    -> Result<Outcome, Error>;
-}
-
-impl std::fmt::Debug for dyn MapEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The [`MapEntry`] for map kind `K`.
-struct Entry<K>(PhantomData<K>);
-
-impl<K: MapKind + Sync> MapEntry for Entry<K> {
-    fn name(&self) -> &'static str {
-        K::NAME
-    }
-
-    fn about(&self) -> &'static str {
-        K::ABOUT
-    }
-
-    fn run(
-        &self,
-        workload: Workload,
-        input: &Input,
-        settings: &Settings,
-    ) -> Result<Outcome, Error> {
-        struct Run<'a, K> {
-            workload: Workload,
-            input: &'a Input,
-            min_ops: usize,
-            kind: PhantomData<K>,
-        }
-        impl<K: MapKind> HasherVisitor for Run<'_, K> {
-            type Output = Result<Outcome, Error>;
-            fn visit<S: BuildHasher + Clone>(self, s: S) -> Self::Output {
-                self.workload.run::<K, S>(self.input, &s, self.min_ops)
-            }
-        }
-        let run = Run::<K> {
-            workload,
-            input,
-            min_ops: settings.min_ops,
-            kind: PhantomData,
-        };
-        settings.hasher.visit(settings.seed, run)
-    }
-}
-
-/// Every map `bench` knows, in report order. The first is drawn on top in pictures; ratios are to `hashbrown`.
-pub static MAPS: &[&dyn MapEntry] = &[
-    &Entry::<Glassmap>(PhantomData),
-    &Entry::<Hashbrown>(PhantomData),
-    &Entry::<Std>(PhantomData),
-    &Entry::<Griddle>(PhantomData),
-];
-
-/// The map ratios are given against.
-pub const REFERENCE: &str = Hashbrown::NAME;
-
-/// The registered map called `name`.
-pub fn find(name: &str) -> Option<&'static dyn MapEntry> {
-    MAPS.iter().copied().find(|m| m.name() == name)
-}
-
-/// Names of all registered maps, comma-separated (for messages).
-pub fn names() -> String {
-    MAPS.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+/// Sum of the values found for `keys` (1 for a missing key), one `get` after another.
+pub fn get_each<M: BenchMap + ?Sized>(map: &M, keys: &[u64]) -> u64 {
+    keys.iter()
+        .fold(0u64, |sum, &k| sum.wrapping_add(map.get(k).unwrap_or(1)))
 }

@@ -1,10 +1,10 @@
 //! `glassmap bench`: single-threaded workloads on u64 -> u64, glassmap against its peers.
 //!
-//! Maps come from the registry in [`maps`], workloads from the one in [`workloads`]; this module only plans the
-//! runs, interleaves the maps so drift in machine speed hits them alike, and hands the results to [`report`].
+//! Maps and workloads come from [`registry`]; this module only plans the runs, interleaves the maps so drift in machine speed hits them alike, and hands the results to [`report`].
 
 pub mod input;
 pub mod maps;
+pub mod registry;
 pub mod report;
 pub mod workloads;
 
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::input::Input;
-use self::maps::{MAPS, MapEntry, Settings};
+use self::registry::{MAPS, MapEntry, Settings};
 use self::report::{Config, LatencyRow, Results, ThroughputRow};
 use self::workloads::{MIN_OPS_PER_SAMPLE, Outcome, Workload};
 use crate::error::Error;
@@ -58,12 +58,10 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = HasherChoice::Default)]
     pub hasher: HasherChoice,
 
-    /// Maps to compare, comma-separated [default: all: glassmap, hashbrown, std, griddle]
-    #[arg(long, value_delimiter = ',', value_parser = parse_map)]
+    #[arg(long, value_delimiter = ',', value_parser = parse_map, help = registry::maps_help())]
     pub maps: Vec<&'static dyn MapEntry>,
 
-    /// Workloads to run, comma-separated [default: all: insert, insert-presized, hit, miss, remove, iterate, latency]
-    #[arg(long, value_delimiter = ',', value_parser = parse_workload)]
+    #[arg(long, value_delimiter = ',', value_parser = parse_workload, help = registry::workloads_help())]
     pub workloads: Vec<Workload>,
 
     /// Minimum operations per throughput sample (small maps repeat their pass over the keys until they reach it)
@@ -84,7 +82,8 @@ pub struct BenchArgs {
 }
 
 fn parse_map(s: &str) -> Result<&'static dyn MapEntry, String> {
-    maps::find(s).ok_or_else(|| format!("unknown map '{s}' (expected one of: {})", maps::names()))
+    registry::find(s)
+        .ok_or_else(|| format!("unknown map '{s}' (expected one of: {})", registry::names()))
 }
 
 fn parse_workload(s: &str) -> Result<Workload, String> {
@@ -116,7 +115,8 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         Workload::ALL.to_vec()
     } else {
         Workload::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|w| args.workloads.contains(w))
             .collect()
     };
@@ -201,7 +201,18 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
                 }
                 progress.set_message(format!("{} {} n={}", map.name(), workload.name(), n));
                 match map.run(workload, input, &settings)? {
-                    Outcome::Throughput { ns_per_op } if sample >= WARMUP => {
+                    Outcome::Throughput { checksum, .. }
+                        if Some(checksum) != workload.expected_checksum(input) =>
+                    {
+                        progress.abandon();
+                        return Err(Error::WrongResult(format!(
+                            "{} computed a wrong result in {} at n = {n} (checksum {checksum}, expected {:?})",
+                            map.name(),
+                            workload.name(),
+                            workload.expected_checksum(input)
+                        )));
+                    }
+                    Outcome::Throughput { ns_per_op, .. } if sample >= WARMUP => {
                         samples[m].push(ns_per_op)
                     }
                     Outcome::Throughput { .. } => {}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::maps::REFERENCE;
+use super::registry::REFERENCE;
 use super::workloads::{LatencyRun, Workload};
 use crate::machine::Machine;
 use crate::plot::{LatencyFigure, LatencySeries, ThroughputBar, ThroughputFigure};

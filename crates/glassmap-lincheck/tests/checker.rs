@@ -1,0 +1,422 @@
+//! The checker must reject the classic non-linearizable histories and accept linearizable ones
+//! with overlapping operations. Histories are written by hand on one key with explicit tickets.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use glassmap_lincheck::{Clock, Event, Register, RegisterOp, check};
+
+type Op = RegisterOp<u32>;
+
+fn event(thread: usize, invoke: u64, response: u64, op: Op) -> Event<u8, Op> {
+    Event {
+        thread,
+        key: 0,
+        op,
+        invoke,
+        response,
+    }
+}
+
+fn write(value: u32) -> Op {
+    RegisterOp::Write {
+        value: Some(value),
+        returned: None,
+    }
+}
+
+fn write_seeing(value: u32, previous: Option<u32>) -> Op {
+    RegisterOp::Write {
+        value: Some(value),
+        returned: Some(previous),
+    }
+}
+
+fn read(returned: Option<u32>) -> Op {
+    RegisterOp::Read { returned }
+}
+
+fn verdict(history: &[Event<u8, Op>]) -> bool {
+    check(&Register::new(), history).is_ok()
+}
+
+#[test]
+fn sequential_history_is_accepted() {
+    let history = [
+        event(0, 0, 1, read(None)),
+        event(0, 2, 3, write_seeing(1, None)),
+        event(1, 4, 5, read(Some(1))),
+        event(
+            1,
+            6,
+            7,
+            RegisterOp::Write {
+                value: None,
+                returned: Some(Some(1)),
+            },
+        ),
+        event(0, 8, 9, read(None)),
+    ];
+    assert!(verdict(&history));
+}
+
+#[test]
+fn stale_read_after_a_completed_write_is_rejected() {
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(0, 2, 3, write(2)),
+        event(1, 4, 5, read(Some(1))),
+    ];
+    let violation = check(&Register::new(), &history).unwrap_err();
+    assert_eq!(violation.failed_at, 2);
+    assert_eq!(violation.failing_keys, 1);
+}
+
+#[test]
+fn lost_update_is_rejected() {
+    // Both overlapping writers claim to have replaced 1: one of them must have seen the other.
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(0, 2, 5, write_seeing(2, Some(1))),
+        event(1, 3, 6, write_seeing(3, Some(1))),
+    ];
+    assert!(!verdict(&history));
+    // The same with one of them seeing the other is fine.
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(0, 2, 5, write_seeing(2, Some(1))),
+        event(1, 3, 6, write_seeing(3, Some(2))),
+    ];
+    assert!(verdict(&history));
+}
+
+#[test]
+fn value_read_before_its_write_was_invoked_is_rejected() {
+    let history = [event(0, 0, 1, read(Some(7))), event(1, 2, 3, write(7))];
+    assert!(!verdict(&history));
+    // Overlapping the write, the same read is fine.
+    let history = [event(0, 0, 3, read(Some(7))), event(1, 1, 2, write(7))];
+    assert!(verdict(&history));
+}
+
+#[test]
+fn new_then_old_inversion_is_rejected() {
+    // A write overlapping two reads: once a read has seen the new value, a later read cannot see
+    // the old one (a "ghost read" after the growth of a Go map looks like this).
+    let history = [
+        event(0, 0, 10, write(1)),
+        event(1, 1, 2, read(Some(1))),
+        event(1, 3, 4, read(None)),
+    ];
+    assert!(!verdict(&history));
+    let history = [
+        event(0, 0, 10, write(1)),
+        event(1, 1, 2, read(None)),
+        event(1, 3, 4, read(Some(1))),
+    ];
+    assert!(verdict(&history));
+}
+
+#[test]
+fn overlapping_writes_may_take_effect_in_either_order() {
+    let accepted = [
+        event(0, 0, 10, write(1)),
+        event(1, 1, 11, write(2)),
+        event(2, 2, 3, read(Some(2))),
+        event(2, 4, 5, read(Some(1))),
+    ];
+    assert!(verdict(&accepted));
+    let mut rejected = accepted.to_vec();
+    rejected.push(event(2, 6, 7, read(Some(2))));
+    assert!(!verdict(&rejected));
+}
+
+#[test]
+fn insert_if_absent_stores_once() {
+    let both_stored = [
+        event(
+            0,
+            0,
+            3,
+            RegisterOp::InsertIfAbsent {
+                value: 1,
+                returned: None,
+            },
+        ),
+        event(
+            1,
+            1,
+            4,
+            RegisterOp::InsertIfAbsent {
+                value: 2,
+                returned: None,
+            },
+        ),
+    ];
+    assert!(!verdict(&both_stored));
+    let one_loaded = [
+        event(
+            0,
+            0,
+            3,
+            RegisterOp::InsertIfAbsent {
+                value: 1,
+                returned: None,
+            },
+        ),
+        event(
+            1,
+            1,
+            4,
+            RegisterOp::InsertIfAbsent {
+                value: 2,
+                returned: Some(1),
+            },
+        ),
+    ];
+    assert!(verdict(&one_loaded));
+}
+
+#[test]
+fn compare_and_set_and_update_if_present() {
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(
+            0,
+            2,
+            5,
+            RegisterOp::CompareAndSet {
+                expected: Some(1),
+                new: Some(2),
+                succeeded: true,
+            },
+        ),
+        event(
+            1,
+            3,
+            6,
+            RegisterOp::CompareAndSet {
+                expected: Some(1),
+                new: Some(3),
+                succeeded: false,
+            },
+        ),
+        event(
+            1,
+            7,
+            8,
+            RegisterOp::UpdateIfPresent {
+                new: 4,
+                returned: Some(2),
+            },
+        ),
+        event(
+            0,
+            9,
+            10,
+            RegisterOp::CompareAndSet {
+                expected: Some(4),
+                new: None,
+                succeeded: true,
+            },
+        ),
+        event(
+            0,
+            11,
+            12,
+            RegisterOp::UpdateIfPresent {
+                new: 5,
+                returned: None,
+            },
+        ),
+        event(1, 13, 14, read(None)),
+    ];
+    assert!(verdict(&history));
+    // Both compare-and-sets from 1 succeeding is a lost update.
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(
+            0,
+            2,
+            5,
+            RegisterOp::CompareAndSet {
+                expected: Some(1),
+                new: Some(2),
+                succeeded: true,
+            },
+        ),
+        event(
+            1,
+            3,
+            6,
+            RegisterOp::CompareAndSet {
+                expected: Some(1),
+                new: Some(3),
+                succeeded: true,
+            },
+        ),
+    ];
+    assert!(!verdict(&history));
+    // Updating an absent key changes nothing.
+    let history = [
+        event(
+            0,
+            0,
+            1,
+            RegisterOp::UpdateIfPresent {
+                new: 5,
+                returned: None,
+            },
+        ),
+        event(0, 2, 3, read(Some(5))),
+    ];
+    assert!(!verdict(&history));
+}
+
+#[test]
+fn keys_are_checked_separately_and_the_smallest_failure_is_reported() {
+    let mut history: Vec<Event<u8, Op>> = Vec::new();
+    let mut push = |key: u8, thread, invoke, response, op| {
+        history.push(Event {
+            thread,
+            key,
+            op,
+            invoke,
+            response,
+        })
+    };
+    // Key 1: fine. Key 2: a stale read among four operations. Key 3: a stale read among three.
+    push(1, 0, 0, 1, write(10));
+    push(1, 0, 2, 3, read(Some(10)));
+    push(2, 1, 4, 5, write(20));
+    push(2, 1, 6, 7, write(21));
+    push(2, 1, 8, 9, write(22));
+    push(2, 0, 10, 11, read(Some(21)));
+    push(3, 0, 12, 13, write(30));
+    push(3, 0, 14, 15, write(31));
+    push(3, 1, 16, 17, read(Some(30)));
+    let violation = check(&Register::new(), &history).unwrap_err();
+    assert_eq!(violation.key, 3);
+    assert_eq!(violation.failing_keys, 2);
+    let report = violation.to_string();
+    assert!(report.contains("key 3"), "{report}");
+    assert!(
+        report.contains("<- no order explains this result"),
+        "{report}"
+    );
+    assert_eq!(report.lines().count(), 2 + 3, "{report}");
+}
+
+#[test]
+#[should_panic(expected = "share a ticket")]
+fn events_from_different_clocks_are_refused() {
+    let history = [event(0, 0, 1, write(1)), event(1, 1, 2, write(2))];
+    let _ = verdict(&history);
+}
+
+/// Records a run of two threads writing unique values and reading, against `map`.
+fn record_run(
+    write: &(dyn Fn(u64, u64) -> Option<u64> + Sync),
+    read: &(dyn Fn(u64) -> Option<u64> + Sync),
+) -> Vec<Event<u64, RegisterOp<u64>>> {
+    let clock = Clock::new();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2u64)
+            .map(|thread| {
+                let clock = &clock;
+                scope.spawn(move || {
+                    let mut events = Vec::new();
+                    for i in 0..300u64 {
+                        let key = (i * 7 + thread) % 5;
+                        let value = thread << 32 | i;
+                        events.push(clock.record(thread as usize, key, || RegisterOp::Write {
+                            value: Some(value),
+                            returned: Some(write(key, value)),
+                        }));
+                        events.push(clock.record(thread as usize, key, || RegisterOp::Read {
+                            returned: read(key),
+                        }));
+                    }
+                    events
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn a_locked_map_is_linearizable_and_a_stale_copy_is_not() {
+    let map = Mutex::new(HashMap::new());
+    let events = record_run(&|k, v| map.lock().unwrap().insert(k, v), &|k| {
+        map.lock().unwrap().get(&k).copied()
+    });
+    let summary = check(&Register::new(), &events).unwrap();
+    assert_eq!((summary.keys, summary.operations), (5, 1200));
+
+    // Reads served from a copy refreshed every 16 writes: a thread soon reads its own write back
+    // as something older.
+    let stale = Mutex::new((HashMap::new(), HashMap::new(), 0u32));
+    let events = record_run(
+        &|k, v| {
+            let mut guard = stale.lock().unwrap();
+            let (live, copy, writes) = &mut *guard;
+            let previous = live.insert(k, v);
+            *writes += 1;
+            if *writes % 16 == 0 {
+                *copy = live.clone();
+            }
+            previous
+        },
+        &|k| stale.lock().unwrap().1.get(&k).copied(),
+    );
+    assert!(check(&Register::new(), &events).is_err());
+}
+
+/// Scale check (run on purpose: `cargo test --release -p glassmap-lincheck -- --ignored`): four
+/// threads, a million operations on 64 keys.
+#[test]
+#[ignore]
+fn checks_a_million_operations() {
+    let map = Mutex::new(HashMap::new());
+    let clock = Clock::new();
+    let events: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4u64)
+            .map(|thread| {
+                let (map, clock) = (&map, &clock);
+                scope.spawn(move || {
+                    let mut events = Vec::new();
+                    for i in 0..250_000u64 {
+                        let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
+                        let value = thread << 32 | i;
+                        events.push(clock.record(thread as usize, key, || {
+                            if i % 2 == 0 {
+                                let previous = map.lock().unwrap().insert(key, value);
+                                RegisterOp::Write {
+                                    value: Some(value),
+                                    returned: Some(previous),
+                                }
+                            } else {
+                                RegisterOp::Read {
+                                    returned: map.lock().unwrap().get(&key).copied(),
+                                }
+                            }
+                        }));
+                    }
+                    events
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let started = std::time::Instant::now();
+    let summary = check(&Register::new(), &events).unwrap();
+    eprintln!("{summary:?} checked in {:?}", started.elapsed());
+    assert_eq!(summary.operations, 1_000_000);
+}
