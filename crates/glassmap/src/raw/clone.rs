@@ -9,11 +9,11 @@
 //! must not require.
 //!
 //! # Invariants
-//! 1. The clone is a valid table at every step: its `len` counts exactly the slots it has filled,
-//!    and every slot not yet visited is zero (`EMPTY_REST`, the arrays are allocated zeroed). A
-//!    slot's tophash is written only after its key and value (`Cell::write`). So if a `K::clone`
-//!    or `V::clone` panics, dropping the half-built clone drops exactly the entries cloned so far:
-//!    its iterator stops at the first `EMPTY_REST` of a chain, and every full slot precedes it.
+//! 1. The clone is a valid table whenever user code can panic: its `len` counts exactly the slots
+//!    marked full, a slot is marked full only after its key and value are written (a bucket's
+//!    tophash word is published once its slots are cloned, or by a guard when a `clone` panics),
+//!    and every slot not yet visited is zero (`EMPTY_REST`: the arrays are allocated zeroed). So
+//!    dropping a half-built clone drops exactly the entries cloned so far.
 //! 2. Overflow buckets are linked into the clone's chain only when the copy reaches them, so a
 //!    chain never points at memory the clone does not own.
 
@@ -57,7 +57,12 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
 }
 
 /// Copies the chains of primary buckets `from..` of `source` into the same buckets of `target`
-/// (same B, freshly zeroed), adding every cloned entry to `len` as soon as it is written.
+/// (same B, freshly zeroed), adding every cloned entry to `len` as soon as its bucket is published.
+///
+/// A chain is followed only while its buckets have no `EMPTY_REST` slot: past one, the chain holds
+/// nothing and nothing ever looks (table invariant 4: lookups, inserts and iteration all stop
+/// there). Such empty tail buckets (left behind by removals) are not copied, which also spares
+/// reading the overflow link of almost every bucket, a cache line of its own.
 fn copy_buckets<K: Clone, V: Clone>(
     source: &BucketArray<K, V>,
     target: &mut BucketArray<K, V>,
@@ -72,7 +77,10 @@ fn copy_buckets<K: Clone, V: Clone>(
             // SAFETY: both buckets are live: `from_bucket` is in a chain of `source` at or above
             // the caller's `from` (never released), `to_bucket` in the matching chain of `target`,
             // which this function owns mutably (invariant 2).
-            unsafe { copy_bucket(from_bucket, to_bucket, len) };
+            let chain_continues = unsafe { copy_bucket(from_bucket, to_bucket, len) };
+            if !chain_continues {
+                break;
+            }
             // SAFETY: as above.
             let Some(next) = (unsafe { from_bucket.overflow() }) else {
                 break;
@@ -89,37 +97,66 @@ fn copy_buckets<K: Clone, V: Clone>(
     }
 }
 
-/// Copies one bucket's tophash states and clones its full slots into the zeroed bucket `to`.
+/// The tophash word of a bucket being filled, written (with the count of entries it publishes)
+/// when the bucket is done *or* when a `clone` panics half-way: either way the bucket then marks
+/// full exactly the slots that were written (invariant 1).
+struct Publish<'a, K, V> {
+    bucket: Bucket<K, V>,
+    tophash: [u8; BUCKET_SLOTS],
+    written: usize,
+    len: &'a mut usize,
+}
+
+impl<K, V> Drop for Publish<'_, K, V> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the bucket is live and exclusively owned (`copy_bucket`'s caller), and every
+        // slot marked full here had its key and value written.
+        unsafe { self.bucket.set_group(self.tophash) };
+        *self.len += self.written;
+    }
+}
+
+/// Copies one bucket's tophash states and clones its full slots into the zeroed bucket `to`;
+/// returns whether its chain may continue (no `EMPTY_REST` slot).
 ///
 /// # Safety
 /// Both buckets are live, `to` is zeroed and exclusively owned by the caller.
 #[inline]
-unsafe fn copy_bucket<K: Clone, V: Clone>(from: Bucket<K, V>, to: Bucket<K, V>, len: &mut usize) {
-    // The state bytes (empty, evacuated) first, with every full slot left zero (invariant 1).
-    let mut states = [0u8; BUCKET_SLOTS];
-    for (slot, state) in states.iter_mut().enumerate() {
+unsafe fn copy_bucket<K: Clone, V: Clone>(
+    from: Bucket<K, V>,
+    to: Bucket<K, V>,
+    len: &mut usize,
+) -> bool {
+    // SAFETY: live bucket (caller).
+    let group = unsafe { from.group() };
+    let mut publish = Publish {
+        bucket: to,
+        tophash: [0; BUCKET_SLOTS],
+        written: 0,
+        len,
+    };
+    // The state bytes (empty, evacuated) as they are; full slots stay zero until written.
+    for (slot, state) in publish.tophash.iter_mut().enumerate() {
         // SAFETY: live bucket (caller).
         let top = unsafe { from.tophash(slot) };
         if top < MIN_TOPHASH {
             *state = top;
         }
     }
-    // SAFETY: live, zeroed and exclusively owned (caller): nothing is overwritten.
-    unsafe { to.set_group(states) };
-    // SAFETY: live bucket (caller).
-    for slot in unsafe { from.group() }.full() {
+    for slot in group.full() {
         let source = Cell::new(from, slot);
-        // SAFETY: a full slot of a live bucket holds an initialised key, value and tophash.
-        let (top, key, value) = unsafe {
-            (
-                source.tophash(),
-                (*source.key()).clone(),
-                (*source.value()).clone(),
-            )
-        };
-        // SAFETY: the target slot is empty and exclusively owned; `write` sets the tophash last
-        // (invariant 1).
-        unsafe { Cell::new(to, slot).write(top, key, value) };
-        *len += 1;
+        let target = Cell::new(to, slot);
+        // SAFETY: a full slot of a live bucket holds an initialised key, value and tophash; the
+        // target slot is empty and exclusively owned, so writing it overwrites nothing. The slot is
+        // marked full only after both writes (invariant 1).
+        unsafe {
+            let (key, value) = ((*source.key()).clone(), (*source.value()).clone());
+            target.key().write(key);
+            target.value().write(value);
+            publish.tophash[slot] = source.tophash();
+        }
+        publish.written += 1;
     }
+    !group.has_empty_rest()
 }
