@@ -21,7 +21,7 @@ if [[ $# -gt 0 ]]; then
   exec cargo +nightly miri test -p glassmap "$@"
 fi
 cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map \
-  --test sharded --test sharded_model --test batch_writer
+  --test sharded --test sharded_model --test batch_writer --test clone
 # The concurrent histories (linearizability-checked) under several schedules: each seed is another
 # interleaving of the threads and another address reuse pattern.
 MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..4" exec cargo +nightly miri test -p glassmap --test concurrent

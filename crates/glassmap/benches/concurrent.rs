@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use glassmap::RandomState;
 use glassmap::sync::ShardedMap;
 use glassmap_workloads::concurrent::maps::{
-    ConcurrentKind, Dashmap, LockedHashbrown, Papaya, PapayaPerOp, Scc, Sharded,
+    ConcurrentKind, Dashmap, GlassSharded, LockedHashbrown, Papaya, PapayaPerOp, Scc,
 };
 use glassmap_workloads::concurrent::{Config, Measurement, Mix, run};
 use hdrhistogram::Histogram;
@@ -101,7 +101,14 @@ fn run_mix(mix: Mix, threads: usize, filter: &str) {
             }
         )*};
     }
-    maps!(Sharded, Dashmap, Papaya, PapayaPerOp, Scc, LockedHashbrown);
+    maps!(
+        GlassSharded,
+        Dashmap,
+        Papaya,
+        PapayaPerOp,
+        Scc,
+        LockedHashbrown
+    );
     if rows.is_empty() {
         return;
     }

@@ -56,7 +56,10 @@
 //! [`sync`]: [`ShardedMap`](sync::ShardedMap), 2^k glassmap maps behind their own locks, with no
 //! guards in its API (so no deadlock through it) and atomic read-modify-write through
 //! [`compute`](sync::ShardedMap::compute); [`BatchWriter`](sync::BatchWriter) buffers a thread's
-//! writes and applies them grouped by shard. The module doc has a "which map should I use" table.
+//! writes and applies them grouped by shard. [`SyncMap`](sync::SyncMap) is Go's `sync.Map` (lock-free
+//! reads of a published read-only map, a locked dirty map, promotion after enough misses), and
+//! [`SnapshotMap`](sync::SnapshotMap) publishes a whole copied [`Map`] per change. The module doc
+//! has a "which map should I use" table.
 //!
 //! # Features
 //!
@@ -85,7 +88,7 @@ pub use crate::map::Map;
 pub use crate::raw::BucketLoads;
 pub use crate::set::Set;
 pub use crate::stats::{BucketLoad, Growth, GrowthKind, Stats};
-pub use crate::sync::{BatchWriter, Compute, ShardedMap};
+pub use crate::sync::{BatchWriter, Compute, ShardedMap, SnapshotMap, SyncMap};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -334,7 +334,7 @@ impl<T, S: Default> Default for Set<T, S> {
     }
 }
 
-impl<T: Clone + Hash + Eq, S: Clone + BuildHasher> Clone for Set<T, S> {
+impl<T: Clone, S: Clone> Clone for Set<T, S> {
     fn clone(&self) -> Self {
         Set {
             map: self.map.clone(),

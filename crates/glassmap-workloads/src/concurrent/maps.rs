@@ -247,9 +247,9 @@ impl<S: SharedHasher> Handle for &RwLock<hashbrown::HashMap<u64, u64, S>> {
 /// glassmap's `ShardedMap`: glassmap `Map` shards behind padded `RwLock`s, growing incrementally inside each
 /// shard.
 #[derive(Debug)]
-pub struct Sharded;
+pub struct GlassSharded;
 
-impl ConcurrentKind for Sharded {
+impl ConcurrentKind for GlassSharded {
     const NAME: &'static str = "glassmap-sharded";
     const ABOUT: &'static str =
         "glassmap::sync::ShardedMap (Map shards behind RwLocks, incremental growth, no guards)";
@@ -278,5 +278,86 @@ impl<S: SharedHasher> Handle for &glassmap::sync::ShardedMap<u64, u64, S> {
     }
     fn len(&mut self) -> usize {
         glassmap::sync::ShardedMap::len(self)
+    }
+}
+/// glassmap's `SyncMap`: Go's `sync.Map` (lock-free reads of a published read-only map, a locked dirty map).
+#[derive(Debug)]
+pub struct GlassSync;
+
+impl ConcurrentKind for GlassSync {
+    const NAME: &'static str = "glassmap-sync";
+    const ABOUT: &'static str =
+        "glassmap::sync::SyncMap (Go's sync.Map: lock-free reads, locked dirty map, promotion)";
+    type Map<S: SharedHasher> = glassmap::sync::SyncMap<u64, u64, S>;
+    type Handle<'a, S: SharedHasher> = &'a glassmap::sync::SyncMap<u64, u64, S>;
+    fn with_capacity_and_hasher<S: SharedHasher>(_capacity: usize, hasher: S) -> Self::Map<S> {
+        // Like Go's, it takes no capacity hint.
+        glassmap::sync::SyncMap::with_hasher(hasher)
+    }
+    fn handle<S: SharedHasher>(map: &Self::Map<S>) -> Self::Handle<'_, S> {
+        map
+    }
+}
+
+impl<S: SharedHasher> Handle for &glassmap::sync::SyncMap<u64, u64, S> {
+    fn read(&mut self, key: u64) -> bool {
+        self.load_with(&key, |v| *v).is_some()
+    }
+    fn insert(&mut self, key: u64, value: u64) {
+        self.store(key, value);
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        self.load_and_delete(&key).is_some()
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        // Only called on present keys: a store to a key of the read-only map takes no lock.
+        self.swap(key, value).is_some()
+    }
+    fn len(&mut self) -> usize {
+        glassmap::sync::SyncMap::len(self)
+    }
+}
+
+/// glassmap's `SnapshotMap`: a whole `Map` copied on every write and published atomically.
+#[derive(Debug)]
+pub struct GlassSnapshot;
+
+impl ConcurrentKind for GlassSnapshot {
+    const NAME: &'static str = "glassmap-snapshot";
+    const ABOUT: &'static str =
+        "glassmap::sync::SnapshotMap (copy-on-write Map, published atomically; lock-free reads)";
+    type Map<S: SharedHasher> = glassmap::sync::SnapshotMap<u64, u64, S>;
+    type Handle<'a, S: SharedHasher> = &'a glassmap::sync::SnapshotMap<u64, u64, S>;
+    fn with_capacity_and_hasher<S: SharedHasher>(capacity: usize, hasher: S) -> Self::Map<S> {
+        glassmap::sync::SnapshotMap::new(glassmap::Map::with_capacity_and_hasher(capacity, hasher))
+    }
+    fn handle<S: SharedHasher>(map: &Self::Map<S>) -> Self::Handle<'_, S> {
+        map
+    }
+    fn prefill<S: SharedHasher>(map: &Self::Map<S>, keys: &[u64]) {
+        // One copy for the whole pre-fill, not one per key.
+        map.update(|m| m.extend(keys.iter().map(|&k| (k, k))));
+    }
+    fn unsuited(mix: Mix) -> Option<&'static str> {
+        (!mix.is_read_heavy())
+            .then_some("copies the whole map on every write (O(n)); it is for read-mostly data")
+    }
+}
+
+impl<S: SharedHasher> Handle for &glassmap::sync::SnapshotMap<u64, u64, S> {
+    fn read(&mut self, key: u64) -> bool {
+        self.load().contains_key(&key)
+    }
+    fn insert(&mut self, key: u64, value: u64) {
+        glassmap::sync::SnapshotMap::update(self, |m| m.insert(key, value));
+    }
+    fn remove(&mut self, key: u64) -> bool {
+        glassmap::sync::SnapshotMap::update(self, |m| m.remove(&key)).is_some()
+    }
+    fn update(&mut self, key: u64, value: u64) -> bool {
+        glassmap::sync::SnapshotMap::update(self, |m| m.get_mut(&key).map(|v| *v = value)).is_some()
+    }
+    fn len(&mut self) -> usize {
+        self.load().len()
     }
 }

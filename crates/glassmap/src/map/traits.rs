@@ -13,20 +13,15 @@ impl<K, V, S: Default> Default for Map<K, V, S> {
     }
 }
 
-/// Clones by re-inserting every entry into a map presized for them, with a clone of the hasher
-/// (so with a seeded hasher the clone has the same layout once its growth is done).
-impl<K, V, S> Clone for Map<K, V, S>
-where
-    K: Clone + Hash + Eq,
-    V: Clone,
-    S: Clone + BuildHasher,
-{
+/// A structural clone: the same buckets, chains and slots (also in the middle of a growth, which
+/// the clone then continues), so nothing is rehashed and only `Clone` is required, as for std's
+/// map. If a `clone` of a key or value panics, the entries cloned so far are dropped.
+impl<K: Clone, V: Clone, S: Clone> Clone for Map<K, V, S> {
     fn clone(&self) -> Self {
-        let mut map = Map::with_capacity_and_hasher(self.len(), self.hasher().clone());
-        for (k, v) in self {
-            map.insert(k.clone(), v.clone());
+        Map {
+            table: self.table.clone(),
+            hash_builder: self.hash_builder.clone(),
         }
-        map
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod array;
 mod bucket;
+mod clone;
 mod entry;
 pub(crate) mod growth;
 pub(crate) mod int_table;

@@ -4,7 +4,8 @@
 use std::marker::PhantomData;
 
 use glassmap_workloads::concurrent::maps::{
-    ConcurrentKind, Dashmap, LockedHashbrown, Papaya, Scc, SharedHasher,
+    ConcurrentKind, Dashmap, GlassSharded, GlassSnapshot, GlassSync, LockedHashbrown, Papaya, Scc,
+    SharedHasher,
 };
 use glassmap_workloads::concurrent::{Config, Measurement, Mix, run};
 
@@ -66,6 +67,9 @@ impl<K: ConcurrentKind + Sync> ConcurrentEntry for Entry<K> {
 
 /// Every concurrent map `bench` knows, in report order; ratios are to [`REFERENCE`].
 pub static MAPS: &[&dyn ConcurrentEntry] = &[
+    &Entry::<GlassSharded>(PhantomData),
+    &Entry::<GlassSync>(PhantomData),
+    &Entry::<GlassSnapshot>(PhantomData),
     &Entry::<Dashmap>(PhantomData),
     &Entry::<Papaya>(PhantomData),
     &Entry::<Scc>(PhantomData),

@@ -1,0 +1,162 @@
+//! Structural `Clone` for [`RawTable`]: the clone has the same arrays, the same chains and every
+//! entry in the same slot, so nothing is hashed and only `K: Clone, V: Clone` are needed.
+//!
+//! A table in the middle of a growth is cloned *with* its growth: the old array's unevacuated
+//! buckets (those at or above `nevacuate`; the ones below are never read, table invariant 2) and
+//! the current array are both copied, and the clone goes on evacuating where the original stands.
+//! Finishing the growth first is not possible behind `&self`, and finishing it in the clone would
+//! need `K: Hash` and the hasher (evacuation rehashes every moved key), which a structural clone
+//! must not require.
+//!
+//! # Invariants
+//! 1. The clone is a valid table whenever user code can panic: its `len` counts exactly the slots
+//!    marked full, a slot is marked full only after its key and value are written (a bucket's
+//!    tophash word is published once its slots are cloned, or by a guard when a `clone` panics),
+//!    and every slot not yet visited is zero (`EMPTY_REST`: the arrays are allocated zeroed). So
+//!    dropping a half-built clone drops exactly the entries cloned so far.
+//! 2. Overflow buckets are linked into the clone's chain only when the copy reaches them, so a
+//!    chain never points at memory the clone does not own.
+
+use super::array::BucketArray;
+use super::bucket::{Bucket, Cell};
+use super::growth::BUCKET_SLOTS;
+use super::tophash::MIN_TOPHASH;
+use super::{Evacuation, RawTable};
+
+impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
+    fn clone(&self) -> Self {
+        let mut clone = RawTable {
+            len: 0,
+            current: BucketArray::unallocated(),
+            evacuation: None,
+            noverflow: self.noverflow,
+            random: self.random,
+            doublings: self.doublings,
+            same_size_growths: self.same_size_growths,
+            scratch: Vec::new(),
+        };
+        if let Some(ev) = &self.evacuation {
+            clone.evacuation = Some(Evacuation {
+                old: BucketArray::new(ev.old.log2()),
+                nevacuate: ev.nevacuate,
+                evacuated: ev.evacuated,
+                kind: ev.kind,
+            });
+            let Some(target) = &mut clone.evacuation else {
+                unreachable!("set just above")
+            };
+            copy_buckets(&ev.old, &mut target.old, ev.nevacuate, &mut clone.len);
+        }
+        if self.current.is_allocated() {
+            clone.current = BucketArray::new(self.current.log2());
+            copy_buckets(&self.current, &mut clone.current, 0, &mut clone.len);
+        }
+        debug_assert_eq!(clone.len, self.len);
+        clone
+    }
+}
+
+/// Copies the chains of primary buckets `from..` of `source` into the same buckets of `target`
+/// (same B, freshly zeroed), adding every cloned entry to `len` as soon as its bucket is published.
+///
+/// A chain is followed only while its buckets have no `EMPTY_REST` slot: past one, the chain holds
+/// nothing and nothing ever looks (table invariant 4: lookups, inserts and iteration all stop
+/// there). Such empty tail buckets (left behind by removals) are not copied, which also spares
+/// reading the overflow link of almost every bucket, a cache line of its own.
+fn copy_buckets<K: Clone, V: Clone>(
+    source: &BucketArray<K, V>,
+    target: &mut BucketArray<K, V>,
+    from: usize,
+    len: &mut usize,
+) {
+    debug_assert_eq!(source.log2(), target.log2());
+    for index in from..source.buckets() {
+        let mut from_bucket = source.head(index);
+        let mut to_bucket = target.head(index);
+        loop {
+            // SAFETY: both buckets are live: `from_bucket` is in a chain of `source` at or above
+            // the caller's `from` (never released), `to_bucket` in the matching chain of `target`,
+            // which this function owns mutably (invariant 2).
+            let chain_continues = unsafe { copy_bucket(from_bucket, to_bucket, len) };
+            if !chain_continues {
+                break;
+            }
+            // SAFETY: as above.
+            let Some(next) = (unsafe { from_bucket.overflow() }) else {
+                break;
+            };
+            let unit = target.new_overflow();
+            // SAFETY: `to_bucket` is live, `target` exclusively borrowed, `unit` a fresh empty
+            // overflow unit of `target`; it holds nothing yet, so linking it keeps invariant 1.
+            unsafe {
+                to_bucket.set_overflow(unit);
+                to_bucket = Bucket::of_overflow(unit);
+            }
+            from_bucket = next;
+        }
+    }
+}
+
+/// The tophash word of a bucket being filled, written (with the count of entries it publishes)
+/// when the bucket is done *or* when a `clone` panics half-way: either way the bucket then marks
+/// full exactly the slots that were written (invariant 1).
+struct Publish<'a, K, V> {
+    bucket: Bucket<K, V>,
+    tophash: [u8; BUCKET_SLOTS],
+    written: usize,
+    len: &'a mut usize,
+}
+
+impl<K, V> Drop for Publish<'_, K, V> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the bucket is live and exclusively owned (`copy_bucket`'s caller), and every
+        // slot marked full here had its key and value written.
+        unsafe { self.bucket.set_group(self.tophash) };
+        *self.len += self.written;
+    }
+}
+
+/// Copies one bucket's tophash states and clones its full slots into the zeroed bucket `to`;
+/// returns whether its chain may continue (no `EMPTY_REST` slot).
+///
+/// # Safety
+/// Both buckets are live, `to` is zeroed and exclusively owned by the caller.
+#[inline]
+unsafe fn copy_bucket<K: Clone, V: Clone>(
+    from: Bucket<K, V>,
+    to: Bucket<K, V>,
+    len: &mut usize,
+) -> bool {
+    // SAFETY: live bucket (caller).
+    let group = unsafe { from.group() };
+    let mut publish = Publish {
+        bucket: to,
+        tophash: [0; BUCKET_SLOTS],
+        written: 0,
+        len,
+    };
+    // The state bytes (empty, evacuated) as they are; full slots stay zero until written.
+    for (slot, state) in publish.tophash.iter_mut().enumerate() {
+        // SAFETY: live bucket (caller).
+        let top = unsafe { from.tophash(slot) };
+        if top < MIN_TOPHASH {
+            *state = top;
+        }
+    }
+    for slot in group.full() {
+        let source = Cell::new(from, slot);
+        let target = Cell::new(to, slot);
+        // SAFETY: a full slot of a live bucket holds an initialised key, value and tophash; the
+        // target slot is empty and exclusively owned, so writing it overwrites nothing. The slot is
+        // marked full only after both writes (invariant 1).
+        unsafe {
+            let (key, value) = ((*source.key()).clone(), (*source.value()).clone());
+            target.key().write(key);
+            target.value().write(value);
+            publish.tophash[slot] = source.tophash();
+        }
+        publish.written += 1;
+    }
+    !group.has_empty_rest()
+}
