@@ -412,6 +412,53 @@ fn inspect_and_trace_read_key_files() {
 }
 
 #[test]
+fn stress_passes_every_glassmap_map_and_catches_the_control() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = ok(
+        tmp.path(),
+        &[
+            "stress",
+            "--map",
+            "all",
+            "--ops",
+            "20k",
+            "--history",
+            "2000",
+        ],
+    );
+    for map in ["sharded", "sync", "snapshot", "batch"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(map))
+            .unwrap_or_else(|| panic!("{map}: {stdout}"));
+        assert!(
+            line.ends_with("linearizable") && !line.contains("NOT"),
+            "{line}"
+        );
+    }
+    assert!(
+        stdout.contains("not linearizable, as expected of the control"),
+        "{stdout}"
+    );
+    let growths: Vec<u64> = stdout
+        .lines()
+        .filter(|l| l.starts_with("sharded") || l.starts_with("snapshot"))
+        .map(|l| {
+            l.split_whitespace()
+                .nth(3)
+                .unwrap()
+                .replace(',', "")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        growths.iter().all(|&g| g > 0),
+        "the maps grew during the histories: {stdout}"
+    );
+}
+
+#[test]
 fn stress_catches_the_stale_control_and_prints_the_failing_history() {
     let tmp = TempDir::new().unwrap();
     let stdout = ok(
