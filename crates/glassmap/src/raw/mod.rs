@@ -139,19 +139,30 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
+    ///
+    /// While not growing this is the current array's bucket: one predictable branch. The growing
+    /// case is out of line, so the lookup loop keeps no evacuation state in registers.
     #[inline]
     fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
-        if let Some(ev) = &self.evacuation {
-            let old_index = hash as usize & ev.old.mask();
-            if old_index >= ev.nevacuate {
-                let old = ev.old.head(old_index);
-                // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
-                if !is_evacuated(unsafe { old.tophash(0) }) {
-                    return old;
-                }
+        if self.evacuation.is_some() {
+            if let Some(old) = self.unevacuated_old_bucket(hash) {
+                return old;
             }
         }
         self.current.head(hash as usize)
+    }
+
+    /// While growing: `hash`'s old bucket if it has not been evacuated yet.
+    #[inline(never)]
+    fn unevacuated_old_bucket(&self, hash: u64) -> Option<Bucket<K, V>> {
+        let ev = self.evacuation.as_ref()?;
+        let old_index = hash as usize & ev.old.mask();
+        if old_index < ev.nevacuate {
+            return None;
+        }
+        let old = ev.old.head(old_index);
+        // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
+        (!is_evacuated(unsafe { old.tophash(0) })).then_some(old)
     }
 
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.
