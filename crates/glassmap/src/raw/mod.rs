@@ -34,8 +34,8 @@ pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
 use self::tophash::{
-    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH, is_evacuated,
-    tophash,
+    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH, Needle,
+    is_evacuated, tophash,
 };
 use crate::TryReserveError;
 use crate::stats::{Growth, GrowthKind, Stats};
@@ -170,7 +170,7 @@ impl<K, V> RawTable<K, V> {
     fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
         // SAFETY: the chain's buckets are live; an unallocated array's static word is all
         // EMPTY_REST, so the search stops at its tophash bytes.
-        unsafe { search_chain(self.source_bucket(hash), tophash(hash), eq) }
+        unsafe { search_chain(self.source_bucket(hash), Needle::of(hash), eq) }
     }
 
     /// The write path of insert and entry: evacuate (invariant 3), then find the key or the first
@@ -188,7 +188,7 @@ impl<K, V> RawTable<K, V> {
         if self.evacuation.is_some() {
             self.grow_work(hash, &hasher);
         }
-        let top = tophash(hash);
+        let needle = Needle::of(hash);
         loop {
             let mut bucket = self.current.head(hash as usize);
             let mut vacant = None;
@@ -196,7 +196,7 @@ impl<K, V> RawTable<K, V> {
             unsafe {
                 loop {
                     let group = bucket.group();
-                    for slot in group.matching(top) {
+                    for slot in group.matching(needle) {
                         let cell = Slot::new(bucket, slot);
                         if eq(&*cell.key()) {
                             return Found::Occupied(cell);
@@ -262,7 +262,7 @@ impl<K, V> RawTable<K, V> {
         let head = self.current.head(hash as usize);
         // SAFETY: `len > 0`: allocated; after `grow_work` the key can only be in the current array.
         unsafe {
-            let cell = search_chain(head, tophash(hash), eq)?;
+            let cell = search_chain(head, Needle::of(hash), eq)?;
             Some(self.remove_at(hash, cell))
         }
     }
@@ -776,14 +776,14 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
 #[inline]
 unsafe fn search_chain<K, V>(
     mut bucket: Bucket<K, V>,
-    top: u8,
+    needle: Needle,
     mut eq: impl FnMut(&K) -> bool,
 ) -> Option<Cell<K, V>> {
     loop {
         // SAFETY: live chain (caller); matching slots are full, so their keys are initialised.
         unsafe {
             let group = bucket.group();
-            for slot in group.matching(top) {
+            for slot in group.matching(needle) {
                 let cell = Slot::new(bucket, slot);
                 if eq(&*cell.key()) {
                     return Some(cell);

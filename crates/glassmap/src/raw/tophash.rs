@@ -21,7 +21,7 @@ pub(crate) const MIN_TOPHASH: u8 = 5;
 
 /// The tophash of a hash: its top byte, moved out of the reserved range as Go does (`top += 5`).
 #[inline]
-pub(crate) fn tophash(hash: u64) -> u8 {
+pub(crate) const fn tophash(hash: u64) -> u8 {
     let top = (hash >> 56) as u8;
     if top < MIN_TOPHASH {
         top + MIN_TOPHASH
@@ -29,6 +29,37 @@ pub(crate) fn tophash(hash: u64) -> u8 {
         top
     }
 }
+
+/// A tophash repeated in all eight bytes: what [`Group::matching`] compares a bucket's bytes with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Needle(u64);
+
+impl Needle {
+    /// The needle for a tophash byte.
+    #[inline]
+    pub(crate) const fn new(top: u8) -> Self {
+        Needle(0x0101_0101_0101_0101 * top as u64)
+    }
+
+    /// The needle for `tophash(hash)`, by table: three instructions (shift, load, and the move
+    /// into a vector register) where computing it costs seven (shift, Go's `+ 5` bump as a
+    /// compare and conditional move, a multiply). The table is 2 KiB.
+    #[inline]
+    pub(crate) fn of(hash: u64) -> Self {
+        NEEDLES[(hash >> 56) as usize]
+    }
+}
+
+/// `Needle::new(tophash(h))` for each top byte `h >> 56`.
+static NEEDLES: [Needle; 256] = {
+    let mut table = [Needle(0); 256];
+    let mut top = 0;
+    while top < 256 {
+        table[top] = Needle::new(tophash((top as u64) << 56));
+        top += 1;
+    }
+    table
+};
 
 /// Whether a bucket whose slot 0 holds `first` has been evacuated (Go's `evacuated(b)`).
 #[inline]
@@ -88,7 +119,7 @@ impl<const SHIFT: u32> Iterator for BitMask<SHIFT> {
 /// `u64`. On x86-64 only its tests use it.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 pub(crate) mod swar {
-    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH};
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
 
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -131,8 +162,8 @@ pub(crate) mod swar {
         /// never occurs in a chain that is searched (searches skip evacuated buckets). So its key
         /// is initialised.
         #[inline]
-        pub(crate) fn matching(self, top: u8) -> BitMask<3> {
-            BitMask(zero_bytes_or_above(self.0 ^ repeat(top)))
+        pub(crate) fn matching(self, needle: Needle) -> BitMask<3> {
+            BitMask(zero_bytes_or_above(self.0 ^ needle.0))
         }
 
         /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not
@@ -173,7 +204,7 @@ pub(crate) mod sse2 {
         _mm_set1_epi8, _mm_setzero_si128,
     };
 
-    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH};
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
 
     /// Bits of the eight tophash bytes in a `PMOVMSKB` result (the high half of the register is
     /// zero padding).
@@ -194,15 +225,13 @@ pub(crate) mod sse2 {
 
         /// Slots whose tophash equals `top`, exactly.
         #[inline]
-        pub(crate) fn matching(self, top: u8) -> BitMask<0> {
-            debug_assert!(top >= MIN_TOPHASH);
-            // Broadcast with a multiply into the low half only (`_mm_set1_epi8` costs four
-            // shuffles where two instructions do); the two zero high halves then match, and
+        pub(crate) fn matching(self, needle: Needle) -> BitMask<0> {
+            // The needle fills the low half only; the two zero high halves then match, and
             // `LOW_HALF` drops them.
-            let repeated = (u64::from(top) * 0x0101_0101_0101_0101) as i64;
             // SAFETY: invariant 1.
-            let mask =
-                unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_cvtsi64_si128(repeated))) };
+            let mask = unsafe {
+                _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_cvtsi64_si128(needle.0 as i64)))
+            };
             BitMask((mask & LOW_HALF) as u64)
         }
 
@@ -332,7 +361,7 @@ mod tests {
             let g = swar::Group::new(bytes);
             check_group(
                 bytes,
-                |t| g.matching(t),
+                |t| g.matching(Needle::new(t)),
                 g.empty(),
                 g.full(),
                 g.has_empty_rest(),
@@ -348,7 +377,7 @@ mod tests {
             let g = sse2::Group::new(bytes);
             check_group(
                 bytes,
-                |t| g.matching(t),
+                |t| g.matching(Needle::new(t)),
                 g.empty(),
                 g.full(),
                 g.has_empty_rest(),
