@@ -175,6 +175,9 @@ impl<K, V> RawTable<K, V> {
 
     /// The write path of insert and entry: evacuate (invariant 3), then find the key or the first
     /// empty slot of its chain, starting a growth first if the key is absent and Go would grow.
+    ///
+    /// Kept small enough to inline into a caller's loop: allocation, growth work and starting a
+    /// growth are out of line, and so is everything past a chain's first bucket.
     #[inline]
     fn find_or_vacant(
         &mut self,
@@ -182,50 +185,63 @@ impl<K, V> RawTable<K, V> {
         mut eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Found<K, V> {
-        if !self.current.is_allocated() {
-            self.current = BucketArray::new(0);
-        }
-        if self.evacuation.is_some() {
-            self.grow_work(hash, &hasher);
+        if !self.current.is_allocated() || self.evacuation.is_some() {
+            self.prepare_write(hash, &hasher);
         }
         let needle = Needle::of(hash);
         loop {
-            let mut bucket = self.current.head(hash as usize);
-            let mut vacant = None;
-            // SAFETY: the current array is allocated; every bucket of the chain is live.
-            unsafe {
-                loop {
-                    let group = bucket.group();
-                    for slot in group.matching(needle) {
-                        let cell = Slot::new(bucket, slot);
-                        if eq(&*cell.key()) {
-                            return Found::Occupied(cell);
-                        }
-                    }
-                    if vacant.is_none() {
-                        vacant = group.empty().lowest().map(|slot| Slot::new(bucket, slot));
-                    }
-                    if group.has_empty_rest() {
-                        break;
-                    }
-                    match bucket.overflow() {
-                        Some(next) => bucket = next,
-                        None => break,
-                    }
+            let head = self.current.head(hash as usize);
+            // SAFETY: the current array is allocated (`prepare_write`); `head` is live.
+            let group = unsafe { head.group() };
+            for slot in group.matching(needle) {
+                let cell = Slot::new(head, slot);
+                // SAFETY: matching slots of a searched chain are full (see `Group::matching`).
+                if eq(unsafe { &*cell.key() }) {
+                    return Found::Occupied(cell);
                 }
             }
+            // SAFETY: `head` heads a live chain of the current array.
+            let vacant = match group.empty().lowest() {
+                Some(slot) if group.has_empty_rest() => Ok(Slot::new(head, slot)),
+                first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
+                    ChainEnd::Occupied(cell) => return Found::Occupied(cell),
+                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Slot::new(head, s))),
+                    ChainEnd::Full(last) => match first_empty {
+                        Some(slot) => Ok(Slot::new(head, slot)),
+                        None => Err(last),
+                    },
+                },
+            };
             if self.evacuation.is_none() && self.wants_growth() {
-                self.start_growth();
-                self.grow_work(hash, &hasher);
+                self.start_growth_for(hash, &hasher);
                 continue;
             }
             // A new key: help fault in the array ahead of the writes (see `populate_some`).
             self.current.populate_some();
             return Found::Vacant(match vacant {
-                Some(cell) => cell,
-                None => self.attach_overflow(bucket),
+                Ok(cell) => cell,
+                Err(last) => self.attach_overflow(last),
             });
         }
+    }
+
+    /// Before a write: allocates the first array, or does Go's `growWork` while growing.
+    #[inline(never)]
+    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        if !self.current.is_allocated() {
+            self.current = BucketArray::new(0);
+        }
+        if self.evacuation.is_some() {
+            self.grow_work(hash, hasher);
+        }
+    }
+
+    /// Go's `hashGrow` for an insert of a new key, then the `growWork` the insert owes.
+    #[cold]
+    #[inline(never)]
+    fn start_growth_for(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        self.start_growth();
+        self.grow_work(hash, hasher);
     }
 
     /// Go's growth trigger, checked for an insert of a new key while not growing.
@@ -794,6 +810,54 @@ unsafe fn search_chain<K, V>(
             }
             bucket = bucket.overflow()?;
         }
+    }
+}
+
+/// How a write's search past a chain's first bucket ended.
+enum ChainEnd<K, V> {
+    /// The key, found.
+    Occupied(Cell<K, V>),
+    /// The key is absent; the first empty slot after the first bucket.
+    Vacant(Cell<K, V>),
+    /// The key is absent and no bucket after the first has an empty slot: the chain's last bucket.
+    Full(Bucket<K, V>),
+}
+
+/// The rest of a write's search, after `head` (searched already) had no `EMPTY_REST`: the key in
+/// the overflow buckets, or the first empty slot after `head`.
+///
+/// # Safety
+/// `head` heads a live chain of an array that is not being evacuated.
+#[inline(never)]
+unsafe fn search_overflow<K, V>(
+    head: Bucket<K, V>,
+    needle: Needle,
+    eq: &mut impl FnMut(&K) -> bool,
+) -> ChainEnd<K, V> {
+    let mut vacant = None;
+    let mut bucket = head;
+    // SAFETY: every bucket reached is in the live chain (caller); matching slots are full.
+    unsafe {
+        while let Some(next) = bucket.overflow() {
+            bucket = next;
+            let group = bucket.group();
+            for slot in group.matching(needle) {
+                let cell = Slot::new(bucket, slot);
+                if eq(&*cell.key()) {
+                    return ChainEnd::Occupied(cell);
+                }
+            }
+            if vacant.is_none() {
+                vacant = group.empty().lowest().map(|slot| Slot::new(bucket, slot));
+            }
+            if group.has_empty_rest() {
+                break;
+            }
+        }
+    }
+    match vacant {
+        Some(cell) => ChainEnd::Vacant(cell),
+        None => ChainEnd::Full(bucket),
     }
 }
 
