@@ -140,6 +140,39 @@ fn iteration_mid_growth_is_exact() {
     map.assert_invariants();
 }
 
+/// `get_batch` on maps big enough for its two-stage prefetching (natively above 2^11 buckets;
+/// under Miri every allocated map prefetches), mid-growth and not, hits, misses and repeats: the
+/// same answers as `get`, in order.
+#[test]
+fn get_batch_prefetching_matches_get() {
+    let n: u64 = if cfg!(miri) { 220 } else { 30_000 };
+    let mut map = Map::with_hasher(RandomState::with_seed(11));
+    let probes: Vec<u64> = (0..n + n / 3).chain((0..n / 4).map(|i| i * 7 % n)).collect();
+    let mut checked_growing = false;
+    let mut was_growing = false;
+    for i in 0..n {
+        map.insert(i, i ^ 0x55);
+        // Right after a growth starts (both arrays in use), and at a few other points.
+        let growth_started = map.is_growing() && !was_growing;
+        was_growing = map.is_growing();
+        if growth_started && map.log2_buckets() > 6 || i % (n / 4) == 0 || i == n - 1 {
+            checked_growing |= map.is_growing();
+            for chunk in [1, 5, 64, probes.len()] {
+                for keys in probes.chunks(chunk) {
+                    let want: Vec<_> = keys.iter().map(|k| map.get(k)).collect();
+                    assert_eq!(map.get_batch(keys).collect::<Vec<_>>(), want);
+                    assert!(
+                        map.contains_batch(keys)
+                            .eq(keys.iter().map(|k| map.contains_key(k)))
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked_growing, "no check happened mid-growth");
+    assert!(map.log2_buckets() > if cfg!(miri) { 1 } else { 11 });
+}
+
 #[test]
 fn finish_growth_and_steps() {
     let mut map = Map::new();

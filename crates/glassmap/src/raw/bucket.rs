@@ -223,6 +223,18 @@ impl<K, V> Cell<K, V> {
         }
     }
 
+    /// The slot's address, for prefetching: computed without reading anything, so any bucket
+    /// address will do (a prefetch never faults).
+    #[inline]
+    pub(crate) fn address(self) -> *const u8 {
+        let slots = self.bucket.slots_address();
+        #[cfg(not(glassmap_split_layout))]
+        let offset = self.slot * size_of::<(K, V)>();
+        #[cfg(glassmap_split_layout)]
+        let offset = self.slot * size_of::<K>();
+        slots.wrapping_add(offset)
+    }
+
     /// # Safety
     /// The bucket is live.
     #[inline]

@@ -200,9 +200,12 @@ impl<K, V> RawTable<K, V> {
                     return Found::Occupied(cell);
                 }
             }
-            // SAFETY: `head` heads a live chain of the current array.
+            // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
+            // first empty slot takes the key. Otherwise the search goes on out of line.
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Slot::new(head, slot)),
+                // SAFETY: `head` heads a live chain of the current array, which is not being
+                // evacuated (the old array is the one being emptied).
                 first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
                     ChainEnd::Occupied(cell) => return Found::Occupied(cell),
                     ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Slot::new(head, s))),
@@ -923,6 +926,36 @@ impl<K, V> RawTable<K, V> {
             if old_index >= ev.nevacuate {
                 prefetch_bucket(ev.old.head(old_index));
             }
+        }
+    }
+
+    /// First stage of a two-stage lookup prefetch: the tophash word of `hash`'s bucket (one line;
+    /// while growing, the old bucket's word too unless known evacuated).
+    #[inline]
+    pub(crate) fn prefetch_tophash(&self, hash: u64) {
+        prefetch::prefetch_read(self.current.head(hash as usize).tophash_address());
+        if let Some(ev) = &self.evacuation {
+            let old_index = hash as usize & ev.old.mask();
+            if old_index >= ev.nevacuate {
+                prefetch::prefetch_read(ev.old.head(old_index).tophash_address());
+            }
+        }
+    }
+
+    /// Second stage, once the tophash word has arrived: only the line of the first slot whose
+    /// tophash matches (for a miss usually none, so nothing). While growing, the whole buckets as
+    /// [`RawTable::prefetch`] does, since the word to read may be either array's.
+    #[inline]
+    pub(crate) fn prefetch_match(&self, hash: u64) {
+        if self.evacuation.is_some() {
+            return self.prefetch(hash);
+        }
+        let head = self.current.head(hash as usize);
+        // SAFETY: not growing, so `head` is the current array's live bucket, or an unallocated
+        // array's static word, whose bytes are all EMPTY_REST and never match.
+        let matched = unsafe { head.group() }.matching(Needle::of(hash)).lowest();
+        if let Some(slot) = matched {
+            prefetch::prefetch_read(Slot::new(head, slot).address());
         }
     }
 
