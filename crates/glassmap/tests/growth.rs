@@ -147,7 +147,9 @@ fn iteration_mid_growth_is_exact() {
 fn get_batch_prefetching_matches_get() {
     let n: u64 = if cfg!(miri) { 220 } else { 30_000 };
     let mut map = Map::with_hasher(RandomState::with_seed(11));
-    let probes: Vec<u64> = (0..n + n / 3).chain((0..n / 4).map(|i| i * 7 % n)).collect();
+    let probes: Vec<u64> = (0..n + n / 3)
+        .chain((0..n / 4).map(|i| i * 7 % n))
+        .collect();
     let mut checked_growing = false;
     let mut was_growing = false;
     for i in 0..n {

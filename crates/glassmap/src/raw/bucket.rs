@@ -51,6 +51,23 @@ pub(crate) struct Overflow<K, V> {
     slots: Slots<K, V>,
 }
 
+impl<K, V> Overflow<K, V> {
+    /// Makes an allocated, uninitialised unit an empty bucket: tophash all `EMPTY_REST`, no
+    /// next bucket. The slots stay uninitialised.
+    ///
+    /// # Safety
+    /// `unit` points to an allocated unit that nothing else uses.
+    #[inline]
+    pub(crate) unsafe fn init_empty(unit: NonNull<Self>) {
+        let unit = unit.as_ptr();
+        // SAFETY: field projections of an allocated, unused unit (caller).
+        unsafe {
+            (&raw mut (*unit).tophash).write([0; BUCKET_SLOTS]);
+            (&raw mut (*unit).slots.overflow).write(core::ptr::null_mut());
+        }
+    }
+}
+
 /// The address of a bucket: its tophash bytes and its slots. Two buckets are the same bucket when
 /// their tophash addresses are equal.
 pub(crate) struct Bucket<K, V> {
@@ -94,7 +111,8 @@ unsafe impl<K, V> Sync for Cell<K, V> {}
 
 // The accessors below share one precondition: the bucket is live, i.e. its array (or overflow
 // chunk) is allocated and not released, with tophash bytes and overflow links initialised (arrays
-// are allocated zeroed and written only through this module). Setters additionally require
+// are allocated zeroed, overflow units initialised by `Overflow::init_empty` when handed out, and
+// both written only through this module). Setters additionally require
 // exclusive access to the table.
 impl<K, V> Bucket<K, V> {
     #[inline]
