@@ -35,7 +35,9 @@ fn growth_points_are_gos() {
 }
 
 /// Pure insertion always finishes a growth before the next one is due (spec §2.1), and a doubling
-/// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes.
+/// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes: each write evacuates at most
+/// two old buckets (the one it feeds and the one at `nevacuate`) and moves `nevacuate` forward by
+/// at least one.
 #[test]
 #[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn insert_only_growths_finish_in_time() {
@@ -51,7 +53,7 @@ fn insert_only_growths_finish_in_time() {
                 let (start, old) = started_at.take().expect("a growth was running");
                 let writes = (i - start + 1) as usize;
                 assert!(
-                    writes <= old && writes >= old / 4,
+                    writes <= old && writes >= old / 2,
                     "{writes} writes for {old} old buckets"
                 );
             }

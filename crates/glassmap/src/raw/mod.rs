@@ -27,7 +27,7 @@ pub(crate) mod tophash;
 use core::mem;
 
 use self::array::BucketArray;
-use self::bucket::{Bucket, Cell, Cell as Slot};
+use self::bucket::{Bucket, Cell};
 pub(crate) use self::entry::{RawEntry, RawOccupied, RawVacant};
 use self::growth::{capacity_of, count_overflow, log2_buckets_for, over_load_factor};
 pub use self::iter::BucketLoads;
@@ -194,7 +194,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: the current array is allocated (`prepare_write`); `head` is live.
             let group = unsafe { head.group() };
             for slot in group.matching(needle) {
-                let cell = Slot::new(head, slot);
+                let cell = Cell::new(head, slot);
                 // SAFETY: matching slots of a searched chain are full (see `Group::matching`).
                 if eq(unsafe { &*cell.key() }) {
                     return Found::Occupied(cell);
@@ -203,14 +203,14 @@ impl<K, V> RawTable<K, V> {
             // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
             // first empty slot takes the key. Otherwise the search goes on out of line.
             let vacant = match group.empty().lowest() {
-                Some(slot) if group.has_empty_rest() => Ok(Slot::new(head, slot)),
+                Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
                 // SAFETY: `head` heads a live chain of the current array, which is not being
                 // evacuated (the old array is the one being emptied).
                 first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
                     ChainEnd::Occupied(cell) => return Found::Occupied(cell),
-                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Slot::new(head, s))),
+                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
                     ChainEnd::Full(last) => match first_empty {
-                        Some(slot) => Ok(Slot::new(head, slot)),
+                        Some(slot) => Ok(Cell::new(head, slot)),
                         None => Err(last),
                     },
                 },
@@ -462,7 +462,7 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: live chain; `full()` slots hold initialised keys.
                 unsafe {
                     for slot in b.group().full() {
-                        hashes.push(hasher(&*Slot::new(b, slot).key()));
+                        hashes.push(hasher(&*Cell::new(b, slot).key()));
                     }
                     bucket = b.overflow();
                 }
@@ -474,8 +474,8 @@ impl<K, V> RawTable<K, V> {
             // look for each entry's empty slot instead.
             let cursors = matches!(self.current.log2().checked_sub(old_log2), Some(0 | 1));
             let mut destinations = [
-                Slot::new(self.current.head(old_index), 0),
-                Slot::new(self.current.head(old_index + doubling_bit), 0),
+                Cell::new(self.current.head(old_index), 0),
+                Cell::new(self.current.head(old_index + doubling_bit), 0),
             ];
             let mut hashes_left = hashes.iter();
             let mut bucket = Some(old_head);
@@ -484,7 +484,7 @@ impl<K, V> RawTable<K, V> {
                 let mut marks = [EVACUATED_EMPTY; growth::BUCKET_SLOTS];
                 // SAFETY: live chain of the old array, exclusive access (`&mut self`).
                 for slot in unsafe { b.group() }.full() {
-                    let cell = Slot::new(b, slot);
+                    let cell = Cell::new(b, slot);
                     let hash = *hashes_left.next().expect("one hash per full slot");
                     let y = grows && hash as usize & doubling_bit != 0;
                     let destination = if cursors {
@@ -568,7 +568,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: live chain of the current array.
             unsafe {
                 if let Some(slot) = bucket.group().empty().lowest() {
-                    return Slot::new(bucket, slot);
+                    return Cell::new(bucket, slot);
                 }
                 match bucket.overflow() {
                     Some(next) => bucket = next,
@@ -590,7 +590,7 @@ impl<K, V> RawTable<K, V> {
         self.random ^= self.random << 17;
         count_overflow(&mut self.noverflow, self.current.log2(), self.random);
         // SAFETY: `next` is an allocated overflow unit.
-        Slot::new(unsafe { Bucket::of_overflow(next) }, 0)
+        Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
     }
 
     /// Makes the table hold at least `capacity` entries before its next doubling. Finishes a
@@ -699,7 +699,7 @@ impl<K, V> RawTable<K, V> {
                                 "bucket {index} half-evacuated"
                             );
                             if top >= MIN_TOPHASH {
-                                let hash = hasher(&*Slot::new(b, slot).key());
+                                let hash = hasher(&*Cell::new(b, slot).key());
                                 assert_eq!(
                                     hash as usize & ev.old.mask(),
                                     index,
@@ -727,7 +727,7 @@ impl<K, V> RawTable<K, V> {
                         );
                         rest |= top == EMPTY_REST;
                         if top >= MIN_TOPHASH {
-                            let hash = hasher(&*Slot::new(b, slot).key());
+                            let hash = hasher(&*Cell::new(b, slot).key());
                             assert_eq!(
                                 hash as usize & self.current.mask(),
                                 index,
@@ -803,7 +803,7 @@ unsafe fn search_chain<K, V>(
         unsafe {
             let group = bucket.group();
             for slot in group.matching(needle) {
-                let cell = Slot::new(bucket, slot);
+                let cell = Cell::new(bucket, slot);
                 if eq(&*cell.key()) {
                     return Some(cell);
                 }
@@ -845,13 +845,13 @@ unsafe fn search_overflow<K, V>(
             bucket = next;
             let group = bucket.group();
             for slot in group.matching(needle) {
-                let cell = Slot::new(bucket, slot);
+                let cell = Cell::new(bucket, slot);
                 if eq(&*cell.key()) {
                     return ChainEnd::Occupied(cell);
                 }
             }
             if vacant.is_none() {
-                vacant = group.empty().lowest().map(|slot| Slot::new(bucket, slot));
+                vacant = group.empty().lowest().map(|slot| Cell::new(bucket, slot));
             }
             if group.has_empty_rest() {
                 break;
@@ -955,7 +955,7 @@ impl<K, V> RawTable<K, V> {
         // array's static word, whose bytes are all EMPTY_REST and never match.
         let matched = unsafe { head.group() }.matching(Needle::of(hash)).lowest();
         if let Some(slot) = matched {
-            prefetch::prefetch_read(Slot::new(head, slot).address());
+            prefetch::prefetch_read(Cell::new(head, slot).address());
         }
     }
 
