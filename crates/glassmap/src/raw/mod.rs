@@ -12,8 +12,12 @@
 //! 4. `EMPTY_REST` in a slot means that slot and every later slot of its chain are empty. Marking a
 //!    slot `EMPTY_ONE` never breaks this, so bulk removals (retain, drain) may skip the
 //!    normalisation that `remove` does.
-//! 5. `len` counts the full slots of both arrays. A panic in user code (`Hash`, `Eq`) happens before
-//!    any slot is changed: evacuation hashes a whole chain before it moves anything.
+//! 5. `len` counts the full slots of both arrays.
+//! 6. Panic safety: a panic in user code (`Hash`, `Eq`) happens before any slot is changed:
+//!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
+//!    empty table even if a `Drop` panics.
+//!
+//! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
 mod array;
 mod bucket;
@@ -454,7 +458,7 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: indices at or above `nevacuate` of the live old array are readable.
         if old_index >= ev.nevacuate && !is_evacuated(unsafe { old_head.tophash(0) }) {
             // Hash the whole chain first: a panicking `Hash` then leaves the bucket untouched
-            // (invariant 5). The buffer is lost if that happens, which only costs a reallocation.
+            // (invariant 6). The buffer is lost if that happens, which only costs a reallocation.
             let mut hashes = mem::take(&mut self.scratch);
             hashes.clear();
             let mut bucket = Some(old_head);
