@@ -92,8 +92,45 @@ impl<K, V> PartialEq for Bucket<K, V> {
 /// A `Cell` is only an address; every access is `unsafe` and requires that the bucket is live (its
 /// array not freed) and, for key/value access, that the slot is full.
 pub(crate) struct Cell<K, V> {
-    pub(crate) bucket: Bucket<K, V>,
-    pub(crate) slot: usize,
+    bucket: Bucket<K, V>,
+    /// Below 8: `Cell::parts` relies on it.
+    slot: usize,
+}
+
+/// Go's `evacDst`: where the next entry evacuated into one destination chain goes. Its position
+/// runs from 0 to 8 (8: the bucket is full, the next entry needs an overflow bucket), which is why
+/// it is not a [`Cell`], whose slot is always below 8.
+pub(crate) struct Cursor<K, V> {
+    bucket: Bucket<K, V>,
+    next: usize,
+}
+
+impl<K, V> Cursor<K, V> {
+    /// A cursor at slot 0 of `bucket`.
+    #[inline]
+    pub(crate) fn new(bucket: Bucket<K, V>) -> Self {
+        Cursor { bucket, next: 0 }
+    }
+
+    /// The next slot, advancing past it; `Err` with the full bucket when all eight are taken (then
+    /// [`Cursor::restart`] with an overflow bucket chained after it).
+    #[inline]
+    pub(crate) fn claim(&mut self) -> Result<Cell<K, V>, Bucket<K, V>> {
+        if self.next == BUCKET_SLOTS {
+            return Err(self.bucket);
+        }
+        let cell = Cell::new(self.bucket, self.next);
+        self.next += 1;
+        Ok(cell)
+    }
+
+    /// Continues in `cell`'s bucket after `cell` (slot 0 of a fresh overflow bucket), which the
+    /// caller uses.
+    #[inline]
+    pub(crate) fn restart(&mut self, cell: Cell<K, V>) {
+        self.bucket = cell.bucket;
+        self.next = cell.slot + 1;
+    }
 }
 
 impl<K, V> Clone for Cell<K, V> {
@@ -211,10 +248,18 @@ impl<K, V> Bucket<K, V> {
 }
 
 impl<K, V> Cell<K, V> {
+    /// # Panics
+    /// In debug builds, if `slot >= 8`.
     #[inline]
     pub(crate) fn new(bucket: Bucket<K, V>, slot: usize) -> Self {
         debug_assert!(slot < BUCKET_SLOTS);
         Cell { bucket, slot }
+    }
+
+    /// The bucket and the slot index (below 8).
+    #[inline]
+    pub(crate) fn position(self) -> (Bucket<K, V>, usize) {
+        (self.bucket, self.slot)
     }
 
     /// The addresses of the slot's key and value.

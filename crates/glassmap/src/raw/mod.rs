@@ -31,7 +31,7 @@ pub(crate) mod tophash;
 use core::mem;
 
 use self::array::BucketArray;
-use self::bucket::{Bucket, Cell};
+use self::bucket::{Bucket, Cell, Cursor};
 pub(crate) use self::entry::{RawEntry, RawOccupied, RawVacant};
 use self::growth::{capacity_of, count_overflow, log2_buckets_for, over_load_factor};
 pub use self::iter::BucketLoads;
@@ -478,8 +478,8 @@ impl<K, V> RawTable<K, V> {
             // look for each entry's empty slot instead.
             let cursors = matches!(self.current.log2().checked_sub(old_log2), Some(0 | 1));
             let mut destinations = [
-                Cell::new(self.current.head(old_index), 0),
-                Cell::new(self.current.head(old_index + doubling_bit), 0),
+                Cursor::new(self.current.head(old_index)),
+                Cursor::new(self.current.head(old_index + doubling_bit)),
             ];
             let mut hashes_left = hashes.iter();
             let mut bucket = Some(old_head);
@@ -493,12 +493,14 @@ impl<K, V> RawTable<K, V> {
                     let y = grows && hash as usize & doubling_bit != 0;
                     let destination = if cursors {
                         let cursor = &mut destinations[usize::from(y)];
-                        if cursor.slot == growth::BUCKET_SLOTS {
-                            *cursor = self.attach_overflow(cursor.bucket);
+                        match cursor.claim() {
+                            Ok(cell) => cell,
+                            Err(full) => {
+                                let fresh = self.attach_overflow(full);
+                                cursor.restart(fresh);
+                                fresh
+                            }
                         }
-                        let destination = *cursor;
-                        cursor.slot += 1;
-                        destination
                     } else {
                         self.vacant_in_chain(self.current.head(hash as usize))
                     };
@@ -875,7 +877,7 @@ unsafe fn search_overflow<K, V>(
 /// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
 unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
     let last = growth::BUCKET_SLOTS - 1;
-    let (mut bucket, mut slot) = (cell.bucket, cell.slot);
+    let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
         let next_is_rest = if slot == last {
