@@ -1,6 +1,6 @@
-//! Batched lookups and inserts: `get_batch` against one-at-a-time `get` (glassmap and hashbrown),
-//! hit and miss, over batch sizes; `insert_batch` against a plain insert loop and hashbrown's
-//! `extend`. Same hasher everywhere (foldhash, fixed seed); keys probed in random order.
+//! Batched lookups and inserts: `get_batch` against one-at-a-time `get` (glassmap and hashbrown)
+//! in every usage pattern of issue 10 (see [`bench_get_batch`]); `insert_batch` against a plain
+//! insert loop and hashbrown's `extend`. Same hasher everywhere (foldhash, fixed seed).
 
 #![allow(missing_docs)]
 
@@ -25,57 +25,80 @@ fn group<'a>(c: &'a mut Criterion, name: &str, n: usize, probes: usize) -> Group
     group
 }
 
-const BATCH_SIZES: [usize; 5] = [1, 8, 16, 64, 1024];
+/// Chunk sizes a caller might batch by; `usize::MAX` is one call over every key.
+const BATCH_SIZES: [usize; 5] = [16, 64, 256, 1024, usize::MAX];
 
+/// `n` keys drawn uniformly from `keys`, with repeats (some keys probed twice, some never).
+fn with_repeats(keys: &[u64], n: usize) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| keys[(peers::splitmix(i ^ 0x5eed) % keys.len() as u64) as usize])
+        .collect()
+}
+
+/// The usage patterns of issue 10: the probe set (`perm`: every key once in random order,
+/// `repeats`: random keys with repeats, `miss`: absent keys) and what is done with the results
+/// (`count`: how many are present, `sum`: the values added up), one-at-a-time `get` for
+/// hashbrown and glassmap against `get_batch` over chunks of 16..1024 keys and one call over all.
 fn bench_get_batch(c: &mut Criterion) {
     for n in [1_000, 1_000_000, 8_000_000] {
         let keys = peers::keys(n);
         let glassmap: G<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
         let hashbrown: H<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
-        // Every key once per iteration, in random order (and as many distinct misses): probing a
-        // subset again and again would keep its buckets in cache and measure a smaller table.
-        let probes = n;
-        let hits = peers::shuffled(&keys);
-        let misses = peers::missing_keys(probes);
-        for (kind, probe) in [("hit", &hits), ("miss", &misses)] {
-            let mut g = group(c, &format!("get_{kind}/{n}"), n, probes);
-            g.bench_function("hashbrown_get", |b| {
-                b.iter(|| {
-                    probe
-                        .iter()
-                        .filter(|k| hashbrown.get(black_box(*k)).is_some())
-                        .count()
-                })
-            });
-            g.bench_function("glassmap_get", |b| {
-                b.iter(|| {
-                    probe
-                        .iter()
-                        .filter(|k| glassmap.get(black_box(*k)).is_some())
-                        .count()
-                })
-            });
-            for batch in BATCH_SIZES {
-                g.bench_with_input(
-                    BenchmarkId::new("glassmap_get_batch", batch),
-                    &batch,
-                    |b, &batch| {
-                        b.iter(|| {
-                            probe
-                                .chunks(batch)
-                                .map(|chunk| {
-                                    glassmap
-                                        .get_batch(black_box(chunk))
-                                        .filter(Option::is_some)
-                                        .count()
-                                })
-                                .sum::<usize>()
-                        })
-                    },
-                );
+        // As many probes as keys per iteration: probing a small subset again and again would
+        // keep its buckets in cache and measure a smaller table.
+        let sets = [
+            ("perm", peers::shuffled(&keys)),
+            ("repeats", with_repeats(&keys, n)),
+            ("miss", peers::missing_keys(n)),
+        ];
+        for (set, probe) in &sets {
+            for use_ in ["count", "sum"] {
+                let sum = use_ == "sum";
+                let mut g = group(c, &format!("get_{set}_{use_}/{n}"), n, n);
+                g.bench_function("hashbrown_get", |b| {
+                    b.iter(|| {
+                        let found = probe.iter().map(|k| hashbrown.get(black_box(k)));
+                        consume(found, sum)
+                    })
+                });
+                g.bench_function("glassmap_get", |b| {
+                    b.iter(|| {
+                        let found = probe.iter().map(|k| glassmap.get(black_box(k)));
+                        consume(found, sum)
+                    })
+                });
+                for batch in BATCH_SIZES {
+                    let id = if batch == usize::MAX {
+                        "all".to_string()
+                    } else {
+                        batch.to_string()
+                    };
+                    g.bench_with_input(
+                        BenchmarkId::new("glassmap_get_batch", id),
+                        &batch,
+                        |b, &batch| {
+                            b.iter(|| {
+                                probe
+                                    .chunks(batch.min(probe.len()))
+                                    .map(|chunk| consume(glassmap.get_batch(black_box(chunk)), sum))
+                                    .fold(0u64, u64::wrapping_add)
+                            })
+                        },
+                    );
+                }
+                g.finish();
             }
-            g.finish();
         }
+    }
+}
+
+/// Counts the present results, or adds up their values.
+#[inline]
+fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
+    if sum {
+        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
+    } else {
+        found.filter(Option::is_some).count() as u64
     }
 }
 

@@ -85,6 +85,8 @@ pub use iter::{IntMapIntoIter, IntMapIter, IntMapIterMut};
 pub use stats::IntMapStats;
 
 use crate::raw::int_table::{EMPTY, GROUP, IntTable, TOMBSTONE, TableError};
+// The top bit of each zero byte of a word, and no other bit (exact).
+use crate::raw::tophash::swar::zero_bytes;
 
 /// Upper bound on the number of slots a lookup examines (see the [`IntMap`] docs for the choice).
 const MAX_PROBE: usize = 128;
@@ -111,14 +113,6 @@ fn tag(hash: u64) -> u8 {
 
 /// The low bit of every byte of a word.
 const LSB: u64 = 0x0101_0101_0101_0101;
-
-/// The top bit of each byte of `x` that is zero, and no other bit (exact, unlike the shorter
-/// `(x - LSB) & !x & MSB`, which can flag a byte above a zero one).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((x & LOW7) + LOW7) | x | LOW7)
-}
 
 /// Whether state byte `s` is a Full slot's.
 #[inline]
@@ -177,8 +171,8 @@ fn mix(key: u64) -> u64 {
 ///
 /// - **Open addressing with linear probing** over one allocation holding a state byte per slot
 ///   (Empty, Tombstone, or Full with 7 bits of the key's hash) and a `(key, value)` entry per
-///   slot: every `u64` is a valid key. The storage is a small engine type with the crate's only
-///   `unsafe` code; the map itself is safe Rust on top of it. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
+///   slot: every `u64` is a valid key. The storage is a small engine type in `raw`, where the
+///   crate's `unsafe` code lives; the map itself is safe Rust on top of it. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
 ///   choose the home slot, so strided keys do not cluster.
 /// - **Maximum load 1/2:** [`capacity`](Self::capacity) is `n` rounded up to a power of two and
 ///   the table has twice that many slots. Linear probing clusters, and clusters grow fast with

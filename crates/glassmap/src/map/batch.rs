@@ -1,11 +1,14 @@
 //! Batched lookups and inserts that overlap memory latency with software prefetch.
 //!
-//! A lookup in a table far bigger than the caches waits for DRAM twice or three times (tophash
-//! word, key, value), and a loop of independent lookups still runs them one after another as far
-//! as the memory system is concerned. Here each key is hashed [`WINDOW`] keys ahead of its probe and
-//! its bucket prefetched, so up to `WINDOW` buckets are in flight while earlier keys are probed
-//! (group prefetching in the database literature). Results come back in key order; no heap memory
-//! is used.
+//! A lookup in a table far bigger than the caches waits for DRAM twice (the tophash word, then
+//! the entry's line), and a loop of independent lookups overlaps only as many of those misses as
+//! the core's out-of-order window holds. `get_batch` prefetches in two stages: each key is hashed
+//! [`WINDOW`] keys ahead of its probe and its tophash word prefetched (one line); [`STAGE_TWO`]
+//! keys ahead the word has arrived, so the probe reads it and prefetches only the line of the
+//! matching slot (none for most misses). Prefetching the whole bucket instead (3-4 lines per key)
+//! asked for more lines than the core's fill buffers hold. Maps small enough to stay in cache
+//! skip the prefetching ([`SMALL_MAP_LOG2`]): there it costs more than it hides. Results come
+//! back in key order; no heap memory is used.
 
 use core::borrow::Borrow;
 use core::fmt;
@@ -14,17 +17,33 @@ use core::iter::FusedIterator;
 
 use super::Map;
 
-/// How many keys ahead of the probe a key is hashed and its bucket prefetched. Chosen by the
-/// `batch` benchmark on the reference machine (see the README): deep enough to keep ~16 misses in
-/// flight, small enough that prefetched lines are still in L1 when the probe arrives.
-pub(crate) const WINDOW: usize = 16;
+/// How many keys ahead of the probe `get_batch` hashes a key and prefetches its tophash word.
+pub(crate) const WINDOW: usize = 32;
+
+/// How many entries ahead of its insert `insert_batch` hashes an entry and prefetches its whole
+/// bucket (3-4 lines each, so fewer than `get_batch`'s one-line first stage).
+const INSERT_WINDOW: usize = 16;
+
+/// How many keys ahead of the probe `get_batch` reads a key's tophash word and prefetches the
+/// matching slot's line: the word has had `WINDOW - STAGE_TWO` keys' time to arrive, the entry
+/// `STAGE_TWO` keys' time.
+const STAGE_TWO: usize = 12;
+
+/// Maps of at most 2^SMALL_MAP_LOG2 buckets (about 300 KiB for `u64 -> u64`) are probed without
+/// prefetching: they fit in the L2 cache of the reference machine (512 KiB), where a lookup does
+/// not wait for DRAM. Under Miri every allocated map prefetches, so the small test maps exercise
+/// the prefetching path.
+const SMALL_MAP_LOG2: u8 = if cfg!(miri) { 0 } else { 11 };
 
 /// Results of [`Map::get_batch`], in the order of the keys.
 pub struct GetBatch<'a, 'k, K, V, S, Q> {
     map: &'a Map<K, V, S>,
     keys: &'k [Q],
+    /// The hash of key `i` in slot `i % WINDOW`, for the keys `next .. next + WINDOW`.
     hashes: [u64; WINDOW],
     next: usize,
+    /// False for a small map: plain lookups.
+    prefetching: bool,
 }
 
 /// Results of [`Map::contains_batch`], in the order of the keys.
@@ -58,9 +77,15 @@ where
             keys,
             hashes: [0; WINDOW],
             next: 0,
+            prefetching: self.table.log2_buckets() > SMALL_MAP_LOG2,
         };
-        for (i, key) in keys.iter().take(WINDOW).enumerate() {
-            batch.hashes[i] = batch.hash_and_prefetch(key);
+        if batch.prefetching {
+            for (i, key) in keys.iter().take(WINDOW).enumerate() {
+                batch.hashes[i] = batch.hash_and_prefetch(key);
+            }
+            for &hash in batch.hashes.iter().take(STAGE_TWO.min(keys.len())) {
+                self.table.prefetch_match(hash);
+            }
         }
         batch
     }
@@ -84,7 +109,7 @@ where
 
     /// Inserts many entries, in order (a later duplicate key overwrites an earlier one). Reserves
     /// once from the iterator's size hint, then hashes and prefetches each entry's bucket
-    /// [`WINDOW`] entries before inserting it. Growth work per insert stays bounded as for
+    /// 16 entries before inserting it. Growth work per insert stays bounded as for
     /// [`insert`](Map::insert); [`Extend`] uses this.
     ///
     /// # Examples
@@ -103,10 +128,10 @@ where
         } else {
             hint.div_ceil(2)
         });
-        let mut pending: [Option<(u64, K, V)>; WINDOW] = core::array::from_fn(|_| None);
+        let mut pending: [Option<(u64, K, V)>; INSERT_WINDOW] = core::array::from_fn(|_| None);
         let mut pushed = 0usize;
         loop {
-            let slot = pushed % WINDOW;
+            let slot = pushed % INSERT_WINDOW;
             if let Some((hash, key, value)) = pending[slot].take() {
                 self.insert_hashed(hash, key, value);
             }
@@ -118,8 +143,8 @@ where
             pending[slot] = Some((hash, key, value));
             pushed += 1;
         }
-        for i in 0..WINDOW {
-            if let Some((hash, key, value)) = pending[(pushed + i) % WINDOW].take() {
+        for i in 0..INSERT_WINDOW {
+            if let Some((hash, key, value)) = pending[(pushed + i) % INSERT_WINDOW].take() {
                 self.insert_hashed(hash, key, value);
             }
         }
@@ -132,10 +157,11 @@ where
     Q: Hash + Eq,
     S: BuildHasher,
 {
+    /// Stage one: hashes `key` and prefetches its tophash word.
     #[inline]
     fn hash_and_prefetch(&self, key: &Q) -> u64 {
         let hash = self.map.hasher().hash_one(key);
-        self.map.table.prefetch(hash);
+        self.map.table.prefetch_tophash(hash);
         hash
     }
 }
@@ -151,13 +177,21 @@ where
     #[inline]
     fn next(&mut self) -> Option<Option<&'a V>> {
         let key = self.keys.get(self.next)?;
+        let map: &'a Map<K, V, S> = self.map;
+        if !self.prefetching {
+            self.next += 1;
+            return Some(map.get(key));
+        }
         let slot = self.next % WINDOW;
         let hash = self.hashes[slot];
+        if self.next + STAGE_TWO < self.keys.len() {
+            map.table
+                .prefetch_match(self.hashes[(self.next + STAGE_TWO) % WINDOW]);
+        }
         if let Some(ahead) = self.keys.get(self.next + WINDOW) {
             self.hashes[slot] = self.hash_and_prefetch(ahead);
         }
         self.next += 1;
-        let map: &'a Map<K, V, S> = self.map;
         Some(
             map.table
                 .get(hash, |stored| stored.borrow() == key)

@@ -1,5 +1,5 @@
 //! A bucket array: 2^B primary buckets in one zeroed allocation (the dense tophash words, then the
-//! slot blocks), plus the overflow buckets chained from them, carved from zeroed chunks.
+//! slot blocks), plus the overflow buckets chained from them, carved from chunks.
 //!
 //! Invariants:
 //! - When `buckets > 0`, `heads` points into one `alloc_zeroed` allocation of `buckets` tophash
@@ -19,7 +19,7 @@
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};
-use std::alloc::{alloc_zeroed, dealloc, handle_alloc_error};
+use std::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error};
 
 use super::bucket::{Bucket, Overflow, Slots, Tophash};
 use super::growth::{capacity_of, overflow_limit};
@@ -79,7 +79,10 @@ impl<K, V> Heads<K, V> {
     }
 }
 
-/// Overflow units, handed out in order from chunks of `chunk_len` zeroed units. Go pre-allocates
+/// Overflow units, handed out in order from chunks of `chunk_len` units. A chunk is not zeroed:
+/// each unit gets its empty tophash word and null link when it is handed out (zeroing a whole
+/// chunk, memory the allocator usually recycles, cost 10 instructions per insert growing from
+/// empty, for slots that are written before they are read anyway). Go pre-allocates
 /// 2^(B-4) of them behind the array; here the first chunk is allocated on first need, so a table
 /// whose chains never overflow pays nothing.
 struct OverflowPool<K, V> {
@@ -217,6 +220,10 @@ impl<K, V> BucketArray<K, V> {
         // SAFETY: `next < chunk_len`, the chunk's length.
         let unit = unsafe { chunk.add(pool.next) };
         pool.next += 1;
+        // SAFETY: `unit` is an allocated, unused unit of this array's chunk; making it an empty
+        // bucket (all EMPTY_REST, no next bucket) initialises everything a bucket read may look
+        // at: slots are read only where the tophash says they are full.
+        unsafe { Overflow::init_empty(unit) };
         unit
     }
 
@@ -354,8 +361,9 @@ impl<K, V> Drop for BucketArray<K, V> {
 fn allocate_overflow_chunk<K, V>(units: usize) -> Result<NonNull<Overflow<K, V>>, TryReserveError> {
     let layout =
         Layout::array::<Overflow<K, V>>(units).map_err(|_| TryReserveError::CapacityOverflow)?;
-    // SAFETY: non-zero size: an overflow unit always holds its tophash bytes and link.
-    let ptr = unsafe { alloc_zeroed(layout) };
+    // SAFETY: non-zero size: an overflow unit always holds its tophash bytes and link. The units
+    // are initialised one by one as they are handed out (`new_overflow`).
+    let ptr = unsafe { alloc(layout) };
     NonNull::new(ptr.cast()).ok_or(TryReserveError::AllocError { layout })
 }
 

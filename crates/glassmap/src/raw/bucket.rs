@@ -51,6 +51,23 @@ pub(crate) struct Overflow<K, V> {
     slots: Slots<K, V>,
 }
 
+impl<K, V> Overflow<K, V> {
+    /// Makes an allocated, uninitialised unit an empty bucket: tophash all `EMPTY_REST`, no
+    /// next bucket. The slots stay uninitialised.
+    ///
+    /// # Safety
+    /// `unit` points to an allocated unit that nothing else uses.
+    #[inline]
+    pub(crate) unsafe fn init_empty(unit: NonNull<Self>) {
+        let unit = unit.as_ptr();
+        // SAFETY: field projections of an allocated, unused unit (caller).
+        unsafe {
+            (&raw mut (*unit).tophash).write([0; BUCKET_SLOTS]);
+            (&raw mut (*unit).slots.overflow).write(core::ptr::null_mut());
+        }
+    }
+}
+
 /// The address of a bucket: its tophash bytes and its slots. Two buckets are the same bucket when
 /// their tophash addresses are equal.
 pub(crate) struct Bucket<K, V> {
@@ -75,8 +92,45 @@ impl<K, V> PartialEq for Bucket<K, V> {
 /// A `Cell` is only an address; every access is `unsafe` and requires that the bucket is live (its
 /// array not freed) and, for key/value access, that the slot is full.
 pub(crate) struct Cell<K, V> {
-    pub(crate) bucket: Bucket<K, V>,
-    pub(crate) slot: usize,
+    bucket: Bucket<K, V>,
+    /// Below 8: `Cell::parts` relies on it.
+    slot: usize,
+}
+
+/// Go's `evacDst`: where the next entry evacuated into one destination chain goes. Its position
+/// runs from 0 to 8 (8: the bucket is full, the next entry needs an overflow bucket), which is why
+/// it is not a [`Cell`], whose slot is always below 8.
+pub(crate) struct Cursor<K, V> {
+    bucket: Bucket<K, V>,
+    next: usize,
+}
+
+impl<K, V> Cursor<K, V> {
+    /// A cursor at slot 0 of `bucket`.
+    #[inline]
+    pub(crate) fn new(bucket: Bucket<K, V>) -> Self {
+        Cursor { bucket, next: 0 }
+    }
+
+    /// The next slot, advancing past it; `Err` with the full bucket when all eight are taken (then
+    /// [`Cursor::restart`] with an overflow bucket chained after it).
+    #[inline]
+    pub(crate) fn claim(&mut self) -> Result<Cell<K, V>, Bucket<K, V>> {
+        if self.next == BUCKET_SLOTS {
+            return Err(self.bucket);
+        }
+        let cell = Cell::new(self.bucket, self.next);
+        self.next += 1;
+        Ok(cell)
+    }
+
+    /// Continues in `cell`'s bucket after `cell` (slot 0 of a fresh overflow bucket), which the
+    /// caller uses.
+    #[inline]
+    pub(crate) fn restart(&mut self, cell: Cell<K, V>) {
+        self.bucket = cell.bucket;
+        self.next = cell.slot + 1;
+    }
 }
 
 impl<K, V> Clone for Cell<K, V> {
@@ -94,7 +148,8 @@ unsafe impl<K, V> Sync for Cell<K, V> {}
 
 // The accessors below share one precondition: the bucket is live, i.e. its array (or overflow
 // chunk) is allocated and not released, with tophash bytes and overflow links initialised (arrays
-// are allocated zeroed and written only through this module). Setters additionally require
+// are allocated zeroed, overflow units initialised by `Overflow::init_empty` when handed out, and
+// both written only through this module). Setters additionally require
 // exclusive access to the table.
 impl<K, V> Bucket<K, V> {
     #[inline]
@@ -193,10 +248,18 @@ impl<K, V> Bucket<K, V> {
 }
 
 impl<K, V> Cell<K, V> {
+    /// # Panics
+    /// In debug builds, if `slot >= 8`.
     #[inline]
     pub(crate) fn new(bucket: Bucket<K, V>, slot: usize) -> Self {
         debug_assert!(slot < BUCKET_SLOTS);
         Cell { bucket, slot }
+    }
+
+    /// The bucket and the slot index (below 8).
+    #[inline]
+    pub(crate) fn position(self) -> (Bucket<K, V>, usize) {
+        (self.bucket, self.slot)
     }
 
     /// The addresses of the slot's key and value.
@@ -221,6 +284,18 @@ impl<K, V> Cell<K, V> {
             );
             parts
         }
+    }
+
+    /// The slot's address, for prefetching: computed without reading anything, so any bucket
+    /// address will do (a prefetch never faults).
+    #[inline]
+    pub(crate) fn address(self) -> *const u8 {
+        let slots = self.bucket.slots_address();
+        #[cfg(not(glassmap_split_layout))]
+        let offset = self.slot * size_of::<(K, V)>();
+        #[cfg(glassmap_split_layout)]
+        let offset = self.slot * size_of::<K>();
+        slots.wrapping_add(offset)
     }
 
     /// # Safety

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use super::RawTable;
 use super::array::{BucketArray, Heads};
 use super::bucket::{Bucket, Cell};
-use super::tophash::BitMask;
+use super::tophash::GroupMask;
 use crate::stats::BucketLoad;
 
 /// Full slots of the unevacuated old buckets, then of the current array. By invariant 1 this yields
@@ -20,7 +20,7 @@ pub(crate) struct RawIter<K, V> {
     ranges: [(Heads<K, V>, usize, usize); 2],
     range: usize,
     bucket: Option<Bucket<K, V>>,
-    slots: BitMask,
+    slots: GroupMask,
     /// Whether the chain may go on past `bucket`: false when its group has an `EMPTY_REST` slot
     /// (table invariant 4), which spares reading the overflow link, a separate cache line.
     chain_continues: bool,
@@ -54,7 +54,7 @@ impl<K, V> RawIter<K, V> {
             ranges: [old_range, (current.heads(), 0, current.buckets())],
             range: 0,
             bucket: None,
-            slots: BitMask::default(),
+            slots: GroupMask::default(),
             chain_continues: false,
             remaining: len,
         }

@@ -12,8 +12,12 @@
 //! 4. `EMPTY_REST` in a slot means that slot and every later slot of its chain are empty. Marking a
 //!    slot `EMPTY_ONE` never breaks this, so bulk removals (retain, drain) may skip the
 //!    normalisation that `remove` does.
-//! 5. `len` counts the full slots of both arrays. A panic in user code (`Hash`, `Eq`) happens before
-//!    any slot is changed: evacuation hashes a whole chain before it moves anything.
+//! 5. `len` counts the full slots of both arrays.
+//! 6. Panic safety: a panic in user code (`Hash`, `Eq`) happens before any slot is changed:
+//!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
+//!    empty table even if a `Drop` panics.
+//!
+//! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
 mod array;
 mod bucket;
@@ -28,15 +32,15 @@ pub(crate) mod tophash;
 use core::mem;
 
 use self::array::BucketArray;
-use self::bucket::{Bucket, Cell, Cell as Slot};
+use self::bucket::{Bucket, Cell, Cursor};
 pub(crate) use self::entry::{RawEntry, RawOccupied, RawVacant};
 use self::growth::{capacity_of, count_overflow, log2_buckets_for, over_load_factor};
 pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
 use self::tophash::{
-    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH, is_evacuated,
-    tophash,
+    EMPTY_ONE, EMPTY_REST, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, MIN_TOPHASH, Needle,
+    is_evacuated, tophash,
 };
 use crate::TryReserveError;
 use crate::stats::{Growth, GrowthKind, Stats};
@@ -140,19 +144,30 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
+    ///
+    /// While not growing this is the current array's bucket: one predictable branch. The growing
+    /// case is out of line, so the lookup loop keeps no evacuation state in registers.
     #[inline]
     fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
-        if let Some(ev) = &self.evacuation {
-            let old_index = hash as usize & ev.old.mask();
-            if old_index >= ev.nevacuate {
-                let old = ev.old.head(old_index);
-                // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
-                if !is_evacuated(unsafe { old.tophash(0) }) {
-                    return old;
-                }
+        if self.evacuation.is_some() {
+            if let Some(old) = self.unevacuated_old_bucket(hash) {
+                return old;
             }
         }
         self.current.head(hash as usize)
+    }
+
+    /// While growing: `hash`'s old bucket if it has not been evacuated yet.
+    #[inline(never)]
+    fn unevacuated_old_bucket(&self, hash: u64) -> Option<Bucket<K, V>> {
+        let ev = self.evacuation.as_ref()?;
+        let old_index = hash as usize & ev.old.mask();
+        if old_index < ev.nevacuate {
+            return None;
+        }
+        let old = ev.old.head(old_index);
+        // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
+        (!is_evacuated(unsafe { old.tophash(0) })).then_some(old)
     }
 
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.
@@ -160,11 +175,14 @@ impl<K, V> RawTable<K, V> {
     fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
         // SAFETY: the chain's buckets are live; an unallocated array's static word is all
         // EMPTY_REST, so the search stops at its tophash bytes.
-        unsafe { search_chain(self.source_bucket(hash), tophash(hash), eq) }
+        unsafe { search_chain(self.source_bucket(hash), Needle::of(hash), eq) }
     }
 
     /// The write path of insert and entry: evacuate (invariant 3), then find the key or the first
     /// empty slot of its chain, starting a growth first if the key is absent and Go would grow.
+    ///
+    /// Kept small enough to inline into a caller's loop: allocation, growth work and starting a
+    /// growth are out of line, and so is everything past a chain's first bucket.
     #[inline]
     fn find_or_vacant(
         &mut self,
@@ -172,50 +190,66 @@ impl<K, V> RawTable<K, V> {
         mut eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> Found<K, V> {
-        if !self.current.is_allocated() {
-            self.current = BucketArray::new(0);
+        if !self.current.is_allocated() || self.evacuation.is_some() {
+            self.prepare_write(hash, &hasher);
         }
-        if self.evacuation.is_some() {
-            self.grow_work(hash, &hasher);
-        }
-        let top = tophash(hash);
+        let needle = Needle::of(hash);
         loop {
-            let mut bucket = self.current.head(hash as usize);
-            let mut vacant = None;
-            // SAFETY: the current array is allocated; every bucket of the chain is live.
-            unsafe {
-                loop {
-                    let group = bucket.group();
-                    for slot in group.matching(top) {
-                        let cell = Slot::new(bucket, slot);
-                        if eq(&*cell.key()) {
-                            return Found::Occupied(cell);
-                        }
-                    }
-                    if vacant.is_none() {
-                        vacant = group.empty().lowest().map(|slot| Slot::new(bucket, slot));
-                    }
-                    if group.has_empty_rest() {
-                        break;
-                    }
-                    match bucket.overflow() {
-                        Some(next) => bucket = next,
-                        None => break,
-                    }
+            let head = self.current.head(hash as usize);
+            // SAFETY: the current array is allocated (`prepare_write`); `head` is live.
+            let group = unsafe { head.group() };
+            for slot in group.matching(needle) {
+                let cell = Cell::new(head, slot);
+                // SAFETY: matching slots of a searched chain are full (see `Group::matching`).
+                if eq(unsafe { &*cell.key() }) {
+                    return Found::Occupied(cell);
                 }
             }
+            // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
+            // first empty slot takes the key. Otherwise the search goes on out of line.
+            let vacant = match group.empty().lowest() {
+                Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
+                // SAFETY: `head` heads a live chain of the current array, which is not being
+                // evacuated (the old array is the one being emptied).
+                first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
+                    ChainEnd::Occupied(cell) => return Found::Occupied(cell),
+                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
+                    ChainEnd::Full(last) => match first_empty {
+                        Some(slot) => Ok(Cell::new(head, slot)),
+                        None => Err(last),
+                    },
+                },
+            };
             if self.evacuation.is_none() && self.wants_growth() {
-                self.start_growth();
-                self.grow_work(hash, &hasher);
+                self.start_growth_for(hash, &hasher);
                 continue;
             }
             // A new key: help fault in the array ahead of the writes (see `populate_some`).
             self.current.populate_some();
             return Found::Vacant(match vacant {
-                Some(cell) => cell,
-                None => self.attach_overflow(bucket),
+                Ok(cell) => cell,
+                Err(last) => self.attach_overflow(last),
             });
         }
+    }
+
+    /// Before a write: allocates the first array, or does Go's `growWork` while growing.
+    #[inline(never)]
+    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        if !self.current.is_allocated() {
+            self.current = BucketArray::new(0);
+        }
+        if self.evacuation.is_some() {
+            self.grow_work(hash, hasher);
+        }
+    }
+
+    /// Go's `hashGrow` for an insert of a new key, then the `growWork` the insert owes.
+    #[cold]
+    #[inline(never)]
+    fn start_growth_for(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        self.start_growth();
+        self.grow_work(hash, hasher);
     }
 
     /// Go's growth trigger, checked for an insert of a new key while not growing.
@@ -252,7 +286,7 @@ impl<K, V> RawTable<K, V> {
         let head = self.current.head(hash as usize);
         // SAFETY: `len > 0`: allocated; after `grow_work` the key can only be in the current array.
         unsafe {
-            let cell = search_chain(head, tophash(hash), eq)?;
+            let cell = search_chain(head, Needle::of(hash), eq)?;
             Some(self.remove_at(hash, cell))
         }
     }
@@ -425,7 +459,7 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: indices at or above `nevacuate` of the live old array are readable.
         if old_index >= ev.nevacuate && !is_evacuated(unsafe { old_head.tophash(0) }) {
             // Hash the whole chain first: a panicking `Hash` then leaves the bucket untouched
-            // (invariant 5). The buffer is lost if that happens, which only costs a reallocation.
+            // (invariant 6). The buffer is lost if that happens, which only costs a reallocation.
             let mut hashes = mem::take(&mut self.scratch);
             hashes.clear();
             let mut bucket = Some(old_head);
@@ -433,7 +467,7 @@ impl<K, V> RawTable<K, V> {
                 // SAFETY: live chain; `full()` slots hold initialised keys.
                 unsafe {
                     for slot in b.group().full() {
-                        hashes.push(hasher(&*Slot::new(b, slot).key()));
+                        hashes.push(hasher(&*Cell::new(b, slot).key()));
                     }
                     bucket = b.overflow();
                 }
@@ -445,8 +479,8 @@ impl<K, V> RawTable<K, V> {
             // look for each entry's empty slot instead.
             let cursors = matches!(self.current.log2().checked_sub(old_log2), Some(0 | 1));
             let mut destinations = [
-                Slot::new(self.current.head(old_index), 0),
-                Slot::new(self.current.head(old_index + doubling_bit), 0),
+                Cursor::new(self.current.head(old_index)),
+                Cursor::new(self.current.head(old_index + doubling_bit)),
             ];
             let mut hashes_left = hashes.iter();
             let mut bucket = Some(old_head);
@@ -455,17 +489,19 @@ impl<K, V> RawTable<K, V> {
                 let mut marks = [EVACUATED_EMPTY; growth::BUCKET_SLOTS];
                 // SAFETY: live chain of the old array, exclusive access (`&mut self`).
                 for slot in unsafe { b.group() }.full() {
-                    let cell = Slot::new(b, slot);
+                    let cell = Cell::new(b, slot);
                     let hash = *hashes_left.next().expect("one hash per full slot");
                     let y = grows && hash as usize & doubling_bit != 0;
                     let destination = if cursors {
                         let cursor = &mut destinations[usize::from(y)];
-                        if cursor.slot == growth::BUCKET_SLOTS {
-                            *cursor = self.attach_overflow(cursor.bucket);
+                        match cursor.claim() {
+                            Ok(cell) => cell,
+                            Err(full) => {
+                                let fresh = self.attach_overflow(full);
+                                cursor.restart(fresh);
+                                fresh
+                            }
                         }
-                        let destination = *cursor;
-                        cursor.slot += 1;
-                        destination
                     } else {
                         self.vacant_in_chain(self.current.head(hash as usize))
                     };
@@ -539,7 +575,7 @@ impl<K, V> RawTable<K, V> {
             // SAFETY: live chain of the current array.
             unsafe {
                 if let Some(slot) = bucket.group().empty().lowest() {
-                    return Slot::new(bucket, slot);
+                    return Cell::new(bucket, slot);
                 }
                 match bucket.overflow() {
                     Some(next) => bucket = next,
@@ -561,7 +597,7 @@ impl<K, V> RawTable<K, V> {
         self.random ^= self.random << 17;
         count_overflow(&mut self.noverflow, self.current.log2(), self.random);
         // SAFETY: `next` is an allocated overflow unit.
-        Slot::new(unsafe { Bucket::of_overflow(next) }, 0)
+        Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
     }
 
     /// Makes the table hold at least `capacity` entries before its next doubling. Finishes a
@@ -670,7 +706,7 @@ impl<K, V> RawTable<K, V> {
                                 "bucket {index} half-evacuated"
                             );
                             if top >= MIN_TOPHASH {
-                                let hash = hasher(&*Slot::new(b, slot).key());
+                                let hash = hasher(&*Cell::new(b, slot).key());
                                 assert_eq!(
                                     hash as usize & ev.old.mask(),
                                     index,
@@ -698,7 +734,7 @@ impl<K, V> RawTable<K, V> {
                         );
                         rest |= top == EMPTY_REST;
                         if top >= MIN_TOPHASH {
-                            let hash = hasher(&*Slot::new(b, slot).key());
+                            let hash = hasher(&*Cell::new(b, slot).key());
                             assert_eq!(
                                 hash as usize & self.current.mask(),
                                 index,
@@ -766,15 +802,15 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
 #[inline]
 unsafe fn search_chain<K, V>(
     mut bucket: Bucket<K, V>,
-    top: u8,
+    needle: Needle,
     mut eq: impl FnMut(&K) -> bool,
 ) -> Option<Cell<K, V>> {
     loop {
         // SAFETY: live chain (caller); matching slots are full, so their keys are initialised.
         unsafe {
             let group = bucket.group();
-            for slot in group.matching(top) {
-                let cell = Slot::new(bucket, slot);
+            for slot in group.matching(needle) {
+                let cell = Cell::new(bucket, slot);
                 if eq(&*cell.key()) {
                     return Some(cell);
                 }
@@ -787,6 +823,54 @@ unsafe fn search_chain<K, V>(
     }
 }
 
+/// How a write's search past a chain's first bucket ended.
+enum ChainEnd<K, V> {
+    /// The key, found.
+    Occupied(Cell<K, V>),
+    /// The key is absent; the first empty slot after the first bucket.
+    Vacant(Cell<K, V>),
+    /// The key is absent and no bucket after the first has an empty slot: the chain's last bucket.
+    Full(Bucket<K, V>),
+}
+
+/// The rest of a write's search, after `head` (searched already) had no `EMPTY_REST`: the key in
+/// the overflow buckets, or the first empty slot after `head`.
+///
+/// # Safety
+/// `head` heads a live chain of an array that is not being evacuated.
+#[inline(never)]
+unsafe fn search_overflow<K, V>(
+    head: Bucket<K, V>,
+    needle: Needle,
+    eq: &mut impl FnMut(&K) -> bool,
+) -> ChainEnd<K, V> {
+    let mut vacant = None;
+    let mut bucket = head;
+    // SAFETY: every bucket reached is in the live chain (caller); matching slots are full.
+    unsafe {
+        while let Some(next) = bucket.overflow() {
+            bucket = next;
+            let group = bucket.group();
+            for slot in group.matching(needle) {
+                let cell = Cell::new(bucket, slot);
+                if eq(&*cell.key()) {
+                    return ChainEnd::Occupied(cell);
+                }
+            }
+            if vacant.is_none() {
+                vacant = group.empty().lowest().map(|slot| Cell::new(bucket, slot));
+            }
+            if group.has_empty_rest() {
+                break;
+            }
+        }
+    }
+    match vacant {
+        Some(cell) => ChainEnd::Vacant(cell),
+        None => ChainEnd::Full(bucket),
+    }
+}
+
 /// After `cell` was emptied: if nothing full follows it in the chain, turn it and the `EMPTY_ONE`
 /// slots before it into `EMPTY_REST`, walking back through the chain (Go's `mapdelete`).
 ///
@@ -794,7 +878,7 @@ unsafe fn search_chain<K, V>(
 /// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
 unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
     let last = growth::BUCKET_SLOTS - 1;
-    let (mut bucket, mut slot) = (cell.bucket, cell.slot);
+    let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
         let next_is_rest = if slot == last {
@@ -849,6 +933,36 @@ impl<K, V> RawTable<K, V> {
             if old_index >= ev.nevacuate {
                 prefetch_bucket(ev.old.head(old_index));
             }
+        }
+    }
+
+    /// First stage of a two-stage lookup prefetch: the tophash word of `hash`'s bucket (one line;
+    /// while growing, the old bucket's word too unless known evacuated).
+    #[inline]
+    pub(crate) fn prefetch_tophash(&self, hash: u64) {
+        prefetch::prefetch_read(self.current.head(hash as usize).tophash_address());
+        if let Some(ev) = &self.evacuation {
+            let old_index = hash as usize & ev.old.mask();
+            if old_index >= ev.nevacuate {
+                prefetch::prefetch_read(ev.old.head(old_index).tophash_address());
+            }
+        }
+    }
+
+    /// Second stage, once the tophash word has arrived: only the line of the first slot whose
+    /// tophash matches (for a miss usually none, so nothing). While growing, the whole buckets as
+    /// [`RawTable::prefetch`] does, since the word to read may be either array's.
+    #[inline]
+    pub(crate) fn prefetch_match(&self, hash: u64) {
+        if self.evacuation.is_some() {
+            return self.prefetch(hash);
+        }
+        let head = self.current.head(hash as usize);
+        // SAFETY: not growing, so `head` is the current array's live bucket, or an unallocated
+        // array's static word, whose bytes are all EMPTY_REST and never match.
+        let matched = unsafe { head.group() }.matching(Needle::of(hash)).lowest();
+        if let Some(slot) = matched {
+            prefetch::prefetch_read(Cell::new(head, slot).address());
         }
     }
 

@@ -21,7 +21,7 @@ pub(crate) const MIN_TOPHASH: u8 = 5;
 
 /// The tophash of a hash: its top byte, moved out of the reserved range as Go does (`top += 5`).
 #[inline]
-pub(crate) fn tophash(hash: u64) -> u8 {
+pub(crate) const fn tophash(hash: u64) -> u8 {
     let top = (hash >> 56) as u8;
     if top < MIN_TOPHASH {
         top + MIN_TOPHASH
@@ -30,87 +30,71 @@ pub(crate) fn tophash(hash: u64) -> u8 {
     }
 }
 
+/// A tophash repeated in all eight bytes: what [`Group::matching`] compares a bucket's bytes with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Needle(u64);
+
+impl Needle {
+    /// The needle for a tophash byte.
+    #[inline]
+    pub(crate) const fn new(top: u8) -> Self {
+        Needle(0x0101_0101_0101_0101 * top as u64)
+    }
+
+    /// The needle for `tophash(hash)`, by table: three instructions (shift, load, and the move
+    /// into a vector register) where computing it costs seven (shift, Go's `+ 5` bump as a
+    /// compare and conditional move, a multiply). The table is 2 KiB.
+    #[inline]
+    pub(crate) fn of(hash: u64) -> Self {
+        NEEDLES[(hash >> 56) as usize]
+    }
+}
+
+/// `Needle::new(tophash(h))` for each top byte `h >> 56`.
+static NEEDLES: [Needle; 256] = {
+    let mut table = [Needle(0); 256];
+    let mut top = 0;
+    while top < 256 {
+        table[top] = Needle::new(tophash((top as u64) << 56));
+        top += 1;
+    }
+    table
+};
+
 /// Whether a bucket whose slot 0 holds `first` has been evacuated (Go's `evacuated(b)`).
 #[inline]
 pub(crate) fn is_evacuated(first: u8) -> bool {
     first > EMPTY_ONE && first < MIN_TOPHASH
 }
 
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+/// The eight tophash bytes of one bucket, slot 0 first, with the queries a lookup, an insert and
+/// an iteration ask of them. On x86-64 the queries are SSE2 byte compares (exact, one bit per
+/// slot); elsewhere [`swar`] answers them with integer arithmetic on one `u64`. Both are always
+/// compiled and tested against each other.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use self::sse2::Group;
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use self::swar::Group;
 
-#[inline]
-const fn repeat(byte: u8) -> u64 {
-    0x0101_0101_0101_0101 * byte as u64
-}
+/// The slot sets [`Group`]'s queries return.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) type GroupMask = BitMask<0>;
+/// The slot sets [`Group`]'s queries return.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) type GroupMask = BitMask<3>;
 
-/// High bit set in exactly the bytes of `x` that are zero.
-#[inline]
-const fn zero_bytes(x: u64) -> u64 {
-    !(((x & LOW7) + LOW7) | x | LOW7)
-}
-
-/// High bit set in every zero byte of `x`, and possibly in bytes *above* a zero byte (a borrow
-/// propagates upwards), never below the lowest one. Three operations instead of five: right for
-/// filters whose candidates are checked anyway, and for "is any byte zero".
-#[inline]
-const fn zero_bytes_or_above(x: u64) -> u64 {
-    x.wrapping_sub(repeat(1)) & !x & HIGH
-}
-
-/// The eight tophash bytes of one bucket, slot 0 in the lowest byte.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Group(u64);
-
-impl Group {
-    #[inline]
-    pub(crate) fn new(bytes: [u8; 8]) -> Self {
-        Group(u64::from_le_bytes(bytes))
-    }
-
-    /// Slots whose tophash may equal `top`: every equal slot, plus rarely a slot above an equal one
-    /// (see [`zero_bytes_or_above`]). Callers compare keys, which rejects the extras.
-    ///
-    /// An extra slot is always full: the borrow reports a byte only when it equals `top ^ 1`, and
-    /// with `top >= 5` that is either a live tophash or 4 (`EVACUATED_EMPTY`), which never occurs
-    /// in a chain that is searched (searches skip evacuated buckets). So its key is initialised.
-    #[inline]
-    pub(crate) fn matching(self, top: u8) -> BitMask {
-        BitMask(zero_bytes_or_above(self.0 ^ repeat(top)))
-    }
-
-    /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not being
-    /// evacuated, where the evacuated states cannot occur.
-    #[inline]
-    pub(crate) fn empty(self) -> BitMask {
-        BitMask(zero_bytes(self.0 & repeat(!EMPTY_ONE)))
-    }
-
-    /// Whether some slot is `EMPTY_REST`, which ends the chain for every search.
-    #[inline]
-    pub(crate) fn has_empty_rest(self) -> bool {
-        zero_bytes_or_above(self.0) != 0
-    }
-
-    /// Slots holding a live entry (tophash >= `MIN_TOPHASH`). Adding `0x80 - 5` to the low seven bits
-    /// sets a byte's high bit exactly when those bits are >= 5; bytes >= 0x80 already have it.
-    #[inline]
-    pub(crate) fn full(self) -> BitMask {
-        BitMask((((self.0 & LOW7) + repeat(0x80 - MIN_TOPHASH)) | self.0) & HIGH)
-    }
-}
-
-/// A set of slot indices, one high bit per byte.
+/// A set of slot indices: bit `slot << SHIFT` set for each member (`SHIFT` is 0 for the SSE2
+/// group's one bit per slot, 3 for SWAR's high bit per byte).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct BitMask(u64);
+pub(crate) struct BitMask<const SHIFT: u32>(u64);
 
-impl BitMask {
+impl<const SHIFT: u32> BitMask<SHIFT> {
     #[inline]
     pub(crate) fn lowest(self) -> Option<usize> {
         if self.0 == 0 {
             None
         } else {
-            Some(self.0.trailing_zeros() as usize / 8)
+            Some((self.0.trailing_zeros() >> SHIFT) as usize)
         }
     }
 
@@ -120,7 +104,7 @@ impl BitMask {
     }
 }
 
-impl Iterator for BitMask {
+impl<const SHIFT: u32> Iterator for BitMask<SHIFT> {
     type Item = usize;
 
     #[inline]
@@ -131,11 +115,166 @@ impl Iterator for BitMask {
     }
 }
 
+/// The portable group: SWAR (SIMD within a register) over the eight bytes as one little-endian
+/// `u64`. On x86-64 only its tests use it.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+pub(crate) mod swar {
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
+
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    #[inline]
+    const fn repeat(byte: u8) -> u64 {
+        0x0101_0101_0101_0101 * byte as u64
+    }
+
+    /// High bit set in exactly the bytes of `x` that are zero.
+    #[inline]
+    pub(crate) const fn zero_bytes(x: u64) -> u64 {
+        !(((x & LOW7) + LOW7) | x | LOW7)
+    }
+
+    /// High bit set in every zero byte of `x`, and possibly in bytes *above* a zero byte (a
+    /// borrow propagates upwards), never below the lowest one. Three operations instead of five:
+    /// right for filters whose candidates are checked anyway, and for "is any byte zero".
+    #[inline]
+    const fn zero_bytes_or_above(x: u64) -> u64 {
+        x.wrapping_sub(repeat(1)) & !x & HIGH
+    }
+
+    /// The eight tophash bytes of one bucket, slot 0 in the lowest byte.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Group(u64);
+
+    impl Group {
+        #[inline]
+        pub(crate) fn new(bytes: [u8; 8]) -> Self {
+            Group(u64::from_le_bytes(bytes))
+        }
+
+        /// Slots whose tophash may equal `top` (`top >= MIN_TOPHASH`): every equal slot, plus
+        /// rarely a slot above an equal one (see [`zero_bytes_or_above`]). Callers compare keys,
+        /// which rejects the extras.
+        ///
+        /// An extra slot is always full: the borrow reports a byte only when it equals `top ^ 1`,
+        /// and with `top >= 5` that is either a live tophash or 4 (`EVACUATED_EMPTY`), which
+        /// never occurs in a chain that is searched (searches skip evacuated buckets). So its key
+        /// is initialised.
+        #[inline]
+        pub(crate) fn matching(self, needle: Needle) -> BitMask<3> {
+            BitMask(zero_bytes_or_above(self.0 ^ needle.0))
+        }
+
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not
+        /// being evacuated, where the evacuated states cannot occur.
+        #[inline]
+        pub(crate) fn empty(self) -> BitMask<3> {
+            BitMask(zero_bytes(self.0 & repeat(!EMPTY_ONE)))
+        }
+
+        /// Whether some slot is `EMPTY_REST`, which ends the chain for every search.
+        #[inline]
+        pub(crate) fn has_empty_rest(self) -> bool {
+            zero_bytes_or_above(self.0) != 0
+        }
+
+        /// Slots holding a live entry (tophash >= `MIN_TOPHASH`). Adding `0x80 - 5` to the low
+        /// seven bits sets a byte's high bit exactly when those bits are >= 5; bytes >= 0x80
+        /// already have it.
+        #[inline]
+        pub(crate) fn full(self) -> BitMask<3> {
+            BitMask((((self.0 & LOW7) + repeat(0x80 - MIN_TOPHASH)) | self.0) & HIGH)
+        }
+    }
+}
+
+/// The x86-64 group: the eight bytes in the low half of an SSE2 register (the high half zero),
+/// compared byte-wise with `PCMPEQB` and reduced to one bit per slot with `PMOVMSKB`. Exact, and
+/// shorter than SWAR: a match costs a compare and a mask extraction, and the slot index is the
+/// bit index.
+///
+/// # Invariants
+/// 1. This module is compiled only when SSE2 is enabled at compile time (it is part of the x86-64
+///    baseline), so its intrinsics may be called; none of them reads or writes memory.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) mod sse2 {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
+        _mm_set1_epi8, _mm_setzero_si128,
+    };
+
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
+
+    /// Bits of the eight tophash bytes in a `PMOVMSKB` result (the high half of the register is
+    /// zero padding).
+    const LOW_HALF: i32 = 0xff;
+
+    /// The eight tophash bytes of one bucket in the low half of a vector register.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Group(__m128i);
+
+    // SAFETY (for every block below): invariant 1 of the module docs: SSE2 is statically
+    // enabled, and these intrinsics only compute on register values, touching no memory.
+    impl Group {
+        #[inline]
+        pub(crate) fn new(bytes: [u8; 8]) -> Self {
+            // SAFETY: invariant 1.
+            Group(unsafe { _mm_cvtsi64_si128(i64::from_le_bytes(bytes)) })
+        }
+
+        /// Slots whose tophash equals `top`, exactly.
+        #[inline]
+        pub(crate) fn matching(self, needle: Needle) -> BitMask<0> {
+            // The needle fills the low half only; the two zero high halves then match, and
+            // `LOW_HALF` drops them.
+            // SAFETY: invariant 1.
+            let mask = unsafe {
+                _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_cvtsi64_si128(needle.0 as i64)))
+            };
+            BitMask((mask & LOW_HALF) as u64)
+        }
+
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not
+        /// being evacuated, where the evacuated states cannot occur.
+        #[inline]
+        pub(crate) fn empty(self) -> BitMask<0> {
+            // A byte is <= 1 iff min(byte, 1) == byte.
+            // SAFETY: invariant 1.
+            let mask = unsafe {
+                let one = _mm_set1_epi8(EMPTY_ONE as i8);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(self.0, one), self.0))
+            };
+            BitMask((mask & LOW_HALF) as u64)
+        }
+
+        /// Whether some slot is `EMPTY_REST`, which ends the chain for every search.
+        #[inline]
+        pub(crate) fn has_empty_rest(self) -> bool {
+            // SAFETY: invariant 1.
+            let mask = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_setzero_si128())) };
+            mask & LOW_HALF != 0
+        }
+
+        /// Slots holding a live entry (tophash >= `MIN_TOPHASH`); the zero padding never counts.
+        #[inline]
+        pub(crate) fn full(self) -> BitMask<0> {
+            // A byte is >= 5 iff max(byte, 5) == byte.
+            // SAFETY: invariant 1.
+            let mask = unsafe {
+                let min = _mm_set1_epi8(MIN_TOPHASH as i8);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(self.0, min), self.0))
+            };
+            BitMask(mask as u64)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn slots(mask: BitMask) -> Vec<usize> {
+    fn slots<const SHIFT: u32>(mask: BitMask<SHIFT>) -> Vec<usize> {
         mask.collect()
     }
 
@@ -148,36 +287,112 @@ mod tests {
         }
     }
 
-    #[test]
-    fn matching_is_exact_for_every_byte_pattern() {
-        // Every value at every position, with neighbours that provoke borrows in the cheap trick.
-        // Under Miri a sample of values keeps the run short; natively all 256.
-        let step = if cfg!(miri) { 17 } else { 1 };
+    /// Checks one group implementation against the byte-wise definitions on `bytes`. `exact` says
+    /// whether `matching` may report extras (SWAR may, above the lowest equal slot, and only slots
+    /// holding `top ^ 1`, which the callers' key comparison rejects).
+    fn check_group<const SHIFT: u32>(
+        bytes: [u8; 8],
+        matching: impl Fn(u8) -> BitMask<SHIFT>,
+        empty: BitMask<SHIFT>,
+        full: BitMask<SHIFT>,
+        has_empty_rest: bool,
+        exact: bool,
+    ) {
+        // Natively every tophash; under Miri those that occur in `bytes` or are one bit off.
+        let tops: Vec<u8> = if cfg!(miri) {
+            bytes
+                .iter()
+                .flat_map(|&b| [b, b ^ 1])
+                .chain([MIN_TOPHASH, 0xff])
+                .collect()
+        } else {
+            (MIN_TOPHASH..=255).collect()
+        };
+        for top in tops.into_iter().filter(|&t| t >= MIN_TOPHASH) {
+            let expected: Vec<usize> = (0..8).filter(|&i| bytes[i] == top).collect();
+            let matched = slots(matching(top));
+            if exact {
+                assert_eq!(matched, expected, "{bytes:?} {top}");
+            } else {
+                assert!(
+                    expected.iter().all(|i| matched.contains(i)),
+                    "{bytes:?} {top}"
+                );
+                for &i in &matched {
+                    assert!(
+                        expected.contains(&i)
+                            || (bytes[i] == top ^ 1 && expected.first().is_some_and(|&lo| i > lo)),
+                        "{bytes:?} {top}: extra slot {i}"
+                    );
+                }
+            }
+        }
+        let want_full: Vec<usize> = (0..8).filter(|&i| bytes[i] >= MIN_TOPHASH).collect();
+        assert_eq!(slots(full), want_full, "{bytes:?}");
+        let want_empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= EMPTY_ONE).collect();
+        assert_eq!(slots(empty), want_empty, "{bytes:?}");
+        assert_eq!(has_empty_rest, bytes.contains(&EMPTY_REST), "{bytes:?}");
+    }
+
+    /// Byte patterns that provoke SWAR borrows (a value, its neighbours, `value ^ 0x80`, every
+    /// state byte) plus pseudo-random ones; fewer under Miri.
+    fn patterns() -> Vec<[u8; 8]> {
+        let step = if cfg!(miri) { 37 } else { 1 };
+        let mut out = Vec::new();
         for value in (0u8..=255).step_by(step) {
             for pos in 0..8 {
                 let mut bytes = [value.wrapping_add(1); 8];
                 bytes[pos] = value;
                 bytes[(pos + 1) % 8] = value ^ 0x80;
-                let group = Group::new(bytes);
-                let expected: Vec<usize> = (0..8).filter(|&i| bytes[i] == value).collect();
-                let matched = slots(group.matching(value));
-                // Every equal slot is reported; extras only above the lowest equal slot.
-                assert!(
-                    expected.iter().all(|i| matched.contains(i)),
-                    "{bytes:?} {value}"
-                );
-                assert!(
-                    matched
-                        .iter()
-                        .all(|&i| expected.first().is_some_and(|&lo| i > lo)
-                            || expected.contains(&i))
-                );
-                let full: Vec<usize> = (0..8).filter(|&i| bytes[i] >= MIN_TOPHASH).collect();
-                assert_eq!(slots(group.full()), full, "{bytes:?}");
-                let empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= EMPTY_ONE).collect();
-                assert_eq!(slots(group.empty()), empty, "{bytes:?}");
-                assert_eq!(group.has_empty_rest(), bytes.contains(&EMPTY_REST));
+                out.push(bytes);
+                let mut low = [value ^ 1; 8];
+                low[pos] = value;
+                out.push(low);
             }
+        }
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..if cfg!(miri) { 20 } else { 20_000 } {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Bytes drawn mostly from the states and a few tophash values, so equal bytes and
+            // state bytes are frequent.
+            let alphabet = [0u8, 1, 2, 3, 4, 5, 6, 7, 0x80, 0x81, 0xfe, 0xff];
+            out.push(core::array::from_fn(|i| {
+                alphabet[(state >> (i * 8)) as usize % alphabet.len()]
+            }));
+        }
+        out
+    }
+
+    #[test]
+    fn swar_group_answers_every_query_as_defined() {
+        for bytes in patterns() {
+            let g = swar::Group::new(bytes);
+            check_group(
+                bytes,
+                |t| g.matching(Needle::new(t)),
+                g.empty(),
+                g.full(),
+                g.has_empty_rest(),
+                false,
+            );
+        }
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[test]
+    fn sse2_group_answers_every_query_exactly() {
+        for bytes in patterns() {
+            let g = sse2::Group::new(bytes);
+            check_group(
+                bytes,
+                |t| g.matching(Needle::new(t)),
+                g.empty(),
+                g.full(),
+                g.has_empty_rest(),
+                true,
+            );
         }
     }
 

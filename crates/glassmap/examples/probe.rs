@@ -1,0 +1,155 @@
+//! Instruction-count probe: runs one operation kind over N u64 -> u64 entries for glassmap,
+//! hashbrown or IntMap (same hasher: foldhash, fixed seed), with the measured loop in its own
+//! `#[inline(never)]` function so callgrind can count it alone:
+//!
+//! ```text
+//! cargo build --release -p glassmap --example probe
+//! valgrind --tool=callgrind --toggle-collect='probe::measured*' \
+//!     target/release/examples/probe glassmap hit 200000
+//! ```
+//!
+//! Divide the collected instructions by N for instructions per operation. Operations: `hit`,
+//! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
+//! `batch` (get_batch over the hit keys). Maps: `glassmap`, `hashbrown`, `intmap`.
+
+use std::hint::black_box;
+
+use glassmap::{IntMap, Map, RandomState};
+
+type Hb = hashbrown::HashMap<u64, u64, RandomState>;
+
+/// `n` distinct pseudo-random keys (SplitMix64 of a counter); `stream` 1 and 2 never overlap.
+fn keys(n: usize, stream: u64) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| {
+            let mut z = (i << 1 | (stream & 1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+#[inline(never)]
+fn measured_glassmap(op: &str, map: &mut Map<u64, u64>, probes: &[u64]) -> u64 {
+    let mut acc = 0u64;
+    match op {
+        "hit" | "miss" => {
+            for k in probes {
+                acc += map.get(k).copied().unwrap_or(1);
+            }
+        }
+        "batch" => {
+            for v in map.get_batch(probes) {
+                acc += v.copied().unwrap_or(1);
+            }
+        }
+        "insert" | "presized" => {
+            for &k in probes {
+                map.insert(k, k);
+            }
+        }
+        "remove" => {
+            for k in probes {
+                acc += map.remove(k).unwrap_or(1);
+            }
+        }
+        "iter" => {
+            acc = map.values().sum();
+        }
+        _ => panic!("unknown op {op}"),
+    }
+    acc
+}
+
+#[inline(never)]
+fn measured_hashbrown(op: &str, map: &mut Hb, probes: &[u64]) -> u64 {
+    let mut acc = 0u64;
+    match op {
+        "hit" | "miss" | "batch" => {
+            for k in probes {
+                acc += map.get(k).copied().unwrap_or(1);
+            }
+        }
+        "insert" | "presized" => {
+            for &k in probes {
+                map.insert(k, k);
+            }
+        }
+        "remove" => {
+            for k in probes {
+                acc += map.remove(k).unwrap_or(1);
+            }
+        }
+        "iter" => {
+            acc = map.values().sum();
+        }
+        _ => panic!("unknown op {op}"),
+    }
+    acc
+}
+
+#[inline(never)]
+fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
+    let mut acc = 0u64;
+    match op {
+        "hit" | "miss" => {
+            for &k in probes {
+                acc += map.get(k).copied().unwrap_or(1);
+            }
+        }
+        "insert" | "presized" => {
+            for &k in probes {
+                let _ = map.insert(k, k);
+            }
+        }
+        _ => panic!("unknown op {op}"),
+    }
+    acc
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (kind, op) = (args[1].as_str(), args[2].as_str());
+    let n: usize = args.get(3).map_or(200_000, |a| a.parse().expect("N"));
+    let present = keys(n, 1);
+    let probes = if op == "miss" {
+        keys(n, 2)
+    } else {
+        present.clone()
+    };
+    let fill = !matches!(op, "insert" | "presized");
+    let cap = if op == "insert" { 0 } else { n };
+    let acc = match kind {
+        "glassmap" => {
+            let mut map = Map::with_capacity_and_hasher(cap, RandomState::with_seed(9));
+            if fill {
+                present.iter().for_each(|&k| {
+                    map.insert(k, k);
+                });
+                map.finish_growth();
+            }
+            measured_glassmap(op, black_box(&mut map), &probes)
+        }
+        "hashbrown" => {
+            let mut map = Hb::with_capacity_and_hasher(cap, RandomState::with_seed(9));
+            if fill {
+                present.iter().for_each(|&k| {
+                    map.insert(k, k);
+                });
+            }
+            measured_hashbrown(op, black_box(&mut map), &probes)
+        }
+        "intmap" => {
+            let mut map = IntMap::with_capacity(n);
+            if fill {
+                present.iter().for_each(|&k| {
+                    let _ = map.insert(k, k);
+                });
+            }
+            measured_intmap(op, black_box(&mut map), &probes)
+        }
+        _ => panic!("unknown map {kind}"),
+    };
+    println!("{acc}");
+}
