@@ -57,12 +57,21 @@ pub struct Throughput {
     pub ops: usize,
     /// Reads, removes and updates that found their key (a checksum: identical for every map).
     pub hits: u64,
+    /// CPU time the threads spent running the operations (from `/proc/thread-self/schedstat`;
+    /// `None` where that is not available). Unlike `elapsed`, it does not grow while a thread
+    /// waits for a core, so it is the steadier measure on a shared machine.
+    pub cpu: Option<Duration>,
 }
 
 impl Throughput {
     /// Million operations per second, all threads together.
     pub fn mops(&self) -> f64 {
         self.ops as f64 / self.elapsed.as_secs_f64() / 1e6
+    }
+
+    /// CPU nanoseconds per operation, all threads together.
+    pub fn cpu_ns_per_op(&self) -> Option<f64> {
+        self.cpu.map(|cpu| cpu.as_nanos() as f64 / self.ops as f64)
     }
 }
 
@@ -152,7 +161,8 @@ where
     R::Extra: Send,
 {
     let barrier = Barrier::new(plan.threads());
-    let results: Vec<(Instant, Instant, u64, R::Extra)> = std::thread::scope(|s| {
+    type Outcome<E> = (Instant, Instant, u64, Option<u64>, E);
+    let results: Vec<Outcome<R::Extra>> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..plan.threads())
             .map(|t| {
                 let (barrier, body) = (&barrier, &body);
@@ -162,9 +172,14 @@ where
                         thread.insert(key, key);
                     }
                     barrier.wait();
+                    let cpu_start = thread_cpu_ns();
                     let start = Instant::now();
                     let (hits, extra) = body(&mut thread, &plan.ops[t]).split();
-                    (start, Instant::now(), hits, extra)
+                    let end = Instant::now();
+                    let cpu = cpu_start
+                        .zip(thread_cpu_ns())
+                        .map(|(a, b)| b.saturating_sub(a));
+                    (start, end, hits, cpu, extra)
                 })
             })
             .collect();
@@ -184,10 +199,19 @@ where
         .max()
         .expect("one thread at least");
     let hits = results.iter().map(|r| r.2).sum();
+    let cpu = results.iter().map(|r| r.3).sum::<Option<u64>>();
     let throughput = Throughput {
         elapsed: end - start,
         ops: plan.total_ops(),
         hits,
+        cpu: cpu.map(Duration::from_nanos),
     };
-    (throughput, results.into_iter().map(|r| r.3).collect())
+    (throughput, results.into_iter().map(|r| r.4).collect())
+}
+
+/// The calling thread's CPU time so far in nanoseconds: the first field of Linux's
+/// `/proc/thread-self/schedstat`. `None` elsewhere.
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
 }

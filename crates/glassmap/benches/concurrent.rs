@@ -7,6 +7,10 @@
 //!     cargo bench -p glassmap --bench concurrent -- TrueGrow/2   # rows whose id contains it
 //!     cargo bench -p glassmap --bench concurrent -- batch        # the BatchWriter comparison
 //!
+//! `GLASSMAP_BENCH_CAPACITY` and `GLASSMAP_BENCH_OPS` override the presized workloads' capacity
+//! hint (2^21) and operation count (2^22). `CPU ns/op` is the threads' CPU time per operation,
+//! steadier than wall-clock throughput on a shared machine.
+//!
 //! Every map uses the same hasher (`glassmap::RandomState::with_seed`). Each row's `hits`
 //! column is a checksum: the workloads are deterministic per thread, so every map must report
 //! the same number of found keys.
@@ -232,6 +236,7 @@ impl MapThread for &LockedHashbrown {
 struct Row {
     map: &'static str,
     mops: f64,
+    cpu_ns: Option<f64>,
     hits: u64,
     p50: u64,
     p99: u64,
@@ -250,6 +255,7 @@ fn measure<M: ConcurrentMap>(map: &'static str, plan: &Plan) -> Row {
     Row {
         map,
         mops: throughput.mops(),
+        cpu_ns: throughput.cpu_ns_per_op(),
         hits: throughput.hits,
         p50: h.value_at_quantile(0.5),
         p99: h.value_at_quantile(0.99),
@@ -261,9 +267,17 @@ fn measure<M: ConcurrentMap>(map: &'static str, plan: &Plan) -> Row {
 fn ns(n: u64) -> String {
     match n {
         0..10_000 => format!("{n} ns"),
-        10_000..10_000_000 => format!("{:.1} µs", n as f64 / 1e3),
+        10_000..1_000_000 => format!("{:.1} µs", n as f64 / 1e3),
         _ => format!("{:.1} ms", n as f64 / 1e6),
     }
+}
+
+/// `name` from the environment if set (to shrink or grow a run), else `default`.
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn run_workload(workload: Workload, threads: usize, filter: &str) {
@@ -285,9 +299,10 @@ fn run_workload(workload: Workload, threads: usize, filter: &str) {
     let ops = if workload == Workload::TrueGrow {
         TRUE_GROW_OPS
     } else {
-        OPS
+        env_or("GLASSMAP_BENCH_OPS", OPS)
     };
-    let plan = Plan::new(workload, threads, CAPACITY, ops, 42);
+    let capacity = env_or("GLASSMAP_BENCH_CAPACITY", CAPACITY);
+    let plan = Plan::new(workload, threads, capacity, ops, 42);
     let mut rows = Vec::new();
     let mut run = |name: &'static str, f: fn(&'static str, &Plan) -> Row| {
         if format!("{prefix}/{name}").contains(filter) {
@@ -306,19 +321,20 @@ fn run_workload(workload: Workload, threads: usize, filter: &str) {
         plan.total_ops(),
         if workload.presized() {
             format!(
-                ", capacity hint {CAPACITY}, prefill {} %",
+                ", capacity hint {capacity}, prefill {} %",
                 workload.prefill_percent()
             )
         } else {
             String::from(", no capacity hint")
         }
     );
-    println!("| map | Mop/s | glassmap / map | p50 | p99 | p99.99 | max | hits |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| map | Mop/s | glassmap / map | CPU ns/op | p50 | p99 | p99.99 | max | hits |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let ratio = base.map_or(String::from("-"), |b| format!("{:.2}", b / r.mops));
+        let cpu = r.cpu_ns.map_or(String::from("-"), |c| format!("{c:.0}"));
         println!(
-            "| {} | {:.1} | {ratio} | {} | {} | {} | {} | {} |",
+            "| {} | {:.1} | {ratio} | {cpu} | {} | {} | {} | {} | {} |",
             r.map,
             r.mops,
             ns(r.p50),
@@ -400,6 +416,16 @@ fn main() {
     println!(
         "concurrent maps, u64 -> u64, hasher glassmap::RandomState::with_seed; {} threads available",
         std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    // What timing one operation costs (two clock reads), so the latency columns can be read.
+    let calls = 1_000_000;
+    let start = Instant::now();
+    for _ in 0..calls {
+        std::hint::black_box(Instant::now());
+    }
+    println!(
+        "one Instant::now() costs {:.0} ns here (each timed operation pays two)",
+        start.elapsed().as_nanos() as f64 / calls as f64
     );
     for workload in Workload::ALL {
         for threads in [1, 2] {
