@@ -4,7 +4,7 @@
 # Installs the nightly toolchain's Miri component if it is missing.
 #
 #   scripts/miri.sh            # the default selection (unit tests, model, drops, panics, growth, int_map,
-#                              # sharded, sharded_model, batch_writer; then concurrent with 4 seeds)
+#                              # sharded, sharded_model, batch_writer; then concurrent with 2 seeds)
 #   scripts/miri.sh --test drops   # any extra arguments go to `cargo miri test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,4 +24,4 @@ cargo +nightly miri test -p glassmap --lib --test model --test drops --test pani
   --test sharded --test sharded_model --test batch_writer --test clone
 # The concurrent histories (linearizability-checked) under several schedules: each seed is another
 # interleaving of the threads and another address reuse pattern.
-MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..4" exec cargo +nightly miri test -p glassmap --test concurrent
+MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=0..2" exec cargo +nightly miri test -p glassmap --test concurrent

@@ -15,7 +15,7 @@ pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };
-use crate::raw::{BucketLoads, RawEntry, RawTable};
+use crate::raw::{BucketLoads, RawTable};
 use crate::{Growth, RandomState, Stats, TryReserveError};
 
 /// A hash map built like Go's classic runtime map: 8-slot buckets with a tophash byte per slot,
@@ -311,17 +311,7 @@ where
     /// [`insert`](Map::insert) with the key's hash already computed (by `self.hasher()`).
     #[inline]
     pub(crate) fn insert_hashed(&mut self, hash: u64, key: K, value: V) -> Option<V> {
-        let hash_builder = &self.hash_builder;
-        match self
-            .table
-            .entry(hash, |stored| *stored == key, |k| hash_builder.hash_one(k))
-        {
-            RawEntry::Occupied(mut slot) => Some(core::mem::replace(slot.get_mut(), value)),
-            RawEntry::Vacant(slot) => {
-                slot.insert(key, value);
-                None
-            }
-        }
+        hashed::insert_into(&mut self.table, hash, key, value, &self.hash_builder)
     }
 
     /// The value for `key`.

@@ -14,6 +14,9 @@ use std::collections::HashSet;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod common;
+
+use common::SplitMix;
 use glassmap::sync::{Compute, ShardedMap};
 use glassmap::{Map, RandomState};
 use glassmap_lincheck::{Clock, Event, Model, Register, RegisterOp, Summary, Violation, check};
@@ -203,23 +206,6 @@ impl Target for RacyReadModifyWrite {
     }
 }
 
-/// splitmix64: a small deterministic generator per thread.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// One thread's part of a history: `OPS` random operations on the hot keys, and fresh keys
 /// (unique to this thread) that make the shards grow.
 fn run_thread(
@@ -228,7 +214,7 @@ fn run_thread(
     thread: usize,
     seed: u64,
 ) -> Vec<Event<u64, Op>> {
-    let mut rng = Rng(seed ^ (thread as u64) << 48);
+    let mut rng = SplitMix(seed ^ (thread as u64) << 48);
     let mut events = Vec::with_capacity(OPS * 2);
     let mut counter = 0u64;
     // Unique values: the thread in the high bits.
@@ -333,7 +319,8 @@ fn run_thread(
                     fresh_key += 1;
                     pairs.push((fresh_key, fresh_value()));
                 }
-                record_batch(clock, thread, &mut events, &pairs, || {
+                let writes: Vec<_> = pairs.iter().map(|&(k, v)| (k, Some(v))).collect();
+                record_writes(clock, thread, &mut events, &writes, || {
                     target.insert_batch(&pairs)
                 });
                 continue;
@@ -342,22 +329,9 @@ fn run_thread(
                 // A BatchWriter session: distinct keys, one write each, visible by the flush.
                 let other = (k + 1 + rng.below(HOT - 1)) % HOT;
                 let writes = [(k, Some(fresh_value())), (other, None)];
-                let invoke = clock.tick();
-                target.write_batch(&writes);
-                let response = clock.tick();
-                for (key, value) in writes {
-                    let op = reg(RegisterOp::Write {
-                        value,
-                        returned: None,
-                    });
-                    events.push(Event {
-                        thread,
-                        key,
-                        op,
-                        invoke,
-                        response,
-                    });
-                }
+                record_writes(clock, thread, &mut events, &writes, || {
+                    target.write_batch(&writes)
+                });
                 continue;
             }
             _ => {
@@ -383,20 +357,21 @@ fn run_thread(
     events
 }
 
-/// Records an `insert_batch` as one write per key, all over the batch's interval.
-fn record_batch(
+/// Records a batch of writes (an `insert_batch`, or a `BatchWriter` session up to its flush) as
+/// one write per key, each over the whole call's interval.
+fn record_writes(
     clock: &Clock,
     thread: usize,
     events: &mut Vec<Event<u64, Op>>,
-    pairs: &[(u64, u64)],
+    writes: &[(u64, Option<u64>)],
     call: impl FnOnce(),
 ) {
     let invoke = clock.tick();
     call();
     let response = clock.tick();
-    for &(key, v) in pairs {
+    for &(key, value) in writes {
         let op = Op::Reg(RegisterOp::Write {
-            value: Some(v),
+            value,
             returned: None,
         });
         events.push(Event {

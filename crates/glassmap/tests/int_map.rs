@@ -9,6 +9,9 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
+mod common;
+
+use common::SplitMix;
 use glassmap::{CapacityError, Full, FullReason, IntMap};
 use proptest::prelude::*;
 
@@ -70,23 +73,6 @@ fn count_allocs<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
         ALLOCS.with(Cell::get) - a0,
         DEALLOCS.with(Cell::get) - d0,
     )
-}
-
-/// SplitMix64: a tiny allocation-free generator for workloads that run under the counter.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// A `fmt::Write` that discards its input, to format without allocating.

@@ -243,7 +243,7 @@ fn run(kind: Kind, shards: usize, ops: &[Op]) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: if cfg!(miri) { 4 } else { 64 },
+        cases: if cfg!(miri) { 2 } else { 64 },
         ..ProptestConfig::default()
     })]
 
@@ -251,7 +251,7 @@ proptest! {
     fn agrees_with_std(
         kind in prop::sample::select(KINDS.to_vec()),
         shards in prop::sample::select(vec![1usize, 2, 4, 16]),
-        ops in prop::collection::vec(op(), 1..if cfg!(miri) { 100 } else { 500 }),
+        ops in prop::collection::vec(op(), 1..if cfg!(miri) { 30 } else { 500 }),
     ) {
         run(kind, shards, &ops);
     }

@@ -11,7 +11,27 @@ use core::hash::{BuildHasher, Hash};
 
 use super::{Entry, Map};
 use crate::TryReserveError;
-use crate::raw::RawTable;
+use crate::raw::{RawEntry, RawTable};
+
+/// Inserts `value` under `key` (hash `hash`) into `table`, returning the previous value; growth
+/// work rehashes moved keys with `hasher`. The one insert routine of [`Map::insert`] and the
+/// shards of a [`ShardedMap`](crate::sync::ShardedMap).
+#[inline]
+pub(super) fn insert_into<K: Hash + Eq, V, H: BuildHasher>(
+    table: &mut RawTable<K, V>,
+    hash: u64,
+    key: K,
+    value: V,
+    hasher: &H,
+) -> Option<V> {
+    match table.entry(hash, |stored| *stored == key, |k| hasher.hash_one(k)) {
+        RawEntry::Occupied(mut slot) => Some(core::mem::replace(slot.get_mut(), value)),
+        RawEntry::Vacant(slot) => {
+            slot.insert(key, value);
+            None
+        }
+    }
+}
 
 impl<K, V, S> Map<K, V, S> {
     /// An empty map for `capacity` entries, or the error [`Map::with_capacity_and_hasher`] would
@@ -44,6 +64,22 @@ impl<K, V, S> Map<K, V, S> {
         Q: Eq + ?Sized,
     {
         self.table.get_mut(hash, |stored| stored.borrow() == key)
+    }
+
+    /// Inserts `value` under `key`, whose hash is `hash`, returning the previous value; growth
+    /// work rehashes moved keys with `hasher`.
+    #[inline]
+    pub(crate) fn insert_hashed_by<H: BuildHasher>(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        hasher: &H,
+    ) -> Option<V>
+    where
+        K: Hash + Eq,
+    {
+        insert_into(&mut self.table, hash, key, value, hasher)
     }
 
     /// Removes `key`, whose hash is `hash`; growth work rehashes moved keys with `hasher`.

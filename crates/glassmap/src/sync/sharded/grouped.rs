@@ -7,7 +7,6 @@ use core::hash::{BuildHasher, Hash};
 
 use super::ShardedMap;
 use super::shard::ShardMap;
-use crate::map::Entry;
 
 /// One buffered write.
 pub(crate) enum Write<K, V> {
@@ -72,14 +71,9 @@ fn apply_one<K: Hash + Eq, V, S: BuildHasher>(
     hasher: &S,
 ) {
     match write {
-        Write::Insert(key, value) => match map.entry_hashed(hash, key, hasher) {
-            Entry::Occupied(mut slot) => {
-                slot.insert(value);
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(value);
-            }
-        },
+        Write::Insert(key, value) => {
+            map.insert_hashed_by(hash, key, value, hasher);
+        }
         Write::Remove(key) => {
             map.remove_hashed(hash, &key, hasher);
         }

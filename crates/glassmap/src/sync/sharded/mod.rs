@@ -417,14 +417,9 @@ where
     pub fn insert(&self, key: K, value: V) -> Option<V> {
         self.check_reentry("insert");
         let hash = self.hash(&key);
-        let mut map = self.shard(hash).write();
-        match map.entry_hashed(hash, key, &self.hash_builder) {
-            Entry::Occupied(mut slot) => Some(slot.insert(value)),
-            Entry::Vacant(slot) => {
-                slot.insert(value);
-                None
-            }
-        }
+        self.shard(hash)
+            .write()
+            .insert_hashed_by(hash, key, value, &self.hash_builder)
     }
 
     /// Removes `key`, returning its value.
