@@ -47,5 +47,5 @@ mod sync_map;
 
 pub use self::batch_writer::BatchWriter;
 pub use self::sharded::{Compute, ShardedMap, ShardedMapError, ShardedStats};
-pub use self::snapshot::{Snapshot, SnapshotMap, SnapshotOp};
+pub use self::snapshot::{Snapshot, SnapshotMap, SnapshotOp, SnapshotReader};
 pub use self::sync_map::{SyncMap, SyncMapStats};
