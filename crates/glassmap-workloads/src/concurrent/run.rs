@@ -41,6 +41,10 @@ pub struct Measurement {
     pub operations: u64,
     /// Wall time from releasing the threads until the last one finished.
     pub elapsed: Duration,
+    /// CPU time the threads spent on their operations, summed, per operation (Linux: from
+    /// `/proc/thread-self/schedstat`; `None` elsewhere). Steadier than `elapsed` on a shared
+    /// machine, where a thread may wait for a core.
+    pub cpu_ns_per_op: Option<f64>,
     /// Per-operation latency in nanoseconds, by [`OpKind::ALL`] index, all threads merged (with
     /// `record_latency`).
     pub latency: Option<[Histogram<u64>; 4]>,
@@ -148,9 +152,12 @@ pub fn run<K: ConcurrentKind, S: SharedHasher>(config: &Config, hasher: S) -> Me
     });
     let final_len = K::handle(&map).len() as u64;
     drop(map);
+    let cpu_ns: Option<u64> = results.iter().map(|r| r.cpu_ns).sum();
+    let operations: u64 = results.iter().map(|r| r.operations).sum();
     let mut measurement = Measurement {
         operations: 0,
         elapsed,
+        cpu_ns_per_op: cpu_ns.map(|ns| ns as f64 / operations.max(1) as f64),
         latency: config
             .record_latency
             .then(|| [histogram(), histogram(), histogram(), histogram()]),
@@ -186,7 +193,14 @@ fn window_of(config: &Config) -> usize {
         .max(1)
 }
 
+/// The calling thread's CPU time in nanoseconds, where the OS tells it without `unsafe`.
+fn thread_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
 struct ThreadResult {
+    cpu_ns: Option<u64>,
     window_max_ns: Vec<u64>,
     operations: u64,
     stopped_early: bool,
@@ -198,6 +212,7 @@ struct ThreadResult {
 const LIMIT_CHECK_EVERY: usize = 1024;
 
 fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult {
+    let cpu_started = thread_cpu_ns();
     let started = Instant::now();
     let mut latency = config
         .record_latency
@@ -254,7 +269,11 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
         }
         done += 1;
     }
+    let cpu_ns = cpu_started
+        .zip(thread_cpu_ns())
+        .map(|(a, b)| b.saturating_sub(a));
     ThreadResult {
+        cpu_ns,
         window_max_ns,
         operations: done,
         stopped_early,

@@ -53,6 +53,9 @@ pub struct ConcurrentRow {
     pub ratio_to_dashmap: Option<f64>,
     /// Operations in the untimed pass.
     pub operations: u64,
+    /// CPU time of the threads per operation in the untimed pass (Linux), steadier than Mop/s on a
+    /// shared machine.
+    pub cpu_ns_per_op: Option<f64>,
     /// True if a pass hit the time limit (its operations so far are counted).
     pub stopped_early: bool,
     /// Per-operation latency by kind, from the timed pass (every operation timed on its own).
@@ -111,6 +114,7 @@ impl ConcurrentRow {
             mops: throughput.mops(),
             ratio_to_dashmap: None,
             operations: throughput.operations,
+            cpu_ns_per_op: throughput.cpu_ns_per_op,
             stopped_early: throughput.stopped_early || latency.stopped_early,
             latency: ops,
             window: latency.window,
@@ -247,16 +251,20 @@ impl ConcurrentResults {
     /// `concurrent.csv`: one line per map, mix, thread count and operation kind.
     pub fn csv(&self) -> String {
         let mut csv = String::from(
-            "map,mix,threads,mops,ratio_to_dashmap,op,count,p50_ns,p99_ns,p9999_ns,max_ns\n",
+            "map,mix,threads,mops,ratio_to_dashmap,cpu_ns_per_op,op,count,p50_ns,p99_ns,p9999_ns,max_ns\n",
         );
         for r in &self.rows {
+            let cpu = r
+                .cpu_ns_per_op
+                .map(|ns| format!("{ns:.1}"))
+                .unwrap_or_default();
             let ratio = r
                 .ratio_to_dashmap
                 .map(|x| format!("{x:.4}"))
                 .unwrap_or_default();
             for op in &r.latency {
                 csv.push_str(&format!(
-                    "{},{},{},{:.4},{ratio},{},{},{},{},{},{}\n",
+                    "{},{},{},{:.4},{ratio},{cpu},{},{},{},{},{},{}\n",
                     r.map,
                     r.mix,
                     r.threads,
