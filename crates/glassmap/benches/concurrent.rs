@@ -9,7 +9,8 @@
 //!     cargo bench -p glassmap --bench concurrent -- batch          # the BatchWriter comparison
 //!
 //! Every map uses the same hasher (`glassmap::RandomState::with_seed`). After each pass the map's
-//! length must equal what its operations imply, or the benchmark stops.
+//! length must equal what its operations imply, or the benchmark stops. `CPU ns/op` is the
+//! threads' CPU time per operation (Linux), steadier than Mop/s when other work shares the cores.
 
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
@@ -39,6 +40,7 @@ const BULK_KEYS: u64 = 4_000_000;
 struct Row {
     map: &'static str,
     mops: f64,
+    cpu_ns_per_op: Option<f64>,
     latency: Histogram<u64>,
     stopped_early: bool,
 }
@@ -78,6 +80,7 @@ fn measure<K: ConcurrentKind>(mix: Mix, threads: usize) -> Row {
     Row {
         map: K::NAME,
         mops: throughput.mops(),
+        cpu_ns_per_op: throughput.cpu_ns_per_op,
         latency,
         stopped_early: throughput.stopped_early || timed.stopped_early,
     }
