@@ -127,14 +127,14 @@ fn run_mix(mix: Mix, threads: usize, filter: &str) {
         config.operations
     );
     println!(
-        "| map | Mop/s | / dashmap | / best of dashmap, papaya, scc | p50 | p99 | p99.99 | max |"
+        "| map | Mop/s | CPU ns/op | / dashmap | / best of dashmap, papaya, scc | p50 | p99 | p99.99 | max |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
         let ratio = |base: Option<f64>| base.map_or("-".into(), |b| format!("{:.2}", r.mops / b));
         let h = &r.latency;
         println!(
-            "| {}{} | {:.2} | {} | {} | {} | {} | {} | {} |",
+            "| {}{} | {:.2} | {} | {} | {} | {} | {} | {} | {} |",
             r.map,
             if r.stopped_early {
                 " (stopped at the time limit)"
@@ -142,6 +142,7 @@ fn run_mix(mix: Mix, threads: usize, filter: &str) {
                 ""
             },
             r.mops,
+            r.cpu_ns_per_op.map_or("-".into(), |ns| format!("{ns:.0}")),
             ratio(mops(Dashmap::NAME)),
             ratio((!best_peer.is_nan()).then_some(best_peer)),
             ns(h.value_at_quantile(0.5)),
