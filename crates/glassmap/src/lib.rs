@@ -53,9 +53,9 @@
 //!
 //! # Concurrent maps
 //!
-//! [`sync`]: [`ShardedMap`](sync::ShardedMap), 2^k glassmap maps behind their own locks, with no
+//! [`sync`]: [`ShardedMap`], 2^k glassmap maps behind their own locks, with no
 //! guards in its API (so no deadlock through it) and atomic read-modify-write through
-//! [`compute`](sync::ShardedMap::compute); [`BatchWriter`](sync::BatchWriter) buffers a thread's
+//! [`compute`](sync::ShardedMap::compute); [`BatchWriter`] buffers a thread's
 //! writes and applies them grouped by shard. The module doc has a "which map should I use" table.
 //!
 //! # Features
