@@ -53,13 +53,12 @@
 //!
 //! # Concurrent maps
 //!
-//! [`sync`]: [`ShardedMap`](sync::ShardedMap), 2^k glassmap maps behind their own locks, with no
+//! [`sync`]: [`ShardedMap`], 2^k glassmap maps behind their own locks, with no
 //! guards in its API (so no deadlock through it) and atomic read-modify-write through
-//! [`compute`](sync::ShardedMap::compute); [`BatchWriter`](sync::BatchWriter) buffers a thread's
-//! writes and applies them grouped by shard. [`SyncMap`](sync::SyncMap) is Go's `sync.Map` (lock-free
-//! reads of a published read-only map, a locked dirty map, promotion after enough misses), and
-//! [`SnapshotMap`](sync::SnapshotMap) publishes a whole copied [`Map`] per change. The module doc
-//! has a "which map should I use" table.
+//! [`compute`](sync::ShardedMap::compute); [`BatchWriter`] buffers a thread's writes and applies
+//! them grouped by shard. [`SyncMap`] is Go's `sync.Map` (lock-free reads of a published read-only
+//! map, a locked dirty map, promotion after enough misses), and [`SnapshotMap`] publishes a whole
+//! copied [`Map`] per change. The module doc has a "which map should I use" table.
 //!
 //! # Features
 //!

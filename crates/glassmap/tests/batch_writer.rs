@@ -96,14 +96,14 @@ fn a_flush_from_inside_a_closure_of_the_map_panics() {
 #[test]
 fn concurrent_writers_lose_nothing_and_never_deadlock() {
     let threads: u64 = 4;
-    let keys: u64 = if cfg!(miri) { 64 } else { 20_000 };
+    let keys: u64 = if cfg!(miri) { 16 } else { 20_000 };
     let map = map(8);
     let (done, finished) = mpsc::channel();
     std::thread::scope(|s| {
         for t in 0..threads {
             let (map, done) = (&map, done.clone());
             s.spawn(move || {
-                let mut writer = map.batch_writer_with_capacity(if cfg!(miri) { 16 } else { 512 });
+                let mut writer = map.batch_writer_with_capacity(if cfg!(miri) { 8 } else { 512 });
                 for k in 0..keys {
                     writer.insert(k, t);
                     writer.insert(keys + t * keys + k, k); // this thread's own keys

@@ -486,45 +486,57 @@ fn len_for_each_and_snapshot_stay_within_bounds() {
                 writers_done.fetch_add(1, Ordering::SeqCst);
             });
         }
-        let load = |c: &AtomicU64| c.load(Ordering::SeqCst);
-        let lower = || stable + load(ins_done) - load(rem_started);
-        let upper = || stable + load(ins_started) - load(rem_done);
+        let load = |c: &AtomicU64| c.load(Ordering::SeqCst) as i64;
+        let stable = stable as i64;
+        // Bounds for an aggregate taken between `before` and `after` (counter readings): at least
+        // every key whose insert completed before and whose removal had not started after; at
+        // most every key whose insert had started after and whose removal had not completed
+        // before. (A removal completed *during* the call may still have been seen: a first
+        // version of this test read both ends at one time, and Miri's seed 1 found the gap.)
+        let before = || (load(ins_done), load(rem_done));
+        let after = || (load(ins_started), load(rem_started));
+        let bounds = |(ins_done, rem_done): (i64, i64), (ins_started, rem_started): (i64, i64)| {
+            (
+                stable + ins_done - rem_started,
+                stable + ins_started - rem_done,
+            )
+        };
         while load(&writers_done) < 2 {
-            let low = lower();
-            let len = map.len() as u64;
-            let high = upper();
+            let start = before();
+            let len = map.len() as i64;
+            let (low, high) = bounds(start, after());
             assert!(
                 low <= len && len <= high,
                 "len {len} outside [{low}, {high}]"
             );
 
-            let low = lower();
+            let start = before();
             let mut seen = HashSet::new();
             map.for_each(|k, v| {
                 assert_eq!(k, v);
                 assert!(seen.insert(*k), "for_each yielded {k} twice");
             });
-            let high = upper();
+            let (low, high) = bounds(start, after());
             assert!(
-                (0..stable).all(|k| seen.contains(&k)),
+                (0..stable as u64).all(|k| seen.contains(&k)),
                 "for_each missed a stable key"
             );
-            let count = seen.len() as u64;
+            let count = seen.len() as i64;
             assert!(
                 low <= count && count <= high,
                 "for_each saw {count}, outside [{low}, {high}]"
             );
 
-            let low = lower();
+            let start = before();
             let copy = map.snapshot();
-            let high = upper();
-            let count = copy.len() as u64;
+            let (low, high) = bounds(start, after());
+            let count = copy.len() as i64;
             assert!(
                 low <= count && count <= high,
                 "snapshot has {count}, outside [{low}, {high}]"
             );
             assert!(
-                (0..stable).all(|k| copy.get(&k) == Some(&k)),
+                (0..stable as u64).all(|k| copy.get(&k) == Some(&k)),
                 "snapshot missed a stable key"
             );
             assert!(copy.iter().all(|(k, v)| k == v));

@@ -46,6 +46,13 @@ impl<K, V, S> Map<K, V, S> {
         })
     }
 
+    /// Starts loading the bucket(s) a key with hash `hash` lives in, for a lookup or insert a few
+    /// steps later (as [`Map::insert_batch`] does).
+    #[inline]
+    pub(crate) fn prefetch_hashed(&self, hash: u64) {
+        self.table.prefetch(hash);
+    }
+
     /// The stored key and value for `key`, whose hash is `hash`.
     #[inline]
     pub(crate) fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<(&K, &V)>

@@ -1,12 +1,14 @@
 //! Writes grouped by shard: the buffer behind [`ShardedMap::insert_batch`] and
 //! [`BatchWriter`](crate::sync::BatchWriter). Applying it locks each shard that has writes once,
 //! in index order (so two threads applying batches never wait on each other in a cycle), and
-//! applies that shard's writes in the order they were added (so a later write to a key wins).
+//! applies that shard's writes in the order they were added (so a later write to a key wins),
+//! prefetching each write's bucket a window ahead.
 
 use core::hash::{BuildHasher, Hash};
 
 use super::ShardedMap;
 use super::shard::ShardMap;
+use crate::map::PREFETCH_WINDOW;
 
 /// One buffered write.
 pub(crate) enum Write<K, V> {
@@ -56,7 +58,16 @@ impl<K: Hash + Eq, V, S: BuildHasher> ShardedMap<K, V, S> {
                 continue;
             }
             let mut map = shard.write();
-            for (hash, write) in writes.drain(..) {
+            // Prefetch a window ahead, as `Map::insert_batch` does: a shard's writes are
+            // independent, so their buckets' cache misses can overlap.
+            for &(hash, _) in writes.iter().take(PREFETCH_WINDOW) {
+                map.prefetch_hashed(hash);
+            }
+            let mut drain = writes.drain(..);
+            while let Some((hash, write)) = drain.next() {
+                if let Some(&(ahead, _)) = drain.as_slice().get(PREFETCH_WINDOW - 1) {
+                    map.prefetch_hashed(ahead);
+                }
                 apply_one(&mut map, hash, write, &self.hash_builder);
             }
         }
