@@ -37,13 +37,13 @@ const WINDOW_STEP: u64 = 200;
 /// is recorded as a `CLEAR` event and later expanded into a delete of every key of the history
 /// within the call's interval (see [`expand_clears`]).
 fn sync_map_worker(map: &SyncMap<u64, u64>, clock: &Clock, thread: usize, keys: u64) -> History {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (thread as u64 + 1) * 0x1234_5678);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((thread as u64 + 1) * 0x1234_5678));
     let mut seen = std::collections::HashMap::new();
     let mut events = Vec::with_capacity(OPS as usize);
     for i in 0..OPS {
         let r = rng.next();
         let base = i / WINDOW_STEP;
-        if thread == 0 && r % 1000 == 0 {
+        if thread == 0 && r.is_multiple_of(1000) {
             let invoke = clock.tick();
             map.clear();
             let response = clock.tick();
@@ -199,7 +199,7 @@ fn snapshot_map_histories_are_linearizable() {
                 .map(|t| {
                     let (map, clock) = (&map, &clock);
                     scope.spawn(move || {
-                        let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ (t as u64 + 1) * 0x9876_5431);
+                        let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ ((t as u64 + 1) * 0x9876_5431));
                         (0..OPS / 3)
                             .map(|i| {
                                 let r = rng.next();

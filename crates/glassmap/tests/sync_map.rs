@@ -60,8 +60,8 @@ fn lazy_load_or_store_runs_its_closure_at_most_once() {
         calls.fetch_add(1, SeqCst);
         "made".to_string()
     };
-    assert_eq!(m.load_or_store_with(1, make).1, false);
-    assert_eq!(m.load_or_store_with(1, make).1, true);
+    assert!(!m.load_or_store_with(1, make).1);
+    assert!(m.load_or_store_with(1, make).1);
     assert_eq!(calls.load(SeqCst), 1, "not called when a value exists");
     // A deleted entry still in the read map: the lock-free path installs the value.
     for _ in 0..3 {
@@ -223,13 +223,16 @@ fn apply_reference(r: &Mutex<HashMap<u8, u16>>, op: &Op) -> Out {
     }
 }
 
+/// Longest random operation sequence (short under Miri).
+const MAX_OPS: usize = if cfg!(miri) { 40 } else { 200 };
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 256 }))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 256 }))]
 
     /// Go's `TestMapMatchesRWMutex`/`TestMapMatchesDeepCopy` (map_test.go): random operation
     /// sequences give the same results as a mutex-guarded `HashMap`, and `len` agrees throughout.
     #[test]
-    fn matches_mutex_hashmap(ops in proptest::collection::vec(op(), 1..200)) {
+    fn matches_mutex_hashmap(ops in proptest::collection::vec(op(), 1..MAX_OPS)) {
         let m = SyncMap::with_hasher(RandomState::with_seed(5));
         let r = Mutex::new(HashMap::new());
         for op in &ops {

@@ -19,5 +19,5 @@ mod shim;
 mod snapshot;
 mod sync_map;
 
-pub use self::snapshot::{Snapshot, SnapshotMap, SnapshotOp};
+pub use self::snapshot::{Snapshot, SnapshotMap, SnapshotOp, SnapshotReader};
 pub use self::sync_map::{SyncMap, SyncMapStats};

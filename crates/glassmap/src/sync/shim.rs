@@ -131,3 +131,43 @@ impl<T> AtomicArc<T> {
         }
     }
 }
+
+/// A reader's private cache of an [`AtomicArc`]'s value: holds the last `Arc` it saw and checks it
+/// is still current with one atomic load (arc-swap's `Cache`), so repeated loads write nothing.
+pub(crate) struct CachedArc<'a, T> {
+    #[cfg(not(loom))]
+    inner: arc_swap::Cache<&'a arc_swap::ArcSwap<T>, Arc<T>>,
+    #[cfg(loom)]
+    source: &'a AtomicArc<T>,
+    #[cfg(loom)]
+    current: Arc<T>,
+}
+
+impl<T> AtomicArc<T> {
+    /// A cache of this pointer for one reader.
+    pub(crate) fn cached(&self) -> CachedArc<'_, T> {
+        #[cfg(not(loom))]
+        return CachedArc {
+            inner: arc_swap::Cache::new(&self.inner),
+        };
+        #[cfg(loom)]
+        return CachedArc {
+            source: self,
+            current: self.load().into_arc(),
+        };
+    }
+}
+
+impl<T> CachedArc<'_, T> {
+    /// The current value (refreshing the cache if it was replaced).
+    #[inline]
+    pub(crate) fn load(&mut self) -> &Arc<T> {
+        #[cfg(not(loom))]
+        return self.inner.load();
+        #[cfg(loom)]
+        {
+            self.current = self.source.load().into_arc();
+            &self.current
+        }
+    }
+}

@@ -15,7 +15,7 @@ use core::hash::{BuildHasher, Hash};
 use core::ops::Deref;
 use std::sync::Arc;
 
-use crate::sync::shim::{AtomicArc, Loaded, Mutex, lock};
+use crate::sync::shim::{AtomicArc, CachedArc, Loaded, Mutex, lock};
 use crate::{Map, RandomState};
 
 /// A map read without locks and changed by publishing a new version: every reader sees one
@@ -29,6 +29,11 @@ use crate::{Map, RandomState};
 /// structural [`Clone`]; use [`apply_batch`](SnapshotMap::apply_batch) or one
 /// [`update`](SnapshotMap::update) for many changes at once). For maps written often, use a
 /// sharded map or [`SyncMap`](super::SyncMap).
+///
+/// Measured (README, a 2-core VM): [`SnapshotMap::reader`] reads at 1.0-1.3x the cost of
+/// [`Map::get`] on the same map, `load().get()` at about 2x; a reader thread made no voluntary
+/// context switch in 5M reads while a version was published every millisecond; `update` on 256K
+/// entries takes about 5 ms.
 ///
 /// # Examples
 /// ```
@@ -88,6 +93,41 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for Snapshot<K, V, S> {
     }
 }
 
+/// A reader's handle on a [`SnapshotMap`] (from [`SnapshotMap::reader`]) for hot read loops: it
+/// keeps the version it last saw and checks it is still current with one atomic load, so a read
+/// writes no shared memory at all ([`SnapshotMap::load`] writes a thread-local slot per call).
+///
+/// The version it saw last stays alive until the next [`load`](SnapshotReader::load) after a
+/// newer one is published, or until the reader is dropped.
+///
+/// ```
+/// use glassmap::Map;
+/// use glassmap::sync::SnapshotMap;
+///
+/// let config = SnapshotMap::new(Map::from([("retries", 3)]));
+/// let mut reader = config.reader();
+/// assert_eq!(reader.load().get("retries"), Some(&3));
+/// config.update(|m| m.insert("retries", 5));
+/// assert_eq!(reader.load().get("retries"), Some(&5));
+/// ```
+pub struct SnapshotReader<'a, K, V, S = RandomState> {
+    cache: CachedArc<'a, Map<K, V, S>>,
+}
+
+impl<K, V, S> SnapshotReader<'_, K, V, S> {
+    /// The current version.
+    #[inline]
+    pub fn load(&mut self) -> &Map<K, V, S> {
+        self.cache.load()
+    }
+}
+
+impl<K, V, S> fmt::Debug for SnapshotReader<'_, K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SnapshotReader").finish_non_exhaustive()
+    }
+}
+
 /// One change for [`SnapshotMap::apply_batch`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SnapshotOp<K, V> {
@@ -111,6 +151,13 @@ impl<K, V, S> SnapshotMap<K, V, S> {
     pub fn load(&self) -> Snapshot<K, V, S> {
         Snapshot {
             version: self.current.load(),
+        }
+    }
+
+    /// A handle for a reader that loads often: see [`SnapshotReader`].
+    pub fn reader(&self) -> SnapshotReader<'_, K, V, S> {
+        SnapshotReader {
+            cache: self.current.cached(),
         }
     }
 
