@@ -51,6 +51,11 @@
 //! allocate or resize after construction. Batched lookups and inserts on [`Map`]
 //! ([`Map::get_batch`], [`Map::insert_batch`]) hide memory latency with software prefetch.
 //!
+//! Concurrent maps, in [`sync`]: [`sync::SyncMap`] is Go's `sync.Map` (lock-free reads of settled
+//! keys through an atomically published read map, a locked dirty map, promotion after enough
+//! misses); [`sync::SnapshotMap`] publishes a whole `Map` per change (copy-on-write), for data read
+//! everywhere and changed rarely. Both hand out whole values, never guards.
+//!
 //! # Features
 //!
 //! - `serde`: `Serialize`/`Deserialize` for [`Map`] and [`Set`].
