@@ -8,6 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::bench::BenchArgs;
 use crate::error::EXIT_BAD_INPUT;
 use crate::inspect::InspectArgs;
+use crate::stress::StressArgs;
 use crate::trace::TraceArgs;
 
 const EXAMPLES: &str = "\
@@ -17,6 +18,7 @@ Examples:
   glassmap inspect --keys words.txt                     # your own keys
   glassmap trace --n 2000                               # Go's growth points: 9, 14, 27, 53, ...
   glassmap trace --churn --plot                         # same-size growth under deletes
+  glassmap stress --seconds 10                          # concurrent maps vs the linearizability checker
 
 With cargo: cargo run --release -- <subcommand> [options]";
 
@@ -39,6 +41,9 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Insert keys one by one and print every growth: when it starts, B before -> after, writes to evacuate
     Trace(TraceArgs),
+    /// Record concurrent histories on each concurrent map and check them for linearizability (ghost reads, lost
+    /// updates); a deliberately broken control shows what a violation looks like
+    Stress(StressArgs),
 }
 
 /// Parses the command line. On `--help`/`--version` or an argument error, prints and returns the exit code.

@@ -44,7 +44,7 @@ pub enum Error {
     Plot(String),
     /// A map under test gave a wrong result: the message says which map, where, and what was expected.
     WrongResult(String),
-    /// The user pressed Ctrl-C; nothing was written.
+    /// The user pressed Ctrl-C; what was measured by then has been printed (and, for `bench`, written).
     Interrupted,
 }
 
@@ -104,7 +104,9 @@ impl fmt::Display for Error {
             }
             Error::Plot(message) => write!(f, "cannot draw picture: {message}"),
             Error::WrongResult(message) => f.write_str(message),
-            Error::Interrupted => f.write_str("interrupted; no report written"),
+            Error::Interrupted => {
+                f.write_str("interrupted; what was measured before is kept above")
+            }
         }
     }
 }

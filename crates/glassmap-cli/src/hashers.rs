@@ -3,8 +3,9 @@
 //! Each choice is a different `BuildHasher` type, so the maps are monomorphised per hasher: choosing costs nothing
 //! per operation.
 
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hasher};
 
+use glassmap_workloads::concurrent::maps::SharedHasher;
 use serde::Serialize;
 
 /// A hasher for every map in a run.
@@ -61,8 +62,9 @@ impl HasherChoice {
 pub trait HasherVisitor {
     /// What the visit returns.
     type Output;
-    /// Runs with hasher builder `s`; clone it to give several maps the same hasher.
-    fn visit<S: BuildHasher + Clone>(self, s: S) -> Self::Output;
+    /// Runs with hasher builder `s`; clone it to give several maps the same hasher (or share it across
+    /// threads).
+    fn visit<S: SharedHasher>(self, s: S) -> Self::Output;
 }
 
 /// A "hasher" that returns the key: `write_u64(k)` makes the hash `k`.
@@ -98,6 +100,7 @@ impl Hasher for IdentityHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::BuildHasher;
 
     #[test]
     fn identity_returns_the_key() {
@@ -113,7 +116,7 @@ mod tests {
     struct Hash42;
     impl HasherVisitor for Hash42 {
         type Output = u64;
-        fn visit<S: BuildHasher + Clone>(self, s: S) -> u64 {
+        fn visit<S: SharedHasher>(self, s: S) -> u64 {
             s.hash_one(42u64)
         }
     }

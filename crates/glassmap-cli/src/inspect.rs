@@ -1,7 +1,7 @@
 //! `glassmap inspect`: build a `Map` from keys and look inside: `Stats`, the occupancy histogram against a uniform
 //! hash, a chi-square verdict, and the bucket heat map (terminal and picture).
 
-use std::hash::{BuildHasher, Hash};
+use std::hash::Hash;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -15,6 +15,7 @@ use crate::plot::HeatmapFigure;
 use crate::report::ReportDir;
 use crate::uniformity::{Analysis, analyze, p_value};
 use crate::units::thousands;
+use glassmap_workloads::concurrent::maps::SharedHasher;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -85,7 +86,7 @@ struct Build<K> {
 impl<K: Hash + Eq> HasherVisitor for Build<K> {
     type Output = Snapshot;
 
-    fn visit<S: BuildHasher + Clone>(self, s: S) -> Snapshot {
+    fn visit<S: SharedHasher>(self, s: S) -> Snapshot {
         let mut map = Map::with_hasher(s);
         for k in self.keys {
             map.insert(k, ());

@@ -16,15 +16,7 @@ pub const MAX_N: usize = 100_000_000;
 /// The largest `K` accepted by `strided:K` and `clustered:K` (keeps `n * K` inside u64).
 pub const MAX_K: u64 = 1 << 32;
 
-/// The splitmix64 finaliser: a bijection on u64 whose outputs look random.
-///
-/// Used to make random-looking but reproducible keys (distinct inputs give distinct keys).
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub use glassmap_workloads::splitmix64;
 
 /// A small reproducible random number generator (splitmix64 over a counter), for shuffles and churn.
 #[derive(Clone, Debug)]

@@ -13,6 +13,7 @@ mod keys;
 mod machine;
 mod plot;
 mod report;
+mod stress;
 mod trace;
 mod uniformity;
 mod units;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::run(args, &mut out),
         Some(Command::Inspect(args)) => inspect::run(args, &mut out),
         Some(Command::Trace(args)) => trace::run(args, &mut out),
+        Some(Command::Stress(args)) => stress::run(args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::stdout));
     match result {

@@ -70,7 +70,7 @@ fn without_a_subcommand_prints_help() {
 #[test]
 fn every_subcommand_has_help_with_examples() {
     let tmp = TempDir::new().unwrap();
-    for sub in ["bench", "inspect", "trace"] {
+    for sub in ["bench", "inspect", "trace", "stress"] {
         let help = ok(tmp.path(), &[sub, "--help"]);
         assert!(help.contains("Examples:"), "{sub}: {help}");
         assert!(help.contains(&format!("glassmap {sub}")), "{sub}: {help}");
@@ -79,6 +79,7 @@ fn every_subcommand_has_help_with_examples() {
 
 const TINY_BENCH: &[&str] = &[
     "bench",
+    "--single",
     "--sizes",
     "500,2000",
     "--latency-n",
@@ -159,6 +160,7 @@ fn bench_json_goes_to_stdout_and_filters_apply() {
         tmp.path(),
         &[
             "bench",
+            "--single",
             "--json",
             "--maps",
             "glassmap,hashbrown",
@@ -188,30 +190,107 @@ fn bench_json_goes_to_stdout_and_filters_apply() {
 }
 
 #[test]
-fn ctrl_c_during_bench_leaves_no_report() {
+fn ctrl_c_during_bench_keeps_what_was_measured() {
     let tmp = TempDir::new().unwrap();
     let child = StdCommand::new(cargo_bin!("glassmap"))
         .current_dir(tmp.path())
-        .args(["bench", "--sizes", "1M", "--reps", "100", "--out", "report"])
-        .stdout(Stdio::null())
+        .args([
+            "bench",
+            "--sizes",
+            "1000,1M",
+            "--reps",
+            "100",
+            "--min-ops",
+            "1000",
+            "--out",
+            "report",
+        ])
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(3000));
     let killed = StdCommand::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; what was measured before is kept above"),
+        "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted; no report written"));
-    assert!(!tmp.path().join("report").exists());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("report/results.json")).unwrap())
+            .unwrap();
+    let rows = json["throughput"].as_array().unwrap();
+    assert!(
+        !rows.is_empty(),
+        "the n = 1000 rows finished within three seconds"
+    );
+    assert!(
+        rows.iter().all(|r| r["n"] == 1000),
+        "nothing of the interrupted size is reported"
+    );
+}
+
+#[test]
+fn bench_concurrent_runs_every_mix_and_map_and_draws_both_pictures() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = ok(
+        tmp.path(),
+        &[
+            "bench",
+            "--concurrent",
+            "--threads",
+            "1,2",
+            "--capacity",
+            "2000",
+            "--ops",
+            "4000",
+            "--grow-to",
+            "3000",
+            "--out",
+            "report",
+        ],
+    );
+    for mix in [
+        "read-heavy",
+        "read-heavy-zipf",
+        "exchange",
+        "rapid-grow",
+        "true-grow",
+    ] {
+        assert!(stdout.contains(&format!("\n{mix}: ")), "{mix}: {stdout}");
+    }
+    assert!(stdout.contains("(1.00x)"), "ratios to dashmap: {stdout}");
+    assert!(
+        !stdout.contains("ns/op (ratio to hashbrown)"),
+        "--concurrent runs no single-threaded map"
+    );
+    let report = tmp.path().join("report");
+    for name in ["concurrent-throughput", "concurrent-latency"] {
+        assert!(is_png(&report.join(format!("{name}.png"))), "{name}");
+        assert!(is_svg(&report.join(format!("{name}.svg"))), "{name}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("results.json")).unwrap()).unwrap();
+    let rows = json["concurrent"]["rows"].as_array().unwrap();
+    let maps = json["concurrent"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mix"] == "exchange" && r["threads"] == 2)
+        .count();
+    assert!(maps >= 4, "every map ran exchange at 2 threads");
+    for row in rows {
+        assert!(row["mops"].as_f64().unwrap() > 0.0);
+        assert!(!row["latency"].as_array().unwrap().is_empty());
+    }
+    let csv = std::fs::read_to_string(report.join("concurrent.csv")).unwrap();
+    assert!(csv.starts_with("map,mix,threads,mops"));
 }
 
 /// Go's growth points for a map built without a hint: the insert that starts each doubling.
@@ -333,6 +412,33 @@ fn inspect_and_trace_read_key_files() {
 }
 
 #[test]
+fn stress_catches_the_stale_control_and_prints_the_failing_history() {
+    let tmp = TempDir::new().unwrap();
+    let stdout = ok(
+        tmp.path(),
+        &[
+            "stress",
+            "--map",
+            "stale",
+            "--ops",
+            "20k",
+            "--history",
+            "2000",
+        ],
+    );
+    assert!(
+        stdout.contains("not linearizable, as expected of the control"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<- no order explains this result"),
+        "{stdout}"
+    );
+    // The history shown is one key's: every line names a call with its tickets.
+    assert!(stdout.contains("Read { returned:"), "{stdout}");
+}
+
+#[test]
 fn bad_input_exits_2_with_one_line_naming_the_problem() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path();
@@ -409,6 +515,24 @@ fn bad_input_exits_2_with_one_line_naming_the_problem() {
         "cannot be used with",
     );
     bad_input(dir, &["frobnicate"], "unrecognized subcommand 'frobnicate'");
+    bad_input(
+        dir,
+        &["stress", "--map", "hashbrown"],
+        "unknown map 'hashbrown'",
+    );
+    bad_input(dir, &["stress", "--threads", "0"], "0 is not in 1..=64");
+    bad_input(
+        dir,
+        &["stress", "--seconds", "0"],
+        "not a number of seconds",
+    );
+    bad_input(
+        dir,
+        &["stress", "--ops", "10", "--seconds", "1"],
+        "cannot be used with",
+    );
+    bad_input(dir, &["stress", "--keys", "0"], "--keys");
+    bad_input(dir, &["stress", "--seed", "0xzz"], "--seed");
     assert!(
         !dir.join("glassmap-report").exists(),
         "bad input writes nothing"

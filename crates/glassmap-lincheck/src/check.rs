@@ -35,18 +35,18 @@ pub struct Summary {
 pub struct Violation<K, O> {
     /// The key.
     pub key: K,
-    /// Its whole history, sorted by invocation ticket.
+    /// Its whole history, sorted by invocation ticket ([`Violation::relevant`] cuts it at the failure).
     pub history: Vec<Event<K, O>>,
     /// Index into `history` of the operation whose response could not be explained: every
     /// order of the operations up to it contradicts some recorded result.
     pub failed_at: usize,
-    /// How many keys failed in all (the reported one is the one with the shortest history).
+    /// How many keys failed in all (the reported one has the fewest calls up to its failure).
     pub failing_keys: usize,
 }
 
 /// Checks a whole history: splits it by key and checks each key with [`check_key`].
 ///
-/// On failure returns the failing key with the fewest operations (the easiest to read).
+/// On failure returns the failing key with the fewest calls up to its failure (the easiest to read).
 ///
 /// # Panics
 /// If an event's `response` is not greater than its `invoke`, or two events share a ticket
@@ -76,7 +76,7 @@ where
                 failing_keys += 1;
                 if smallest
                     .as_ref()
-                    .is_none_or(|s| violation.history.len() < s.history.len())
+                    .is_none_or(|s| violation.relevant().len() < s.relevant().len())
                 {
                     smallest = Some(violation);
                 }
@@ -203,13 +203,26 @@ fn without<S>(mut configuration: Configuration<S>, index: usize) -> Configuratio
     configuration
 }
 
+impl<K, O> Violation<K, O> {
+    /// The calls that matter to the failure: those invoked before the failing call returned (the check
+    /// is online, so nothing invoked later took part in it).
+    pub fn relevant(&self) -> &[Event<K, O>] {
+        let deadline = self.history[self.failed_at].response;
+        let end = self
+            .history
+            .partition_point(|event| event.invoke < deadline);
+        &self.history[..end]
+    }
+}
+
 impl<K: fmt::Debug, O: fmt::Debug> fmt::Display for Violation<K, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let relevant = self.relevant();
         writeln!(
             f,
-            "not linearizable: key {:?} ({} operations; {} failing key(s) in all)",
+            "not linearizable: key {:?}, {} calls up to the failing one ({} failing key(s) in all)",
             self.key,
-            self.history.len(),
+            relevant.len(),
             self.failing_keys
         )?;
         writeln!(
@@ -217,7 +230,7 @@ impl<K: fmt::Debug, O: fmt::Debug> fmt::Display for Violation<K, O> {
             "{:>8} {:>8} {:>6}  operation (with its result)",
             "invoke", "return", "thread"
         )?;
-        for (index, event) in self.history.iter().enumerate() {
+        for (index, event) in relevant.iter().enumerate() {
             let mark = if index == self.failed_at {
                 "  <- no order explains this result"
             } else {
@@ -228,6 +241,10 @@ impl<K: fmt::Debug, O: fmt::Debug> fmt::Display for Violation<K, O> {
                 "{:>8} {:>8} {:>6}  {:?}{mark}",
                 event.invoke, event.response, event.thread, event.op
             )?;
+        }
+        let later = self.history.len() - relevant.len();
+        if later > 0 {
+            writeln!(f, "({later} later calls on this key not shown)")?;
         }
         Ok(())
     }

@@ -299,12 +299,34 @@ fn keys_are_checked_separately_and_the_smallest_failure_is_reported() {
     assert_eq!(violation.key, 3);
     assert_eq!(violation.failing_keys, 2);
     let report = violation.to_string();
-    assert!(report.contains("key 3"), "{report}");
+    assert!(report.contains("key 3, 3 calls"), "{report}");
     assert!(
         report.contains("<- no order explains this result"),
         "{report}"
     );
     assert_eq!(report.lines().count(), 2 + 3, "{report}");
+}
+
+#[test]
+fn the_report_stops_at_the_failing_call() {
+    let history = [
+        event(0, 0, 1, write(1)),
+        event(0, 2, 3, write(2)),
+        event(1, 4, 7, read(Some(1))),
+        event(0, 5, 6, write(3)),
+        event(0, 8, 9, write(4)),
+    ];
+    let violation = check(&Register::new(), &history).unwrap_err();
+    assert_eq!(
+        violation.relevant().len(),
+        4,
+        "the write invoked before the read returned stays"
+    );
+    let report = violation.to_string();
+    assert!(
+        report.ends_with("(1 later calls on this key not shown)\n"),
+        "{report}"
+    );
 }
 
 #[test]

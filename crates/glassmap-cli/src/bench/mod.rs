@@ -1,7 +1,9 @@
-//! `glassmap bench`: single-threaded workloads on u64 -> u64, glassmap against its peers.
+//! `glassmap bench`: glassmap against its peers on u64 -> u64, single-threaded (maps and workloads from
+//! [`registry`]) and concurrent ([`concurrent`]).
 //!
-//! Maps and workloads come from [`registry`]; this module only plans the runs, interleaves the maps so drift in machine speed hits them alike, and hands the results to [`report`].
+//! This module only plans the runs, interleaves the maps so drift in machine speed hits them alike, and hands the results to [`report`].
 
+pub mod concurrent;
 pub mod input;
 pub mod maps;
 pub mod registry;
@@ -14,6 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use glassmap_workloads::concurrent::Mix;
+
+use self::concurrent::Section;
+use self::concurrent::registry::ConcurrentEntry;
 use self::input::Input;
 use self::registry::{MAPS, MapEntry, Settings};
 use self::report::{Config, LatencyRow, Results, ThroughputRow};
@@ -29,13 +35,18 @@ const WARMUP: usize = 1;
 
 const EXAMPLES: &str = "\
 Examples:
-  glassmap bench                          # n = 1000, 64k, 1M; latency to 8M; about a minute
+  glassmap bench                          # n = 1000, 64k, 1M; latency to 8M; a short concurrent section
+  glassmap bench --single                 # only the single-threaded maps
+  glassmap bench --concurrent             # only the concurrent maps, the full suite (a few minutes)
+  glassmap bench --concurrent --threads 2 --mixes read-heavy,true-grow
   glassmap bench --sizes 1k,1M,8M --reps 7
   glassmap bench --maps glassmap,hashbrown --workloads insert,hit,latency
   glassmap bench --hasher sip --out sip-report
   glassmap bench --json > results.json
 
-Writes <out>/results.json, results.csv, latency.png/.svg and throughput.png/.svg.
+Writes <out>/results.json, results.csv, latency.png/.svg and throughput.png/.svg; with the concurrent
+section also concurrent.csv, concurrent-throughput.png/.svg and concurrent-latency.png/.svg.
+Ctrl-C stops at the next measurement and keeps what was measured.
 Build with --release (cargo run --release -- bench); debug numbers are meaningless.";
 
 /// Arguments of `glassmap bench`.
@@ -79,6 +90,74 @@ pub struct BenchArgs {
     /// Print the results as JSON on stdout instead of tables
     #[arg(long)]
     pub json: bool,
+
+    /// Run only the single-threaded maps
+    #[arg(long, conflicts_with = "concurrent")]
+    pub single: bool,
+
+    /// Run only the concurrent maps, with the full concurrent suite (the default run has a short one)
+    #[arg(long)]
+    pub concurrent: bool,
+
+    /// Thread counts of the concurrent section, comma-separated [default: 1 to the number of cores]
+    #[arg(long, value_delimiter = ',', value_parser = parse_threads)]
+    pub threads: Vec<usize>,
+
+    #[arg(long, value_delimiter = ',', value_parser = parse_mix, help = mixes_help())]
+    pub mixes: Vec<Mix>,
+
+    #[arg(long, value_delimiter = ',', value_parser = parse_concurrent_map, help = concurrent_maps_help())]
+    pub concurrent_maps: Vec<&'static dyn ConcurrentEntry>,
+
+    /// Capacity hint of the pre-sized concurrent mixes [default: 128k; 2M with --concurrent]
+    #[arg(long, value_parser = parse_n)]
+    pub capacity: Option<usize>,
+
+    /// Operations per concurrent run, all threads together [default: 512k; 4M with --concurrent]
+    #[arg(long, value_parser = parse_n)]
+    pub ops: Option<usize>,
+
+    /// Entries true-grow grows to from empty [default: 512k; 8M with --concurrent]
+    #[arg(long, value_parser = parse_n)]
+    pub grow_to: Option<usize>,
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=256).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}' is not a thread count from 1 to 256")),
+    }
+}
+
+fn parse_mix(s: &str) -> Result<Mix, String> {
+    Mix::find(s).ok_or_else(|| format!("unknown mix '{s}' (expected one of: {})", mix_names()))
+}
+
+fn mix_names() -> String {
+    Mix::ALL.map(Mix::name).join(", ")
+}
+
+fn mixes_help() -> String {
+    format!(
+        "Mixes of the concurrent section, comma-separated [default: all: {}]",
+        mix_names()
+    )
+}
+
+fn parse_concurrent_map(s: &str) -> Result<&'static dyn ConcurrentEntry, String> {
+    concurrent::registry::find(s).ok_or_else(|| {
+        format!(
+            "unknown concurrent map '{s}' (expected one of: {})",
+            concurrent::registry::names()
+        )
+    })
+}
+
+fn concurrent_maps_help() -> String {
+    format!(
+        "Concurrent maps to compare, comma-separated [default: all: {}]",
+        concurrent::registry::names()
+    )
 }
 
 fn parse_map(s: &str) -> Result<&'static dyn MapEntry, String> {
@@ -106,10 +185,14 @@ pub(crate) fn interrupted() -> bool {
 
 /// Runs `glassmap bench`.
 pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let maps: Vec<&dyn MapEntry> = if args.maps.is_empty() {
-        MAPS.to_vec()
+    let maps: Vec<&dyn MapEntry> = if args.single || !args.concurrent {
+        if args.maps.is_empty() {
+            MAPS.to_vec()
+        } else {
+            dedup(&args.maps, |m| m.name())
+        }
     } else {
-        dedup(&args.maps)
+        Vec::new()
     };
     let workloads: Vec<Workload> = if args.workloads.is_empty() {
         Workload::ALL.to_vec()
@@ -123,28 +206,59 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
     let mut sizes = args.sizes.clone();
     sizes.sort_unstable();
     sizes.dedup();
-    // Ctrl-C only sets a flag: measurements stop at the next boundary and the report is left untouched. If a
-    // handler cannot be installed, Ctrl-C still kills the process before any report file is renamed into place.
+    let concurrent_maps: Vec<&dyn ConcurrentEntry> = if args.single {
+        Vec::new()
+    } else if args.concurrent_maps.is_empty() {
+        concurrent::registry::MAPS.to_vec()
+    } else {
+        dedup(&args.concurrent_maps, |m| m.name())
+    };
+    let section = {
+        let threads = if args.threads.is_empty() {
+            (1..=std::thread::available_parallelism().map_or(2, |n| n.get())).collect()
+        } else {
+            let mut threads = args.threads.clone();
+            threads.sort_unstable();
+            threads.dedup();
+            threads
+        };
+        let mut section = if args.concurrent {
+            Section::full(threads)
+        } else {
+            Section::short(threads)
+        };
+        if !args.mixes.is_empty() {
+            section.mixes.retain(|m| args.mixes.contains(m));
+        }
+        section.capacity = args.capacity.unwrap_or(section.capacity);
+        section.operations = args.ops.unwrap_or(section.operations);
+        section.grow_to = args.grow_to.unwrap_or(section.grow_to);
+        section
+    };
+    // Ctrl-C only sets a flag: measurements stop at the next boundary, and what was measured is reported.
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
 
     let mut jobs: Vec<(Workload, usize)> = Vec::new();
-    for &n in &sizes {
-        jobs.extend(
-            workloads
-                .iter()
-                .filter(|w| !w.is_latency())
-                .map(|&w| (w, n)),
-        );
-    }
-    if workloads.contains(&Workload::Latency) {
-        jobs.push((Workload::Latency, args.latency_n));
+    if !maps.is_empty() {
+        for &n in &sizes {
+            jobs.extend(
+                workloads
+                    .iter()
+                    .filter(|w| !w.is_latency())
+                    .map(|&w| (w, n)),
+            );
+        }
+        if workloads.contains(&Workload::Latency) {
+            jobs.push((Workload::Latency, args.latency_n));
+        }
     }
     let reps = usize::from(args.reps);
     let samples_per_map = |w: Workload| if w.is_latency() { 1 } else { WARMUP + reps };
     let total: usize = jobs
         .iter()
         .map(|&(w, _)| samples_per_map(w) * maps.len())
-        .sum();
+        .sum::<usize>()
+        + section.runs(&concurrent_maps);
     let progress = progress_bar(total as u64, args.json);
 
     let mut results = Results {
@@ -173,11 +287,14 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
                 .iter()
                 .map(|m| (m.name(), m.about()))
                 .chain(workloads.iter().map(|w| (w.name(), w.about())))
+                .chain(concurrent_maps.iter().map(|m| (m.name(), m.about())))
+                .chain(section.mixes.iter().map(|m| (m.name(), m.about())))
                 .map(|(name, about)| (name.to_owned(), about.to_owned()))
                 .collect(),
         },
         throughput: Vec::new(),
         latency: Vec::new(),
+        concurrent: None,
     };
 
     let settings = Settings {
@@ -186,7 +303,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         min_ops: args.min_ops,
     };
     let mut input: Option<Input> = None;
-    for (workload, n) in jobs {
+    'jobs: for (workload, n) in jobs {
         let input = match input.take() {
             Some(i) if i.n == n => input.insert(i),
             _ => input.insert(Input::new(n, args.seed)),
@@ -196,11 +313,14 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
             // Maps take turns within each round of samples.
             for (m, map) in maps.iter().enumerate() {
                 if interrupted() {
-                    progress.abandon();
-                    return Err(Error::Interrupted);
+                    break 'jobs;
                 }
                 progress.set_message(format!("{} {} n={}", map.name(), workload.name(), n));
-                match map.run(workload, input, &settings)? {
+                let outcome = match map.run(workload, input, &settings) {
+                    Err(Error::Interrupted) => break 'jobs,
+                    other => other?,
+                };
+                match outcome {
                     Outcome::Throughput { checksum, .. }
                         if Some(checksum) != workload.expected_checksum(input) =>
                     {
@@ -231,6 +351,17 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
             }
         }
     }
+    if !concurrent_maps.is_empty() && !interrupted() {
+        let concurrent = concurrent::run(
+            &section,
+            &concurrent_maps,
+            args.hasher,
+            args.seed,
+            &progress,
+            &interrupted,
+        )?;
+        results.concurrent = Some(concurrent);
+    }
     progress.finish_and_clear();
     results.fill_ratios();
 
@@ -239,6 +370,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         writeln!(out).map_err(Error::stdout)?;
     } else {
         results.write_tables(out).map_err(Error::stdout)?;
+        if let Some(concurrent) = &results.concurrent {
+            concurrent.write_tables(out).map_err(Error::stdout)?;
+        }
     }
     let written = write_report(&results, &ReportDir::new(&args.out))?;
     let note = format!("\nreport: {}", written.join(", "));
@@ -247,7 +381,11 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
     } else {
         writeln!(out, "{note}").map_err(Error::stdout)?;
     }
-    Ok(())
+    if interrupted() {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
 }
 
 /// Writes results.json, results.csv and the pictures; returns the paths written. A picture this run has no data
@@ -266,14 +404,27 @@ fn write_report(results: &Results, dir: &ReportDir) -> Result<Vec<String>, Error
         Some(figure) => paths.extend(dir.write_figure("throughput", &figure)?),
         None => dir.remove_stale_figure("throughput")?,
     }
+    let concurrent = results.concurrent.as_ref();
+    if let Some(concurrent) = concurrent {
+        paths.push(dir.write("concurrent.csv", concurrent.csv().as_bytes())?);
+    }
+    let (hasher, cpu) = (&results.config.hasher, &results.machine.cpu);
+    match concurrent.and_then(|c| c.throughput_figure(hasher, cpu)) {
+        Some(figure) => paths.extend(dir.write_figure("concurrent-throughput", &figure)?),
+        None => dir.remove_stale_figure("concurrent-throughput")?,
+    }
+    match concurrent.and_then(|c| c.latency_figure(hasher, cpu)) {
+        Some(figure) => paths.extend(dir.write_figure("concurrent-latency", &figure)?),
+        None => dir.remove_stale_figure("concurrent-latency")?,
+    }
     Ok(paths.iter().map(|p| p.display().to_string()).collect())
 }
 
 /// The maps in first-mention order, each once.
-fn dedup(maps: &[&'static dyn MapEntry]) -> Vec<&'static dyn MapEntry> {
-    let mut out: Vec<&'static dyn MapEntry> = Vec::new();
+fn dedup<M: ?Sized>(maps: &[&'static M], name: impl Fn(&M) -> &'static str) -> Vec<&'static M> {
+    let mut out: Vec<&'static M> = Vec::new();
     for &m in maps {
-        if !out.iter().any(|o| o.name() == m.name()) {
+        if !out.iter().any(|o| name(o) == name(m)) {
             out.push(m);
         }
     }

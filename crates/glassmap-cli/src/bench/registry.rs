@@ -2,7 +2,6 @@
 //! [`Workload`] with any hasher. Imports run one way: `maps` <- `workloads` <- `registry`. Help texts and error
 //! messages are generated from [`MAPS`] and [`Workload::ALL`], so they cannot fall out of step.
 
-use std::hash::BuildHasher;
 use std::marker::PhantomData;
 
 use super::input::Input;
@@ -10,6 +9,7 @@ use super::maps::{Glassmap, Griddle, Hashbrown, MapKind, Std};
 use super::workloads::{Outcome, Workload};
 use crate::error::Error;
 use crate::hashers::{HasherChoice, HasherVisitor};
+use glassmap_workloads::concurrent::maps::SharedHasher;
 
 /// How every sample of a run is taken.
 #[derive(Clone, Copy, Debug)]
@@ -65,7 +65,7 @@ impl<K: MapKind + Sync> MapEntry for Entry<K> {
         }
         impl<K: MapKind> HasherVisitor for Run<'_, K> {
             type Output = Result<Outcome, Error>;
-            fn visit<S: BuildHasher + Clone>(self, s: S) -> Self::Output {
+            fn visit<S: SharedHasher>(self, s: S) -> Self::Output {
                 self.workload.run::<K, S>(self.input, &s, self.min_ops)
             }
         }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use super::concurrent::report::ConcurrentResults;
 use super::registry::REFERENCE;
 use super::workloads::{LatencyRun, Workload};
 use crate::machine::Machine;
@@ -24,6 +25,9 @@ pub struct Results {
     pub throughput: Vec<ThroughputRow>,
     /// Per-insert latency while growing, per map.
     pub latency: Vec<LatencyRow>,
+    /// The concurrent section, if it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrent: Option<ConcurrentResults>,
 }
 
 /// The settings of a run.
@@ -284,6 +288,8 @@ impl Results {
                 self.machine.cpu
             ),
             n: first.n,
+            x_desc: "insert number".to_owned(),
+            y_desc: "slowest insert".to_owned(),
             series: self
                 .latency
                 .iter()
@@ -310,8 +316,8 @@ impl Results {
                 .throughput
                 .iter()
                 .map(|r| ThroughputBar {
-                    n: r.n,
-                    workload: r.workload.clone(),
+                    panel: format!("n = {}", thousands(r.n as u64)),
+                    group: r.workload.clone(),
                     map: r.map.clone(),
                     ns_per_op: r.ns_per_op,
                 })
@@ -346,6 +352,7 @@ mod tests {
             },
             throughput: vec![row("glassmap", 30.0), row("hashbrown", 20.0)],
             latency: vec![],
+            concurrent: None,
         };
         r.fill_ratios();
         r

@@ -26,8 +26,12 @@ pub struct LatencySeries {
 pub struct LatencyFigure {
     /// Headline.
     pub title: String,
-    /// Inserts in the run.
+    /// Operations in the run (per thread, for a concurrent run): the x axis.
     pub n: usize,
+    /// What the x axis counts (`insert number`, `operation number (per thread)`).
+    pub x_desc: String,
+    /// What the y axis shows (`slowest insert`, `slowest operation`).
+    pub y_desc: String,
     /// One series per map, top to bottom.
     pub series: Vec<LatencySeries>,
 }
@@ -65,7 +69,7 @@ impl Figure for LatencyFigure {
                 .y_label_area_size(90)
                 .build_cartesian_2d(0f64..self.n as f64, y_range.clone().log_scale())?;
             let mut mesh = chart.configure_mesh();
-            mesh.y_desc("slowest insert")
+            mesh.y_desc(self.y_desc.as_str())
                 .x_label_formatter(&|x| thousands(*x as u64))
                 .y_label_formatter(&|y| duration_ns(*y))
                 .y_labels(6)
@@ -73,7 +77,7 @@ impl Figure for LatencyFigure {
                 .axis_desc_style(font(14))
                 .light_line_style(RGBColor(238, 238, 238));
             if last {
-                mesh.x_desc("insert number");
+                mesh.x_desc(self.x_desc.as_str());
             }
             mesh.draw()?;
             let half = s.window as f64 / 2.0;
@@ -97,20 +101,21 @@ impl Figure for LatencyFigure {
     }
 }
 
-/// One bar: a map's speed on one workload at one size.
+/// One bar: a map's speed on one workload in one panel (a size, or a mix).
 #[derive(Clone, Debug)]
 pub struct ThroughputBar {
-    /// Entries in the map.
-    pub n: usize,
-    /// Workload label.
-    pub workload: String,
+    /// Caption of the panel the bar is drawn in (`n = 1,000`, `read-heavy`).
+    pub panel: String,
+    /// Label of the group of bars along x (a workload, a thread count).
+    pub group: String,
     /// Map name.
     pub map: String,
     /// Median nanoseconds per operation.
     pub ns_per_op: f64,
 }
 
-/// Millions of operations per second, one panel per size, workloads along x, one bar per map.
+/// Millions of operations per second, one panel per size (or mix), groups (workloads, thread counts) along x,
+/// one bar per map.
 #[derive(Clone, Debug)]
 pub struct ThroughputFigure {
     /// Headline.
@@ -134,7 +139,7 @@ impl ThroughputFigure {
 
 impl Figure for ThroughputFigure {
     fn size(&self) -> (u32, u32) {
-        let panels = self.distinct(|b| b.n).len().max(1) as u32;
+        let panels = self.distinct(|b| b.panel.clone()).len().max(1) as u32;
         (1200, 80 + 420 * panels)
     }
 
@@ -142,33 +147,34 @@ impl Figure for ThroughputFigure {
     where
         DB::ErrorType: 'static,
     {
-        let sizes = self.distinct(|b| b.n);
+        let panels = self.distinct(|b| b.panel.clone());
         let maps = self.distinct(|b| b.map.clone());
         let root = root.titled(&self.title, font(22))?;
-        for (panel, &n) in root
-            .split_evenly((sizes.len().max(1), 1))
+        for (area, caption) in root
+            .split_evenly((panels.len().max(1), 1))
             .iter()
-            .zip(&sizes)
+            .zip(&panels)
         {
-            let workloads: Vec<String> = self
-                .distinct(|b| b.workload.clone())
+            let panel = area;
+            let groups: Vec<String> = self
+                .distinct(|b| b.group.clone())
                 .into_iter()
-                .filter(|w| self.find(n, w, None).is_some())
+                .filter(|g| self.find(caption, g, None).is_some())
                 .collect();
             let rates = || {
                 self.bars
                     .iter()
-                    .filter(|b| b.n == n)
+                    .filter(|b| &b.panel == caption)
                     .map(|b| 1e3 / b.ns_per_op)
             };
             let top = rates().fold(0.0, f64::max);
             let bottom = rates().fold(f64::INFINITY, f64::min);
             // Log scale: iteration runs ten times faster than inserts and would flatten them on a linear axis.
             let y_range = (bottom / 3.0)..(top * 6.0);
-            // Each workload takes maps + 1 slots: one per bar and a gap.
-            let slots = workloads.len() * (maps.len() + 1);
+            // Each group takes maps + 1 slots: one per bar and a gap.
+            let slots = groups.len() * (maps.len() + 1);
             let mut chart = ChartBuilder::on(panel)
-                .caption(format!("n = {}", thousands(n as u64)), font(18))
+                .caption(caption, font(18))
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(80)
@@ -183,10 +189,10 @@ impl Figure for ThroughputFigure {
                 .axis_desc_style(font(14))
                 .light_line_style(RGBColor(235, 235, 235))
                 .draw()?;
-            for (w, workload) in workloads.iter().enumerate() {
-                let start = (w * (maps.len() + 1)) as f64 + 0.5;
+            for (g, group) in groups.iter().enumerate() {
+                let start = (g * (maps.len() + 1)) as f64 + 0.5;
                 for (m, map) in maps.iter().enumerate() {
-                    if let Some(bar) = self.find(n, workload, Some(map)) {
+                    if let Some(bar) = self.find(caption, group, Some(map)) {
                         let x = start + m as f64;
                         let rect = Rectangle::new(
                             [(x, y_range.start), (x + 1.0, 1e3 / bar.ns_per_op)],
@@ -202,7 +208,7 @@ impl Figure for ThroughputFigure {
                     plotters::style::text_anchor::VPos::Top,
                 ));
                 panel.draw(&Text::new(
-                    workload.clone(),
+                    group.clone(),
                     (
                         px - panel.get_base_pixel().0,
                         py - panel.get_base_pixel().1 + 8,
@@ -232,10 +238,10 @@ impl Figure for ThroughputFigure {
 }
 
 impl ThroughputFigure {
-    fn find(&self, n: usize, workload: &str, map: Option<&str>) -> Option<&ThroughputBar> {
+    fn find(&self, panel: &str, group: &str, map: Option<&str>) -> Option<&ThroughputBar> {
         self.bars
             .iter()
-            .find(|b| b.n == n && b.workload == workload && map.is_none_or(|m| b.map == m))
+            .find(|b| b.panel == panel && b.group == group && map.is_none_or(|m| b.map == m))
     }
 }
 

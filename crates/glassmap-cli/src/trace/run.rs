@@ -1,6 +1,6 @@
 //! The traced run: the writes (inserts, and removes under churn) on a map with the chosen hasher.
 
-use std::hash::{BuildHasher, Hash};
+use std::hash::Hash;
 
 use glassmap::Map;
 
@@ -9,6 +9,7 @@ use super::tracker::{GrowthEvent, Tracker};
 use crate::hashers::HasherVisitor;
 use crate::keys::Rng;
 use crate::plot::TimelinePoint;
+use glassmap_workloads::concurrent::maps::SharedHasher;
 
 /// What a trace produced; independent of key and hasher types.
 pub struct Trace {
@@ -49,7 +50,7 @@ pub struct Run<K> {
 impl<K: Hash + Eq + Clone> HasherVisitor for Run<K> {
     type Output = Trace;
 
-    fn visit<S: BuildHasher + Clone>(self, s: S) -> Trace {
+    fn visit<S: SharedHasher>(self, s: S) -> Trace {
         let mut map = match self.capacity {
             Some(h) => Map::with_capacity_and_hasher(h, s),
             None => Map::with_hasher(s),
