@@ -245,6 +245,11 @@ fn probe_order(n: u64) -> Vec<u64> {
     keys
 }
 
+/// The sum of the values found for `probes` (so no lookup can be optimised away).
+fn sum_found(probes: &[u64], mut get: impl FnMut(&u64) -> Option<u64>) -> u64 {
+    probes.iter().map(|k| get(k).unwrap_or(0)).sum()
+}
+
 fn snapshot_of(n: u64) -> (Map<u64, u64>, SnapshotMap<u64, u64>) {
     let map: Map<u64, u64> = {
         let mut m = Map::with_hasher(hasher());
@@ -262,20 +267,14 @@ fn bench_snapshot(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("snapshot/get/{n}"));
         group.throughput(Throughput::Elements(probes.len() as u64));
         group.bench_function("Map::get", |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .map(|k| map.get(k).copied().unwrap_or(0))
-                    .sum::<u64>()
-            })
+            b.iter(|| sum_found(probes, |k| map.get(k).copied()))
         });
         group.bench_function("SnapshotMap::load().get()", |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .map(|k| snapshot.load().get(k).copied().unwrap_or(0))
-                    .sum::<u64>()
-            })
+            b.iter(|| sum_found(probes, |k| snapshot.load().get(k).copied()))
+        });
+        group.bench_function("SnapshotReader::load().get()", |b| {
+            let mut reader = snapshot.reader();
+            b.iter(|| sum_found(probes, |k| reader.load().get(k).copied()))
         });
         group.bench_function("SnapshotReader::load().get()", |b| {
             let mut reader = snapshot.reader();
@@ -287,12 +286,7 @@ fn bench_snapshot(c: &mut Criterion) {
             })
         });
         group.bench_function("SnapshotMap::get", |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .map(|k| snapshot.get(k).unwrap_or(0))
-                    .sum::<u64>()
-            })
+            b.iter(|| sum_found(probes, |k| snapshot.get(k)))
         });
         group.finish();
     }
@@ -306,12 +300,7 @@ fn bench_snapshot(c: &mut Criterion) {
         let mut group = c.benchmark_group("snapshot/get_while_publishing/1024");
         group.throughput(Throughput::Elements(probes.len() as u64));
         group.bench_function("SnapshotMap::load().get()", |b| {
-            b.iter(|| {
-                probes
-                    .iter()
-                    .map(|k| snapshot.load().get(k).copied().unwrap_or(0))
-                    .sum::<u64>()
-            })
+            b.iter(|| sum_found(&probes, |k| snapshot.load().get(k).copied()))
         });
         group.finish();
         stop.store(true, Relaxed);

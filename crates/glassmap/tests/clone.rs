@@ -16,7 +16,12 @@ fn assert_same<V: PartialEq + std::fmt::Debug>(a: &Map<u64, V>, b: &Map<u64, V>)
     a.assert_invariants();
     b.assert_invariants();
     assert_eq!(a.len(), b.len());
-    assert_eq!(a.stats(), b.stats());
+    // Heap bytes may be fewer in the clone: the overflow buckets of old buckets already
+    // evacuated, and empty chain tails, are not copied.
+    let (stats_a, mut stats_b) = (a.stats(), b.stats());
+    assert!(stats_b.bytes <= stats_a.bytes);
+    stats_b.bytes = stats_a.bytes;
+    assert_eq!(stats_a, stats_b);
     assert_eq!(a.growth(), b.growth());
     let pairs_a: Vec<_> = a.iter().collect();
     let pairs_b: Vec<_> = b.iter().collect();

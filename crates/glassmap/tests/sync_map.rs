@@ -232,6 +232,7 @@ proptest! {
     /// Go's `TestMapMatchesRWMutex`/`TestMapMatchesDeepCopy` (map_test.go): random operation
     /// sequences give the same results as a mutex-guarded `HashMap`, and `len` agrees throughout.
     #[test]
+    #[cfg_attr(miri, ignore = "slow under Miri; the concurrent tests run the same paths there")]
     fn matches_mutex_hashmap(ops in proptest::collection::vec(op(), 1..MAX_OPS)) {
         let m = SyncMap::with_hasher(RandomState::with_seed(5));
         let r = Mutex::new(HashMap::new());

@@ -30,6 +30,11 @@ use crate::{Map, RandomState};
 /// [`update`](SnapshotMap::update) for many changes at once). For maps written often, use a
 /// sharded map or [`SyncMap`](super::SyncMap).
 ///
+/// Measured (README, a 2-core VM): [`SnapshotMap::reader`] reads at 1.0-1.3x the cost of
+/// [`Map::get`] on the same map, `load().get()` at about 2x; a reader thread made no voluntary
+/// context switch in 5M reads while a version was published every millisecond; `update` on 256K
+/// entries takes about 5 ms.
+///
 /// # Examples
 /// ```
 /// use glassmap::Map;
