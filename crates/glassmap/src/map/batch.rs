@@ -211,7 +211,7 @@ where
     fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
         if self.prefetching {
             let mut acc = init;
-            while let Some(found) = self.next() {
+            for found in self.by_ref() {
                 acc = f(acc, found);
             }
             return acc;
