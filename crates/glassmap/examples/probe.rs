@@ -30,64 +30,49 @@ fn keys(n: usize, stream: u64) -> Vec<u64> {
         .collect()
 }
 
-#[inline(never)]
-fn measured_glassmap(op: &str, map: &mut Map<u64, u64>, probes: &[u64]) -> u64 {
-    let mut acc = 0u64;
-    match op {
-        "hit" | "miss" => {
-            for k in probes {
-                acc += map.get(k).copied().unwrap_or(1);
+/// The measured loop for a std-like map: `$batch` is how the map answers `batch` (hashbrown has
+/// no batched lookup, so its `get` loop stands in).
+macro_rules! measured {
+    ($name:ident, $map:ty, |$m:ident, $probes:ident| $batch:expr) => {
+        #[inline(never)]
+        fn $name(op: &str, map: &mut $map, probes: &[u64]) -> u64 {
+            let mut acc = 0u64;
+            match op {
+                "hit" | "miss" => {
+                    for k in probes {
+                        acc += map.get(k).copied().unwrap_or(1);
+                    }
+                }
+                "batch" => {
+                    let ($m, $probes) = (&*map, probes);
+                    for v in $batch {
+                        acc += v.copied().unwrap_or(1);
+                    }
+                }
+                "insert" | "presized" => {
+                    for &k in probes {
+                        map.insert(k, k);
+                    }
+                }
+                "remove" => {
+                    for k in probes {
+                        acc += map.remove(k).unwrap_or(1);
+                    }
+                }
+                "iter" => {
+                    acc = map.values().sum();
+                }
+                _ => panic!("unknown op {op}"),
             }
+            acc
         }
-        "batch" => {
-            for v in map.get_batch(probes) {
-                acc += v.copied().unwrap_or(1);
-            }
-        }
-        "insert" | "presized" => {
-            for &k in probes {
-                map.insert(k, k);
-            }
-        }
-        "remove" => {
-            for k in probes {
-                acc += map.remove(k).unwrap_or(1);
-            }
-        }
-        "iter" => {
-            acc = map.values().sum();
-        }
-        _ => panic!("unknown op {op}"),
-    }
-    acc
+    };
 }
 
-#[inline(never)]
-fn measured_hashbrown(op: &str, map: &mut Hb, probes: &[u64]) -> u64 {
-    let mut acc = 0u64;
-    match op {
-        "hit" | "miss" | "batch" => {
-            for k in probes {
-                acc += map.get(k).copied().unwrap_or(1);
-            }
-        }
-        "insert" | "presized" => {
-            for &k in probes {
-                map.insert(k, k);
-            }
-        }
-        "remove" => {
-            for k in probes {
-                acc += map.remove(k).unwrap_or(1);
-            }
-        }
-        "iter" => {
-            acc = map.values().sum();
-        }
-        _ => panic!("unknown op {op}"),
-    }
-    acc
-}
+measured!(measured_glassmap, Map<u64, u64>, |m, probes| m.get_batch(probes));
+measured!(measured_hashbrown, Hb, |m, probes| probes
+    .iter()
+    .map(|k| m.get(k)));
 
 #[inline(never)]
 fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {

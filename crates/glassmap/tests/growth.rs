@@ -165,6 +165,15 @@ fn get_batch_prefetching_matches_get() {
                 for keys in probes.chunks(chunk) {
                     let want: Vec<_> = keys.iter().map(|k| map.get(k)).collect();
                     assert_eq!(map.get_batch(keys).collect::<Vec<_>>(), want);
+                    // Internal iteration (`fold`) too, from the start and after one `next`.
+                    let mut folded = Vec::new();
+                    map.get_batch(keys).for_each(|v| folded.push(v));
+                    assert_eq!(folded, want);
+                    let mut rest = map.get_batch(keys);
+                    rest.next();
+                    assert_eq!(rest.fold(0, |n, v| n + usize::from(v.is_some())), {
+                        want.iter().skip(1).filter(|v| v.is_some()).count()
+                    });
                     assert!(
                         map.contains_batch(keys)
                             .eq(keys.iter().map(|k| map.contains_key(k)))

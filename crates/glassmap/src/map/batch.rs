@@ -204,6 +204,23 @@ where
         let left = self.keys.len() - self.next;
         (left, Some(left))
     }
+
+    /// Internal iteration (`for_each`, `sum`, `count`, `collect`...): for a small map, a plain
+    /// loop of lookups that keeps no window state.
+    #[inline]
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
+        if self.prefetching {
+            let mut acc = init;
+            for found in self.by_ref() {
+                acc = f(acc, found);
+            }
+            return acc;
+        }
+        let map: &'a Map<K, V, S> = self.map;
+        self.keys[self.next..]
+            .iter()
+            .fold(init, |acc, key| f(acc, map.get(key)))
+    }
 }
 
 impl<K, V, S, Q> Iterator for ContainsBatch<'_, '_, K, V, S, Q>

@@ -149,10 +149,10 @@ impl<K, V> RawTable<K, V> {
     /// case is out of line, so the lookup loop keeps no evacuation state in registers.
     #[inline]
     fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
-        if self.evacuation.is_some() {
-            if let Some(old) = self.unevacuated_old_bucket(hash) {
-                return old;
-            }
+        if self.evacuation.is_some()
+            && let Some(old) = self.unevacuated_old_bucket(hash)
+        {
+            return old;
         }
         self.current.head(hash as usize)
     }

@@ -365,36 +365,28 @@ mod tests {
         out
     }
 
-    #[test]
-    fn swar_group_answers_every_query_as_defined() {
-        for bytes in patterns() {
-            let g = swar::Group::new(bytes);
-            check_group(
-                bytes,
-                |t| g.matching(Needle::new(t)),
-                g.empty(),
-                g.full(),
-                g.has_empty_rest(),
-                false,
-            );
-        }
+    /// A test running [`check_group`] over every pattern for one `Group` implementation.
+    macro_rules! group_test {
+        ($(#[$attr:meta])* $name:ident, $group:path, exact: $exact:expr) => {
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                for bytes in patterns() {
+                    let g = <$group>::new(bytes);
+                    let matching = |t| g.matching(Needle::new(t));
+                    check_group(bytes, matching, g.empty(), g.full(), g.has_empty_rest(), $exact);
+                }
+            }
+        };
     }
 
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    #[test]
-    fn sse2_group_answers_every_query_exactly() {
-        for bytes in patterns() {
-            let g = sse2::Group::new(bytes);
-            check_group(
-                bytes,
-                |t| g.matching(Needle::new(t)),
-                g.empty(),
-                g.full(),
-                g.has_empty_rest(),
-                true,
-            );
-        }
-    }
+    group_test!(swar_group_answers_every_query_as_defined, swar::Group, exact: false);
+    group_test!(
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        sse2_group_answers_every_query_exactly,
+        sse2::Group,
+        exact: true
+    );
 
     #[test]
     fn evacuated_states() {
