@@ -89,7 +89,7 @@ impl Figure for LatencyFigure {
             // 1 px: plotters' wide-line polygons overshoot at the sharp corners of one-window spikes.
             chart.draw_series(LineSeries::new(points, colour.stroke_width(1)))?;
             let (x, y) = chart.backend_coord(&(0.0, y_range.end));
-            let label = format!("{} (slowest insert {})", s.map, duration_ns(peak));
+            let label = format!("{} ({} {})", s.map, self.y_desc, duration_ns(peak));
             let base = panel.get_base_pixel();
             panel.draw(&Text::new(
                 label,
