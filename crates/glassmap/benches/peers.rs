@@ -58,13 +58,9 @@ pub type H<K, V> = Hashbrown<K, V, glassmap::RandomState>;
 pub type S<K, V> = StdHashMap<K, V, glassmap::RandomState>;
 pub type D<K, V> = Griddle<K, V, glassmap::RandomState>;
 
-/// splitmix64: random-looking, distinct keys (the benchmarking guide's key recipe).
-pub fn splitmix(i: u64) -> u64 {
-    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+/// splitmix64: random-looking, distinct keys (the benchmarking guide's key recipe; one copy, in
+/// `glassmap-workloads`, for the benchmarks and the command).
+pub use glassmap_workloads::splitmix64 as splitmix;
 
 pub fn keys(n: usize) -> Vec<u64> {
     (0..n as u64).map(splitmix).collect()
