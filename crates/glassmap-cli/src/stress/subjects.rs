@@ -381,7 +381,8 @@ struct Batch {
     map: ShardedMap<u64, u64>,
 }
 
-/// At most this many buffered writes between two explicit flushes.
+/// A buffered write whose die is a multiple of this flushes the writer: about one write in fifteen,
+/// so a flush applies a handful of writes to different shards.
 const BATCH_FLUSH_EVERY: u64 = 16;
 
 impl Subject for Batch {
