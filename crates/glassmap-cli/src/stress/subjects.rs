@@ -225,16 +225,20 @@ impl Subject for Sharded {
     }
 
     fn counters(&self) -> Counters {
-        let stats = self.map.stats();
         Counters {
-            growths: stats
-                .shards
-                .iter()
-                .map(|s| s.doublings + s.same_size_growths)
-                .sum(),
+            growths: shard_growths(&self.map),
             promotions: 0,
         }
     }
+}
+
+/// Growths started in all shards of `map`.
+fn shard_growths(map: &ShardedMap<u64, u64>) -> u64 {
+    map.stats()
+        .shards
+        .iter()
+        .map(|s| s.doublings + s.same_size_growths)
+        .sum()
 }
 
 /// Keeps the value a call saw or wrote, for the next conditional call on the key.
@@ -441,13 +445,8 @@ impl Subject for Batch {
     }
 
     fn counters(&self) -> Counters {
-        let stats = self.map.stats();
         Counters {
-            growths: stats
-                .shards
-                .iter()
-                .map(|s| s.doublings + s.same_size_growths)
-                .sum(),
+            growths: shard_growths(&self.map),
             promotions: 0,
         }
     }
