@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use glassmap::sync::{Compute, ShardedMap, SnapshotMap, SyncMap};
-use glassmap::{Map, RandomState};
+use glassmap::{Map, RandomState, Stats};
 use glassmap_lincheck::{Clock, Event, RegisterOp};
 
 use super::history::{Counters, Log, Plan, Subject, draws, drive};
@@ -85,8 +85,8 @@ fn hasher(seed: u64) -> RandomState {
     RandomState::with_seed(seed)
 }
 
-fn growths<K, V, S>(map: &Map<K, V, S>) -> u64 {
-    let stats = map.stats();
+/// Growths a map has started, from its statistics.
+fn growths(stats: &Stats) -> u64 {
     stats.doublings + stats.same_size_growths
 }
 
@@ -144,7 +144,7 @@ impl Subject for Stale {
     fn counters(&self) -> Counters {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         Counters {
-            growths: growths(&state.live),
+            growths: growths(&state.live.stats()),
             promotions: 0,
         }
     }
@@ -234,11 +234,7 @@ impl Subject for Sharded {
 
 /// Growths started in all shards of `map`.
 fn shard_growths(map: &ShardedMap<u64, u64>) -> u64 {
-    map.stats()
-        .shards
-        .iter()
-        .map(|s| s.doublings + s.same_size_growths)
-        .sum()
+    map.stats().shards.iter().map(growths).sum()
 }
 
 /// Keeps the value a call saw or wrote, for the next conditional call on the key.
@@ -372,7 +368,7 @@ impl Subject for SnapshotSubject {
     fn counters(&self) -> Counters {
         let stats = self.map.load().stats();
         Counters {
-            growths: stats.doublings + stats.same_size_growths,
+            growths: growths(&stats),
             promotions: 0,
         }
     }
