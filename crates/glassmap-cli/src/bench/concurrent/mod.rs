@@ -18,7 +18,7 @@ use crate::hashers::HasherChoice;
 
 /// A pass still running after this long stops and counts what it did (a map that copies itself on every
 /// write would otherwise hold the whole benchmark up).
-const TIME_LIMIT: Duration = Duration::from_secs(20);
+const TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// What the concurrent section runs.
 #[derive(Clone, Debug)]
