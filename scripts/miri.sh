@@ -3,9 +3,9 @@
 # use-after-free, leaks, aliasing and provenance errors, data races), with strict provenance. Test
 # sizes shrink under cfg(miri). Installs the nightly toolchain's Miri component if it is missing.
 #
-#   scripts/miri.sh                  # the default selection: unit tests, model, drops, panics, growth,
-#                                    # int_map, clone, sharded, sharded_model, batch_writer; then the
-#                                    # concurrent tests over several seeds
+#   scripts/miri.sh                  # the default selection, in two groups side by side: unit tests,
+#                                    # model, drops, panics, growth, int_map, clone, batch_writer; and
+#                                    # sharded, sharded_model, then the concurrent tests over 2 seeds
 #   MIRI_SEEDS=0..64 scripts/miri.sh # a longer search over schedules, on purpose
 #   scripts/miri.sh --test drops     # any extra arguments go to `cargo miri test`
 set -euo pipefail
@@ -22,11 +22,32 @@ export PROPTEST_DISABLE_FAILURE_PERSISTENCE=1
 if [[ $# -gt 0 ]]; then
   exec cargo +nightly miri test -p glassmap "$@"
 fi
-cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth --test int_map \
-  --test clone --test sharded --test sharded_model --test batch_writer
-
-# The concurrent histories (linearizability-checked) under several schedules: each seed is another
-# interleaving of the threads and another address-reuse pattern. SyncMap and SnapshotMap publish
-# through arc-swap, whose reclamation bugs Miri finds only over many schedules.
-MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=${MIRI_SEEDS:-0..2}" \
-  cargo +nightly miri test -p glassmap --test concurrent --test snapshot --test sync_map --test sync_lincheck
+# Miri interprets on one core, so the two groups below run side by side, each in its own target
+# directory (a cargo build lock would otherwise serialise them): the concurrent group prints as it
+# goes, the engine group's output follows when both are done. The script fails if either fails.
+engine() {
+  cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth \
+    --test int_map --test clone --test batch_writer
+}
+# The concurrent maps: their model tests, then the concurrent histories (linearizability-checked)
+# under several schedules: each seed is another interleaving of the threads and another
+# address-reuse pattern. SyncMap and SnapshotMap publish through arc-swap, whose reclamation bugs
+# Miri finds only over many schedules.
+concurrent() {
+  cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent --test sharded \
+    --test sharded_model &&
+    MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=${MIRI_SEEDS:-0..2}" \
+      cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent \
+      --test concurrent --test snapshot --test sync_map --test sync_lincheck
+}
+mkdir -p target
+engine > target/miri-engine.log 2>&1 &
+engine_pid=$!
+concurrent_status=0
+concurrent || concurrent_status=$?
+engine_status=0
+wait "$engine_pid" || engine_status=$?
+echo "=== miri, engine group (exit $engine_status):"
+cat target/miri-engine.log
+echo "miri: engine group exit $engine_status, concurrent group exit $concurrent_status"
+exit $((engine_status != 0 || concurrent_status != 0))
