@@ -4,8 +4,9 @@
 # sizes shrink under cfg(miri). Installs the nightly toolchain's Miri component if it is missing.
 #
 #   scripts/miri.sh                  # the default selection, in two groups side by side: unit tests,
-#                                    # model, drops, panics, growth, int_map, clone, batch_writer; and
-#                                    # sharded, sharded_model, then the concurrent tests over 2 seeds
+#                                    # model, drops, panics, growth, batch_writer; and sharded,
+#                                    # sharded_model, clone, int_map, then the concurrent tests over
+#                                    # 2 seeds
 #   MIRI_SEEDS=0..64 scripts/miri.sh # a longer search over schedules, on purpose
 #   scripts/miri.sh --test drops     # any extra arguments go to `cargo miri test`
 set -euo pipefail
@@ -27,15 +28,16 @@ fi
 # goes, the engine group's output follows when both are done. The script fails if either fails.
 engine() {
   cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth \
-    --test int_map --test clone --test batch_writer
+    --test batch_writer
 }
-# The concurrent maps: their model tests, then the concurrent histories (linearizability-checked)
+# The concurrent maps: their model tests (and, to balance the two groups, clone and int_map), then
+# the concurrent histories (linearizability-checked)
 # under several schedules: each seed is another interleaving of the threads and another
 # address-reuse pattern. SyncMap and SnapshotMap publish through arc-swap, whose reclamation bugs
 # Miri finds only over many schedules.
 concurrent() {
   cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent --test sharded \
-    --test sharded_model &&
+    --test sharded_model --test clone --test int_map &&
     MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=${MIRI_SEEDS:-0..2}" \
       cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent \
       --test concurrent --test snapshot --test sync_map --test sync_lincheck
