@@ -37,7 +37,7 @@ const EXAMPLES: &str = "\
 Examples:
   glassmap bench                          # n = 1000, 64k, 1M; latency to 8M; a short concurrent section
   glassmap bench --single                 # only the single-threaded maps
-  glassmap bench --concurrent             # only the concurrent maps, the full suite (a few minutes)
+  glassmap bench --concurrent             # only the concurrent maps, the full suite (about 9 minutes)
   glassmap bench --concurrent --threads 2 --mixes read-heavy,true-grow
   glassmap bench --sizes 1k,1M,8M --reps 7
   glassmap bench --maps glassmap,hashbrown --workloads insert,hit,latency

@@ -48,7 +48,7 @@ impl Section {
         }
     }
 
-    /// The full suite of `--concurrent` (a few minutes on two cores).
+    /// The full suite of `--concurrent` (about 9 minutes on two cores).
     pub fn full(threads: Vec<usize>) -> Self {
         Section {
             mixes: Mix::ALL.to_vec(),
