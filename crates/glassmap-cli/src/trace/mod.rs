@@ -11,10 +11,11 @@ mod run;
 mod sample;
 mod tracker;
 
+use std::hash::Hash;
 use std::io::Write;
 use std::path::PathBuf;
 
-use self::run::{Run, default_live};
+use self::run::{Run, Trace, default_live};
 use crate::error::Error;
 use crate::keys::{KeyArgs, Keys, MAX_N, parse_count_u64, parse_n};
 use crate::report::ReportDir;
@@ -67,6 +68,19 @@ fn parse_capacity(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Traces the writes of `keys` with the chosen hasher (one body for every key type).
+fn traced<K: Hash + Eq + Clone>(keys: Vec<K>, args: &TraceArgs, live: Option<usize>) -> Trace {
+    let seed = args.keys.seed;
+    let run = Run {
+        keys,
+        capacity: args.capacity,
+        live,
+        seed,
+        sample_overflow: args.plot && args.churn,
+    };
+    args.keys.hasher.visit(seed, run)
+}
+
 /// Runs `glassmap trace`.
 pub fn run(args: &TraceArgs, out: &mut dyn Write) -> Result<(), Error> {
     let keys = args.keys.load()?;
@@ -75,28 +89,9 @@ pub fn run(args: &TraceArgs, out: &mut dyn Write) -> Result<(), Error> {
         .churn
         .then(|| args.live.unwrap_or_else(|| default_live(keys.len())));
     let (hasher, seed) = (args.keys.hasher, args.keys.seed);
-    let sample_overflow = args.plot && args.churn;
     let trace = match keys {
-        Keys::Int(keys) => hasher.visit(
-            seed,
-            Run {
-                keys,
-                capacity: args.capacity,
-                live,
-                seed,
-                sample_overflow,
-            },
-        ),
-        Keys::Text(keys) => hasher.visit(
-            seed,
-            Run {
-                keys,
-                capacity: args.capacity,
-                live,
-                seed,
-                sample_overflow,
-            },
-        ),
+        Keys::Int(keys) => traced(keys, args, live),
+        Keys::Text(keys) => traced(keys, args, live),
     };
     let w = |e: std::io::Error| Error::stdout(e);
     let hint = match args.capacity {
