@@ -10,13 +10,12 @@
 
 #![allow(unsafe_code)] // the counting allocator, a benchmark harness outside the library
 
-mod peers;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-use peers::{BenchMap, D, G, H, S};
+use glassmap_workloads::single::keys::keys;
+use glassmap_workloads::single::{BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity};
 
 struct Counting;
 
@@ -79,14 +78,14 @@ fn thread_cpu_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-fn grow<M: BenchMap<u64, u64>>(keys: &[u64]) -> Run {
+fn grow<M: MapKind>(keys: &[u64]) -> Run {
     let mut latencies = Vec::with_capacity(keys.len());
     let mut top_cpu = [(0u64, 0usize); 5];
     let mut cpu_over_100us = 0usize;
     let base = CURRENT.load(Relaxed);
     PEAK.store(base, Relaxed);
     let start = Instant::now();
-    let mut map = M::with_capacity(0);
+    let mut map = with_capacity::<M, u64, u64>(0);
     for (i, &k) in keys.iter().enumerate() {
         let cpu = thread_cpu_ns();
         let t = Instant::now();
@@ -138,20 +137,20 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(8_000_000);
-    let keys = peers::keys(n);
+    let keys = keys(n);
     let mut runs = Vec::new();
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     if wanted("glassmap") {
-        runs.push(grow::<G<u64, u64>>(&keys));
+        runs.push(grow::<Glassmap>(&keys));
     }
     if wanted("hashbrown") {
-        runs.push(grow::<H<u64, u64>>(&keys));
+        runs.push(grow::<Hashbrown>(&keys));
     }
     if wanted("std") {
-        runs.push(grow::<S<u64, u64>>(&keys));
+        runs.push(grow::<Std>(&keys));
     }
     if wanted("griddle") {
-        runs.push(grow::<D<u64, u64>>(&keys));
+        runs.push(grow::<Griddle>(&keys));
     }
     println!("growing from empty to {n} u64 -> u64 entries, every insert timed");
     println!(

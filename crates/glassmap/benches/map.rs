@@ -3,13 +3,12 @@
 
 #![allow(missing_docs)]
 
-mod peers;
-
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use peers::{BenchMap, D, G, H, S};
+use glassmap_workloads::single::keys::{keys, missing_keys, shuffled, string_keys};
+use glassmap_workloads::single::{BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity};
 
 const SIZES: [usize; 3] = [1_000, 1_000_000, 8_000_000];
 
@@ -26,10 +25,10 @@ fn group<'a>(c: &'a mut Criterion, name: &str, n: usize) -> Group<'a> {
     group
 }
 
-fn insert_from_empty<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], presized: bool) {
+fn insert_from_empty<M: MapKind>(group: &mut Group<'_>, keys: &[u64], presized: bool) {
     group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), keys, |b, keys| {
         b.iter_batched(
-            || M::with_capacity(if presized { keys.len() } else { 0 }),
+            || with_capacity::<M, u64, u64>(if presized { keys.len() } else { 0 }),
             |mut map| {
                 for &k in keys {
                     map.insert(k, k);
@@ -41,16 +40,16 @@ fn insert_from_empty<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64],
     });
 }
 
-fn filled<M: BenchMap<u64, u64>>(keys: &[u64]) -> M {
-    let mut map = M::with_capacity(0);
+fn filled<M: MapKind>(keys: &[u64]) -> M::Map<u64, u64, glassmap::RandomState> {
+    let mut map = with_capacity::<M, u64, u64>(0);
     for &k in keys {
         map.insert(k, k);
     }
     map
 }
 
-fn lookups<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], probes: &[u64]) {
-    let map: M = filled(keys);
+fn lookups<M: MapKind>(group: &mut Group<'_>, keys: &[u64], probes: &[u64]) {
+    let map = filled::<M>(keys);
     group.bench_with_input(
         BenchmarkId::new(M::NAME, keys.len()),
         probes,
@@ -70,16 +69,16 @@ fn lookups<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], probes: &
 
 macro_rules! each_map {
     ($f:ident ( $($arg:expr),* )) => {{
-        $f::<G<u64, u64>>($($arg),*);
-        $f::<H<u64, u64>>($($arg),*);
-        $f::<S<u64, u64>>($($arg),*);
-        $f::<D<u64, u64>>($($arg),*);
+        $f::<Glassmap>($($arg),*);
+        $f::<Hashbrown>($($arg),*);
+        $f::<Std>($($arg),*);
+        $f::<Griddle>($($arg),*);
     }};
 }
 
 fn bench_insert(c: &mut Criterion) {
     for n in SIZES {
-        let keys = peers::keys(n);
+        let keys = keys(n);
         let mut g = group(c, "insert_from_empty", n);
         each_map!(insert_from_empty(&mut g, &keys, false));
         g.finish();
@@ -91,9 +90,9 @@ fn bench_insert(c: &mut Criterion) {
 
 fn bench_lookup(c: &mut Criterion) {
     for n in SIZES {
-        let keys = peers::keys(n);
-        let hits = peers::shuffled(&keys);
-        let misses = peers::missing_keys(n);
+        let keys = keys(n);
+        let hits = shuffled(&keys);
+        let misses = missing_keys(n);
         let mut g = group(c, "lookup_hit", n);
         each_map!(lookups(&mut g, &keys, &hits));
         g.finish();
@@ -103,7 +102,7 @@ fn bench_lookup(c: &mut Criterion) {
     }
 }
 
-fn remove_all<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], order: &[u64]) {
+fn remove_all<M: MapKind>(group: &mut Group<'_>, keys: &[u64], order: &[u64]) {
     group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), order, |b, order| {
         b.iter_batched(
             || filled::<M>(keys),
@@ -118,8 +117,8 @@ fn remove_all<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64], order:
     });
 }
 
-fn iterate<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64]) {
-    let map: M = filled(keys);
+fn iterate<M: MapKind>(group: &mut Group<'_>, keys: &[u64]) {
+    let map = filled::<M>(keys);
     group.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
         b.iter(|| map.sum_values())
     });
@@ -127,8 +126,8 @@ fn iterate<M: BenchMap<u64, u64>>(group: &mut Group<'_>, keys: &[u64]) {
 
 fn bench_remove_iterate(c: &mut Criterion) {
     for n in [1_000, 1_000_000] {
-        let keys = peers::keys(n);
-        let order = peers::shuffled(&keys);
+        let keys = keys(n);
+        let order = shuffled(&keys);
         let mut g = group(c, "remove", n);
         each_map!(remove_all(&mut g, &keys, &order));
         g.finish();
@@ -138,11 +137,11 @@ fn bench_remove_iterate(c: &mut Criterion) {
     }
 }
 
-fn strings<M: BenchMap<String, u32>>(c: &mut Criterion, keys: &[String], hits: &[String]) {
+fn strings<M: MapKind>(c: &mut Criterion, keys: &[String], hits: &[String]) {
     let mut g = group(c, "string_insert", keys.len());
     g.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
         b.iter_batched(
-            || (M::with_capacity(0), keys.to_vec()),
+            || (with_capacity::<M, String, u32>(0), keys.to_vec()),
             |(mut map, keys)| {
                 for (i, k) in keys.into_iter().enumerate() {
                     map.insert(k, i as u32);
@@ -153,7 +152,7 @@ fn strings<M: BenchMap<String, u32>>(c: &mut Criterion, keys: &[String], hits: &
         )
     });
     g.finish();
-    let mut map = M::with_capacity(0);
+    let mut map = with_capacity::<M, String, u32>(0);
     for (i, k) in keys.iter().enumerate() {
         map.insert(k.clone(), i as u32);
     }
@@ -169,15 +168,9 @@ fn strings<M: BenchMap<String, u32>>(c: &mut Criterion, keys: &[String], hits: &
 }
 
 fn bench_strings(c: &mut Criterion) {
-    let keys = peers::string_keys(1_000_000);
-    let hits: Vec<String> = {
-        let order = peers::shuffled(&(0..keys.len() as u64).collect::<Vec<_>>());
-        order.iter().map(|&i| keys[i as usize].clone()).collect()
-    };
-    strings::<G<String, u32>>(c, &keys, &hits);
-    strings::<H<String, u32>>(c, &keys, &hits);
-    strings::<S<String, u32>>(c, &keys, &hits);
-    strings::<D<String, u32>>(c, &keys, &hits);
+    let keys = string_keys(1_000_000);
+    let hits = shuffled(&keys);
+    each_map!(strings(c, &keys, &hits));
 }
 
 criterion_group!(

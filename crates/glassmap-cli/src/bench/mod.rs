@@ -5,7 +5,6 @@
 
 pub mod concurrent;
 pub mod input;
-pub mod maps;
 pub mod registry;
 pub mod report;
 pub mod workloads;

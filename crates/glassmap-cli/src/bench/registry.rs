@@ -1,11 +1,11 @@
 //! The registries `bench` iterates over: every map ([`MAPS`]) as a type-erased [`MapEntry`] that runs any
-//! [`Workload`] with any hasher. Imports run one way: `maps` <- `workloads` <- `registry`. Help texts and error
+//! [`Workload`] with any hasher. Imports run one way: the maps (`glassmap_workloads::single`) <- `workloads` <- `registry`. Help texts and error
 //! messages are generated from [`MAPS`] and [`Workload::ALL`], so they cannot fall out of step.
 
 use std::marker::PhantomData;
 
 use super::input::Input;
-use super::maps::{Glassmap, Griddle, Hashbrown, MapKind, Std};
+use glassmap_workloads::single::{Glassmap, Griddle, Hashbrown, MapKind, Std};
 use super::workloads::{Outcome, Workload};
 use crate::error::Error;
 use crate::hashers::{HasherChoice, HasherVisitor};
