@@ -36,6 +36,22 @@ fn read(returned: Option<u32>) -> Op {
     RegisterOp::Read { returned }
 }
 
+fn insert_if_absent(value: u32, returned: Option<u32>) -> Op {
+    RegisterOp::InsertIfAbsent { value, returned }
+}
+
+fn cas(expected: Option<u32>, new: Option<u32>, succeeded: bool) -> Op {
+    RegisterOp::CompareAndSet {
+        expected,
+        new,
+        succeeded,
+    }
+}
+
+fn update_if_present(new: u32, returned: Option<u32>) -> Op {
+    RegisterOp::UpdateIfPresent { new, returned }
+}
+
 fn verdict(history: &[Event<u8, Op>]) -> bool {
     check(&Register::new(), history).is_ok()
 }
@@ -134,45 +150,13 @@ fn overlapping_writes_may_take_effect_in_either_order() {
 #[test]
 fn insert_if_absent_stores_once() {
     let both_stored = [
-        event(
-            0,
-            0,
-            3,
-            RegisterOp::InsertIfAbsent {
-                value: 1,
-                returned: None,
-            },
-        ),
-        event(
-            1,
-            1,
-            4,
-            RegisterOp::InsertIfAbsent {
-                value: 2,
-                returned: None,
-            },
-        ),
+        event(0, 0, 3, insert_if_absent(1, None)),
+        event(1, 1, 4, insert_if_absent(2, None)),
     ];
     assert!(!verdict(&both_stored));
     let one_loaded = [
-        event(
-            0,
-            0,
-            3,
-            RegisterOp::InsertIfAbsent {
-                value: 1,
-                returned: None,
-            },
-        ),
-        event(
-            1,
-            1,
-            4,
-            RegisterOp::InsertIfAbsent {
-                value: 2,
-                returned: Some(1),
-            },
-        ),
+        event(0, 0, 3, insert_if_absent(1, None)),
+        event(1, 1, 4, insert_if_absent(2, Some(1))),
     ];
     assert!(verdict(&one_loaded));
 }
@@ -181,93 +165,24 @@ fn insert_if_absent_stores_once() {
 fn compare_and_set_and_update_if_present() {
     let history = [
         event(0, 0, 1, write(1)),
-        event(
-            0,
-            2,
-            5,
-            RegisterOp::CompareAndSet {
-                expected: Some(1),
-                new: Some(2),
-                succeeded: true,
-            },
-        ),
-        event(
-            1,
-            3,
-            6,
-            RegisterOp::CompareAndSet {
-                expected: Some(1),
-                new: Some(3),
-                succeeded: false,
-            },
-        ),
-        event(
-            1,
-            7,
-            8,
-            RegisterOp::UpdateIfPresent {
-                new: 4,
-                returned: Some(2),
-            },
-        ),
-        event(
-            0,
-            9,
-            10,
-            RegisterOp::CompareAndSet {
-                expected: Some(4),
-                new: None,
-                succeeded: true,
-            },
-        ),
-        event(
-            0,
-            11,
-            12,
-            RegisterOp::UpdateIfPresent {
-                new: 5,
-                returned: None,
-            },
-        ),
+        event(0, 2, 5, cas(Some(1), Some(2), true)),
+        event(1, 3, 6, cas(Some(1), Some(3), false)),
+        event(1, 7, 8, update_if_present(4, Some(2))),
+        event(0, 9, 10, cas(Some(4), None, true)),
+        event(0, 11, 12, update_if_present(5, None)),
         event(1, 13, 14, read(None)),
     ];
     assert!(verdict(&history));
     // Both compare-and-sets from 1 succeeding is a lost update.
     let history = [
         event(0, 0, 1, write(1)),
-        event(
-            0,
-            2,
-            5,
-            RegisterOp::CompareAndSet {
-                expected: Some(1),
-                new: Some(2),
-                succeeded: true,
-            },
-        ),
-        event(
-            1,
-            3,
-            6,
-            RegisterOp::CompareAndSet {
-                expected: Some(1),
-                new: Some(3),
-                succeeded: true,
-            },
-        ),
+        event(0, 2, 5, cas(Some(1), Some(2), true)),
+        event(1, 3, 6, cas(Some(1), Some(3), true)),
     ];
     assert!(!verdict(&history));
     // Updating an absent key changes nothing.
     let history = [
-        event(
-            0,
-            0,
-            1,
-            RegisterOp::UpdateIfPresent {
-                new: 5,
-                returned: None,
-            },
-        ),
+        event(0, 0, 1, update_if_present(5, None)),
         event(0, 2, 3, read(Some(5))),
     ];
     assert!(!verdict(&history));
@@ -336,20 +251,24 @@ fn events_from_different_clocks_are_refused() {
     let _ = verdict(&history);
 }
 
-/// Records a run of two threads writing unique values and reading, against `map`.
+/// Records `threads` threads each doing `rounds` rounds of a write of a unique value then a read, of the key
+/// `key(thread, round)`, through `write` and `read`.
 fn record_run(
+    threads: u64,
+    rounds: u64,
+    key: &(dyn Fn(u64, u64) -> u64 + Sync),
     write: &(dyn Fn(u64, u64) -> Option<u64> + Sync),
     read: &(dyn Fn(u64) -> Option<u64> + Sync),
 ) -> Vec<Event<u64, RegisterOp<u64>>> {
     let clock = Clock::new();
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..2u64)
+        let workers: Vec<_> = (0..threads)
             .map(|thread| {
                 let clock = &clock;
                 scope.spawn(move || {
                     let mut events = Vec::new();
-                    for i in 0..300u64 {
-                        let key = (i * 7 + thread) % 5;
+                    for i in 0..rounds {
+                        let key = key(thread, i);
                         let value = thread << 32 | i;
                         events.push(clock.record(thread as usize, key, || RegisterOp::Write {
                             value: Some(value),
@@ -373,9 +292,13 @@ fn record_run(
 #[test]
 fn a_locked_map_is_linearizable_and_a_stale_copy_is_not() {
     let map = Mutex::new(HashMap::new());
-    let events = record_run(&|k, v| map.lock().unwrap().insert(k, v), &|k| {
-        map.lock().unwrap().get(&k).copied()
-    });
+    let events = record_run(
+        2,
+        300,
+        &|thread, i| (i * 7 + thread) % 5,
+        &|k, v| map.lock().unwrap().insert(k, v),
+        &|k| map.lock().unwrap().get(&k).copied(),
+    );
     let summary = check(&Register::new(), &events).unwrap();
     assert_eq!((summary.keys, summary.operations), (5, 1200));
 
@@ -383,6 +306,9 @@ fn a_locked_map_is_linearizable_and_a_stale_copy_is_not() {
     // as something older.
     let stale = Mutex::new((HashMap::new(), HashMap::new(), 0u32));
     let events = record_run(
+        2,
+        300,
+        &|thread, i| (i * 7 + thread) % 5,
         &|k, v| {
             let mut guard = stale.lock().unwrap();
             let (live, copy, writes) = &mut *guard;
@@ -404,39 +330,13 @@ fn a_locked_map_is_linearizable_and_a_stale_copy_is_not() {
 #[ignore]
 fn checks_a_million_operations() {
     let map = Mutex::new(HashMap::new());
-    let clock = Clock::new();
-    let events: Vec<_> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..4u64)
-            .map(|thread| {
-                let (map, clock) = (&map, &clock);
-                scope.spawn(move || {
-                    let mut events = Vec::new();
-                    for i in 0..250_000u64 {
-                        let key = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
-                        let value = thread << 32 | i;
-                        events.push(clock.record(thread as usize, key, || {
-                            if i % 2 == 0 {
-                                let previous = map.lock().unwrap().insert(key, value);
-                                RegisterOp::Write {
-                                    value: Some(value),
-                                    returned: Some(previous),
-                                }
-                            } else {
-                                RegisterOp::Read {
-                                    returned: map.lock().unwrap().get(&key).copied(),
-                                }
-                            }
-                        }));
-                    }
-                    events
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
+    let events = record_run(
+        4,
+        125_000,
+        &|_, i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58,
+        &|k, v| map.lock().unwrap().insert(k, v),
+        &|k| map.lock().unwrap().get(&k).copied(),
+    );
     let started = std::time::Instant::now();
     let summary = check(&Register::new(), &events).unwrap();
     eprintln!("{summary:?} checked in {:?}", started.elapsed());
