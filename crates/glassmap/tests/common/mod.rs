@@ -59,16 +59,15 @@ impl Hasher for TestHashState {
     }
 }
 
-/// SplitMix64: a tiny allocation-free deterministic generator.
+/// SplitMix64: a tiny allocation-free deterministic generator (the finaliser is the project's one
+/// copy, `glassmap_workloads::splitmix64`).
 pub struct SplitMix(pub u64);
 
 impl SplitMix {
     pub fn next(&mut self) -> u64 {
+        let z = glassmap_workloads::splitmix64(self.0);
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        z
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
