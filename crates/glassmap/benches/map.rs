@@ -1,5 +1,7 @@
 //! Throughput of single-threaded operations, glassmap against hashbrown, std and griddle with the
-//! same hasher (foldhash, fixed seed). Per-insert latency and heap peaks are in `benches/growth.rs`.
+//! same hasher (foldhash, fixed seed): inserts, lookups (independent, and dependent ones that measure
+//! one lookup's latency), removes, iteration, 16-byte string keys. Per-insert latency and heap
+//! peaks are in `benches/growth.rs`.
 
 #![allow(missing_docs)]
 
@@ -102,6 +104,37 @@ fn bench_lookup(c: &mut Criterion) {
     }
 }
 
+/// Lookups that depend on each other: every value is the next key of one random cycle through all
+/// keys, so each `get` waits for the one before (a pointer chase). This measures the latency of one
+/// lookup, which a loop of independent lookups hides by overlapping their cache misses.
+fn dependent_lookups<M: MapKind>(group: &mut Group<'_>, keys: &[u64], steps: usize) {
+    let cycle = shuffled(keys);
+    let mut map = with_capacity::<M, u64, u64>(0);
+    for (i, &k) in cycle.iter().enumerate() {
+        map.insert(k, cycle[(i + 1) % cycle.len()]);
+    }
+    group.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        let mut key = cycle[0];
+        b.iter(|| {
+            for _ in 0..steps {
+                key = *map.get(&key).expect("every key of the cycle is present");
+            }
+            key
+        })
+    });
+}
+
+fn bench_dependent(c: &mut Criterion) {
+    const STEPS: usize = 100_000;
+    for n in [1_000_000, 8_000_000] {
+        let keys = keys(n);
+        let mut g = group(c, "lookup_dependent", STEPS);
+        g.sample_size(10);
+        each_map!(dependent_lookups(&mut g, &keys, STEPS));
+        g.finish();
+    }
+}
+
 fn remove_all<M: MapKind>(group: &mut Group<'_>, keys: &[u64], order: &[u64]) {
     group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), order, |b, order| {
         b.iter_batched(
@@ -177,6 +210,7 @@ criterion_group!(
     benches,
     bench_insert,
     bench_lookup,
+    bench_dependent,
     bench_remove_iterate,
     bench_strings
 );
