@@ -22,7 +22,7 @@
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
-use super::growth::BUCKET_SLOTS;
+use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::Group;
 
 /// A bucket's eight tophash bytes.
@@ -155,6 +155,18 @@ impl<K, V> Bucket<K, V> {
     #[inline]
     pub(crate) fn new(tophash: NonNull<Tophash>, slots: NonNull<Slots<K, V>>) -> Self {
         Bucket { tophash, slots }
+    }
+
+    /// The primary bucket `index` places after this one (`self` is usually primary bucket 0,
+    /// [`BucketArray::first`](super::array::BucketArray::first)).
+    ///
+    /// # Safety
+    /// `self` is a primary bucket and the one `index` places after it is in bounds of both
+    /// regions of its array (or `index` is 0).
+    #[inline]
+    pub(crate) unsafe fn primary_after(self, index: usize) -> Self {
+        // SAFETY: in bounds of both regions (caller).
+        unsafe { Bucket::new(self.tophash.add(index), self.slots.add(index)) }
     }
 
     /// The bucket stored in an overflow unit.
