@@ -207,6 +207,16 @@ impl<K, V> Bucket<K, V> {
         Group::new(unsafe { self.tophash.read() })
     }
 
+    /// The eight tophash bytes, slot 0 first.
+    ///
+    /// # Safety
+    /// The bucket is live.
+    #[inline]
+    pub(crate) unsafe fn tophash_bytes(self) -> Tophash {
+        // SAFETY: live bucket (caller): the tophash bytes are initialised.
+        unsafe { self.tophash.read() }
+    }
+
     /// # Safety
     /// The bucket is live.
     #[inline]
@@ -353,6 +363,20 @@ impl<K, V> Cell<K, V> {
             self.key().write(key);
             self.value().write(value);
             self.set_tophash(top);
+        }
+    }
+
+    /// Moves the entry into the empty slot `to`, leaving this slot logically uninitialised. Neither
+    /// tophash byte is touched: the caller writes both buckets' words.
+    ///
+    /// # Safety
+    /// Both buckets are live, the table exclusively borrowed, this slot full and `to` empty.
+    #[inline]
+    pub(crate) unsafe fn move_to(self, to: Self) {
+        // SAFETY: forwarded; `to` is empty, so nothing is overwritten without a drop.
+        unsafe {
+            to.key().write(self.key().read());
+            to.value().write(self.value().read());
         }
     }
 

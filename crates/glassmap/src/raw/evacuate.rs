@@ -259,6 +259,20 @@ unsafe fn move_chain<K, V>(
     hashes: &mut Vec<u64>,
     hasher: &impl Fn(&K) -> u64,
 ) {
+    let doubling_bit = 1usize << old_log2;
+    let grows = current.log2() > old_log2;
+    // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
+    // now (only this old bucket feeds them, and writes to them wait for it, invariant 3): entries
+    // are appended at a cursor, as Go's `evacDst` does. A resize by several steps spreads entries
+    // wider, and a shrink gathers several old buckets into one new bucket: those look for each
+    // entry's empty slot instead.
+    let cursors = matches!(current.log2().checked_sub(old_log2), Some(0 | 1));
+    // SAFETY: live chain (caller).
+    if cursors && unsafe { old_head.overflow() }.is_none() {
+        // SAFETY: as the caller's; the chain is one bucket and its destinations are empty.
+        unsafe { move_bucket(old_head, old_index, doubling_bit, grows, current, hasher) };
+        return;
+    }
     hashes.clear();
     let mut bucket = Some(old_head);
     while let Some(b) = bucket {
@@ -270,14 +284,6 @@ unsafe fn move_chain<K, V>(
             bucket = b.overflow();
         }
     }
-    let doubling_bit = 1usize << old_log2;
-    let grows = current.log2() > old_log2;
-    // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
-    // now (only this old bucket feeds them, and writes to them wait for it, invariant 3): entries
-    // are appended at a cursor, as Go's `evacDst` does. A resize by several steps spreads entries
-    // wider, and a shrink gathers several old buckets into one new bucket: those look for each
-    // entry's empty slot instead.
-    let cursors = matches!(current.log2().checked_sub(old_log2), Some(0 | 1));
     let mut destinations = [
         Cursor::new(current.head(old_index)),
         Cursor::new(current.head(old_index + doubling_bit)),
@@ -325,6 +331,75 @@ unsafe fn move_chain<K, V>(
         }
     }
 }
+
+/// [`move_chain`] for the usual chain, one bucket, in a doubling or same-size growth: its at most
+/// eight entries fit in the empty primary buckets X and Y, so no overflow bucket is ever needed,
+/// and each destination's tophash word and the old bucket's marks are built in registers and
+/// stored once.
+///
+/// # Safety
+/// `old_head` is old bucket `old_index`, live, unevacuated and without overflow bucket; `current`
+/// is the destination of a doubling (`grows`, old bucket count `doubling_bit`) or same-size growth,
+/// exclusively borrowed.
+#[inline]
+unsafe fn move_bucket<K, V>(
+    old_head: Bucket<K, V>,
+    old_index: usize,
+    doubling_bit: usize,
+    grows: bool,
+    current: &mut BucketArray<K, V>,
+    hasher: &impl Fn(&K) -> u64,
+) {
+    // SAFETY: live bucket (caller).
+    let (full, tops) = unsafe { (old_head.group().full(), old_head.tophash_bytes()) };
+    // User code first (invariant 6): a panicking `Hash` leaves the bucket untouched.
+    let mut y_slots = 0u32;
+    for slot in full {
+        // SAFETY: full slots hold initialised keys.
+        let hash = hasher(unsafe { &*Cell::new(old_head, slot).key() });
+        y_slots |= u32::from(grows && hash as usize & doubling_bit != 0) << slot;
+    }
+    let destinations = [
+        current.head(old_index),
+        current.head(old_index + doubling_bit),
+    ];
+    let mut words = [0u64; 2];
+    let mut next = [0usize; 2];
+    let mut marks = u64::from_le_bytes([EVACUATED_EMPTY; BUCKET_SLOTS]);
+    for slot in full {
+        let y = (y_slots >> slot) & 1;
+        let side = y as usize;
+        let position = next[side];
+        next[side] = position + 1;
+        // SAFETY: `slot` is full; the destination slot is empty: its bucket was empty (caller)
+        // and receives at most the eight entries of this bucket, in order, so `position < 8`.
+        // The old slot is marked evacuated below before anything reads it (invariant 1).
+        unsafe { Cell::new(old_head, slot).move_to(Cell::new(destinations[side], position)) };
+        words[side] |= u64::from(tops[slot]) << (8 * position);
+        // EVACUATED_EMPTY ^ EVACUATED_X (or _Y, one more) turns the slot's mark into X (or Y).
+        let mark = u64::from(EVACUATED_EMPTY ^ (EVACUATED_X + y as u8));
+        marks ^= mark << (8 * slot);
+    }
+    // SAFETY: live buckets, exclusive access (caller). The destinations were all `EMPTY_REST`
+    // (zero), which the words keep after their last entry. In a same-size growth both
+    // destinations are one bucket, and every entry went to X.
+    unsafe {
+        debug_assert_eq!(
+            u64::from_le_bytes(destinations[0].tophash_bytes()) & words[0],
+            0
+        );
+        destinations[0].set_group(words[0].to_le_bytes());
+        if grows {
+            destinations[1].set_group(words[1].to_le_bytes());
+        }
+        old_head.set_group(marks.to_le_bytes());
+    }
+}
+
+const _: () = assert!(
+    EVACUATED_Y == EVACUATED_X + 1,
+    "move_bucket derives Y's mark from X's"
+);
 
 /// The first empty slot of the chain at `head` in `array`, attaching an overflow bucket if the
 /// chain is full.
