@@ -2,7 +2,7 @@
 //! docs (`raw/mod.rs`) over every slot of both arrays.
 
 use super::RawTable;
-use super::bucket::Cell;
+use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::{EMPTY_REST, MIN_TOPHASH, is_evacuated, tophash};
 
@@ -12,72 +12,49 @@ impl<K, V> RawTable<K, V> {
     #[doc(hidden)]
     pub(crate) fn assert_invariants(&self, hasher: impl Fn(&K) -> u64) {
         let mut counted = 0;
-        // SAFETY: read-only walk of live chains; slots are read only when full.
+        // SAFETY: read-only walk of live chains (old buckets from `nevacuate` on, invariant 2).
         unsafe {
             if let Some(ev) = &self.evacuation {
                 assert!(ev.nevacuate <= ev.old.buckets());
                 for index in ev.nevacuate..ev.old.buckets() {
                     let head = ev.old.head(index);
                     let evacuated = is_evacuated(head.tophash(0));
-                    let mut bucket = Some(head);
-                    while let Some(b) = bucket {
-                        for slot in 0..BUCKET_SLOTS {
-                            let top = b.tophash(slot);
-                            assert_eq!(
-                                is_evacuated(top),
-                                evacuated,
-                                "bucket {index} half-evacuated"
-                            );
-                            if top >= MIN_TOPHASH {
-                                let hash = hasher(&*Cell::new(b, slot).key());
-                                assert_eq!(
-                                    hash as usize & ev.old.mask(),
-                                    index,
-                                    "key in wrong old bucket"
-                                );
-                                assert_eq!(tophash(hash), top, "stale tophash");
-                                counted += 1;
-                            }
+                    for_each_slot(head, |cell, top| {
+                        assert_eq!(
+                            is_evacuated(top),
+                            evacuated,
+                            "bucket {index} half-evacuated"
+                        );
+                        if top >= MIN_TOPHASH {
+                            check_key(cell, top, ev.old.mask(), index, &hasher);
+                            counted += 1;
                         }
-                        bucket = b.overflow();
-                    }
+                    });
                 }
             }
             for index in 0..self.current.buckets() {
-                let head = self.current.head(index);
-                let mut bucket = Some(head);
                 let mut rest = false;
-                while let Some(b) = bucket {
-                    for slot in 0..BUCKET_SLOTS {
-                        let top = b.tophash(slot);
-                        assert!(!is_evacuated(top), "evacuated mark in the current array");
-                        assert!(
-                            !rest || top == EMPTY_REST,
-                            "slot after EMPTY_REST is not EMPTY_REST"
-                        );
-                        rest |= top == EMPTY_REST;
-                        if top >= MIN_TOPHASH {
-                            let hash = hasher(&*Cell::new(b, slot).key());
-                            assert_eq!(
-                                hash as usize & self.current.mask(),
-                                index,
-                                "key in wrong bucket"
+                for_each_slot(self.current.head(index), |cell, top| {
+                    assert!(!is_evacuated(top), "evacuated mark in the current array");
+                    assert!(
+                        !rest || top == EMPTY_REST,
+                        "slot after EMPTY_REST is not EMPTY_REST"
+                    );
+                    rest |= top == EMPTY_REST;
+                    if top >= MIN_TOPHASH {
+                        let hash = check_key(cell, top, self.current.mask(), index, &hasher);
+                        if let Some(ev) = &self.evacuation {
+                            let old_index = hash as usize & ev.old.mask();
+                            let source_evacuated = old_index < ev.nevacuate
+                                || is_evacuated(ev.old.head(old_index).tophash(0));
+                            assert!(
+                                source_evacuated,
+                                "key in the new array before its old bucket moved"
                             );
-                            assert_eq!(tophash(hash), top, "stale tophash");
-                            if let Some(ev) = &self.evacuation {
-                                let old_index = hash as usize & ev.old.mask();
-                                let source_evacuated = old_index < ev.nevacuate
-                                    || is_evacuated(ev.old.head(old_index).tophash(0));
-                                assert!(
-                                    source_evacuated,
-                                    "key in the new array before its old bucket moved"
-                                );
-                            }
-                            counted += 1;
                         }
+                        counted += 1;
                     }
-                    bucket = b.overflow();
-                }
+                });
             }
         }
         assert_eq!(counted, self.len, "len does not match the full slots");
@@ -90,4 +67,40 @@ impl<K, V> RawTable<K, V> {
             assert_eq!(ev.evacuated, evacuated, "evacuation counter out of step");
         }
     }
+}
+
+/// Calls `visit` with every slot of the chain at `head` and its tophash byte, in chain order.
+///
+/// # Safety
+/// `head` heads a live chain.
+unsafe fn for_each_slot<K, V>(head: Bucket<K, V>, mut visit: impl FnMut(Cell<K, V>, u8)) {
+    let mut bucket = Some(head);
+    while let Some(b) = bucket {
+        // SAFETY: every bucket reached is in the live chain (caller).
+        unsafe {
+            for slot in 0..BUCKET_SLOTS {
+                visit(Cell::new(b, slot), b.tophash(slot));
+            }
+            bucket = b.overflow();
+        }
+    }
+}
+
+/// Checks that the key in the full slot `cell` (tophash `top`) belongs in bucket `index` of an
+/// array with `mask`, and that `top` is its tophash; returns its hash.
+///
+/// # Safety
+/// `cell` is a full slot of a live bucket.
+unsafe fn check_key<K, V>(
+    cell: Cell<K, V>,
+    top: u8,
+    mask: usize,
+    index: usize,
+    hasher: &impl Fn(&K) -> u64,
+) -> u64 {
+    // SAFETY: a full slot's key is initialised (caller).
+    let hash = hasher(unsafe { &*cell.key() });
+    assert_eq!(hash as usize & mask, index, "key in the wrong bucket");
+    assert_eq!(tophash(hash), top, "stale tophash");
+    hash
 }
