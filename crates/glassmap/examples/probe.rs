@@ -8,7 +8,8 @@
 //!     target/release/examples/probe glassmap hit 200000
 //! ```
 //!
-//! Divide the collected instructions by N for instructions per operation. Operations: `hit`,
+//! Divide the collected instructions by N for instructions per operation. The loop's wall time per
+//! operation goes to stderr (a quick A/B timing; criterion's `benches/map.rs` is the reference). Operations: `hit`,
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
 //! `batch` (get_batch over the hit keys). Maps: `glassmap`, `hashbrown`, `intmap`.
 
@@ -93,6 +94,15 @@ fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
     acc
 }
 
+/// Runs the measured loop and prints its wall time per operation to stderr (stdout keeps the
+/// result, so the loop cannot be optimised away).
+fn timed(n: usize, run: impl FnOnce() -> u64) -> u64 {
+    let start = std::time::Instant::now();
+    let acc = run();
+    eprintln!("{:.1} ns/op", start.elapsed().as_nanos() as f64 / n as f64);
+    acc
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (kind, op) = (args[1].as_str(), args[2].as_str());
@@ -114,7 +124,7 @@ fn main() {
                 });
                 map.finish_growth();
             }
-            measured_glassmap(op, black_box(&mut map), &probes)
+            timed(n, || measured_glassmap(op, black_box(&mut map), &probes))
         }
         "hashbrown" => {
             let mut map = Hb::with_capacity_and_hasher(cap, RandomState::with_seed(9));
@@ -123,7 +133,7 @@ fn main() {
                     map.insert(k, k);
                 });
             }
-            measured_hashbrown(op, black_box(&mut map), &probes)
+            timed(n, || measured_hashbrown(op, black_box(&mut map), &probes))
         }
         "intmap" => {
             let mut map = IntMap::with_capacity(n);
@@ -132,7 +142,7 @@ fn main() {
                     let _ = map.insert(k, k);
                 });
             }
-            measured_intmap(op, black_box(&mut map), &probes)
+            timed(n, || measured_intmap(op, black_box(&mut map), &probes))
         }
         _ => panic!("unknown map {kind}"),
     };

@@ -2,9 +2,9 @@
 //! slot blocks), plus the overflow buckets chained from them, carved from chunks.
 //!
 //! Invariants:
-//! - When `buckets > 0`, `heads` points into one `alloc_zeroed` allocation of `buckets` tophash
+//! - When `buckets > 0`, `tophash` and `slots` point into one `alloc_zeroed` allocation of `buckets` tophash
 //!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
-//!   heads that are never dereferenced.
+//!   pointers that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array.
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
@@ -21,8 +21,8 @@ use core::alloc::Layout;
 use core::ptr::{self, NonNull};
 use std::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error};
 
-use super::bucket::{Bucket, Overflow, Slots, Tophash};
-use super::growth::{capacity_of, overflow_limit};
+use super::bucket::{Bucket, Cell, Overflow, Slots, Tophash};
+use super::growth_policy::{capacity_of, count_overflow, overflow_limit};
 use crate::TryReserveError;
 
 pub(crate) struct BucketArray<K, V> {
@@ -45,39 +45,17 @@ pub(crate) struct BucketArray<K, V> {
     /// than `grow_at` entries doubles it; `overflow_limit` overflow buckets make it grow in place.
     grow_at: usize,
     overflow_limit: u16,
+    /// Go's `noverflow`: overflow buckets chained so far, sampled above B = 15.
+    noverflow: u16,
+    /// xorshift state for the sampling of `noverflow` (Go uses its `rand()`).
+    random: u64,
     pool: OverflowPool<K, V>,
 }
-
-/// Where the primary buckets start: bucket `i` is tophash word `i` and slot block `i`.
-pub(crate) struct Heads<K, V> {
-    tophash: NonNull<Tophash>,
-    slots: NonNull<Slots<K, V>>,
-}
-
-impl<K, V> Clone for Heads<K, V> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<K, V> Copy for Heads<K, V> {}
 
 /// The tophash word of an unallocated array's only bucket: all `EMPTY_REST`, so a lookup in an
 /// empty map stops at the first byte without a length check and never reaches the (dangling) slots.
 /// Nothing ever writes it: writes allocate first.
 static EMPTY_TOPHASH: Tophash = [0; 8];
-
-impl<K, V> Heads<K, V> {
-    /// Primary bucket `index`.
-    ///
-    /// # Safety
-    /// `index` is below the array's bucket count (or 0 for an unallocated array, whose result may
-    /// only have its tophash bytes read).
-    #[inline]
-    pub(crate) unsafe fn at(self, index: usize) -> Bucket<K, V> {
-        // SAFETY: in bounds of both regions (caller).
-        unsafe { Bucket::new(self.tophash.add(index), self.slots.add(index)) }
-    }
-}
 
 /// Overflow units, handed out in order from chunks of `chunk_len` units. A chunk is not zeroed:
 /// each unit gets its empty tophash word and null link when it is handed out (zeroing a whole
@@ -112,6 +90,9 @@ const MAX_CHUNK_BYTES: usize = 32 << 10;
 const MAX_RELEASE_BYTES: usize = 16 * PAGE;
 const PAGE: usize = 4096;
 
+/// Seed of the xorshift state that samples the overflow count (any non-zero value).
+const RANDOM_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
 impl<K, V> BucketArray<K, V> {
     pub(crate) const fn unallocated() -> Self {
         BucketArray {
@@ -125,6 +106,8 @@ impl<K, V> BucketArray<K, V> {
             populating: false,
             grow_at: 0,
             overflow_limit: 0,
+            noverflow: 0,
+            random: RANDOM_SEED,
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: 0,
@@ -155,6 +138,8 @@ impl<K, V> BucketArray<K, V> {
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
             overflow_limit: overflow_limit(log2),
+            noverflow: 0,
+            random: RANDOM_SEED,
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
@@ -189,13 +174,11 @@ impl<K, V> BucketArray<K, V> {
         self.mask
     }
 
-    /// Where the primary buckets start, for walks over all of them.
+    /// Primary bucket 0, the base from which walks over all primary buckets step with
+    /// [`Bucket::primary_after`].
     #[inline]
-    pub(crate) fn heads(&self) -> Heads<K, V> {
-        Heads {
-            tophash: self.tophash,
-            slots: self.slots,
-        }
+    pub(crate) fn first(&self) -> Bucket<K, V> {
+        Bucket::new(self.tophash, self.slots)
     }
 
     /// The primary bucket for `index` (taken modulo the bucket count). On an unallocated array
@@ -203,7 +186,7 @@ impl<K, V> BucketArray<K, V> {
     #[inline]
     pub(crate) fn head(&self, index: usize) -> Bucket<K, V> {
         // SAFETY: `index & mask` < `buckets`, or 0 on an unallocated array (the static word).
-        unsafe { self.heads().at(index & self.mask) }
+        unsafe { self.first().primary_after(index & self.mask) }
     }
 
     /// A fresh, empty overflow unit owned by this array.
@@ -225,6 +208,30 @@ impl<K, V> BucketArray<K, V> {
         // at: slots are read only where the tophash says they are full.
         unsafe { Overflow::init_empty(unit) };
         unit
+    }
+
+    /// Go's `newoverflow`: chains a fresh bucket after `last` and returns its slot 0.
+    ///
+    /// # Safety
+    /// `last` is the last bucket of a live chain of this array, which is exclusively borrowed.
+    #[cold]
+    pub(crate) unsafe fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
+        let next = self.new_overflow();
+        // SAFETY: `last` ends a live chain of this array (caller); `next` is fresh and empty.
+        unsafe { last.set_overflow(next) };
+        // xorshift64 (Marsaglia 2003), only to sample the overflow count like Go's `fastrand`.
+        self.random ^= self.random << 13;
+        self.random ^= self.random >> 7;
+        self.random ^= self.random << 17;
+        count_overflow(&mut self.noverflow, self.log2, self.random);
+        // SAFETY: `next` is an allocated overflow unit.
+        Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
+    }
+
+    /// Takes over another array's overflow count and sampling state (a clone of it).
+    pub(crate) fn copy_overflow_count(&mut self, from: &Self) {
+        self.noverflow = from.noverflow;
+        self.random = from.random;
     }
 
     /// Overflow buckets handed out so far.
@@ -252,14 +259,13 @@ impl<K, V> BucketArray<K, V> {
             return;
         }
         let index = index.min(self.buckets);
-        let heads = self.heads();
         release_prefix(
-            heads.tophash.cast(),
+            self.tophash.cast(),
             index * size_of::<Tophash>(),
             &mut self.released[0],
         );
         release_prefix(
-            heads.slots.cast(),
+            self.slots.cast(),
             index * size_of::<Slots<K, V>>(),
             &mut self.released[1],
         );
@@ -289,21 +295,20 @@ impl<K, V> BucketArray<K, V> {
         count > self.grow_at
     }
 
-    /// Go's `tooManyOverflowBuckets(noverflow, B)` for this array's B.
+    /// Go's `tooManyOverflowBuckets(noverflow, B)` for this array.
     #[inline]
-    pub(crate) fn too_many_overflow_buckets(&self, noverflow: u16) -> bool {
-        noverflow >= self.overflow_limit
+    pub(crate) fn too_many_overflow_buckets(&self) -> bool {
+        self.noverflow >= self.overflow_limit
     }
 
     #[cold]
     fn populate_more(&mut self) {
-        let heads = self.heads();
         let sizes = [
             self.buckets * size_of::<Tophash>(),
             self.buckets * size_of::<Slots<K, V>>(),
         ];
-        populate_prefix(heads.tophash.cast(), sizes[0], &mut self.populated[0]);
-        populate_prefix(heads.slots.cast(), sizes[1], &mut self.populated[1]);
+        populate_prefix(self.tophash.cast(), sizes[0], &mut self.populated[0]);
+        populate_prefix(self.slots.cast(), sizes[1], &mut self.populated[1]);
         self.populating = self.populated[1] < sizes[1];
     }
 
@@ -319,6 +324,7 @@ impl<K, V> BucketArray<K, V> {
             unsafe { ptr::write_bytes(self.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
         }
         self.pool.free();
+        self.noverflow = 0;
     }
 }
 

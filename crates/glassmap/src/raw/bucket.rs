@@ -22,7 +22,7 @@
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
-use super::growth::BUCKET_SLOTS;
+use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::Group;
 
 /// A bucket's eight tophash bytes.
@@ -157,6 +157,18 @@ impl<K, V> Bucket<K, V> {
         Bucket { tophash, slots }
     }
 
+    /// The primary bucket `index` places after this one (`self` is usually primary bucket 0,
+    /// [`BucketArray::first`](super::array::BucketArray::first)).
+    ///
+    /// # Safety
+    /// `self` is a primary bucket and the one `index` places after it is in bounds of both
+    /// regions of its array (or `index` is 0).
+    #[inline]
+    pub(crate) unsafe fn primary_after(self, index: usize) -> Self {
+        // SAFETY: in bounds of both regions (caller).
+        unsafe { Bucket::new(self.tophash.add(index), self.slots.add(index)) }
+    }
+
     /// The bucket stored in an overflow unit.
     ///
     /// # Safety
@@ -193,6 +205,16 @@ impl<K, V> Bucket<K, V> {
     pub(crate) unsafe fn group(self) -> Group {
         // SAFETY: live bucket (caller): the tophash bytes are initialised.
         Group::new(unsafe { self.tophash.read() })
+    }
+
+    /// The eight tophash bytes, slot 0 first.
+    ///
+    /// # Safety
+    /// The bucket is live.
+    #[inline]
+    pub(crate) unsafe fn tophash_bytes(self) -> Tophash {
+        // SAFETY: live bucket (caller): the tophash bytes are initialised.
+        unsafe { self.tophash.read() }
     }
 
     /// # Safety
@@ -341,6 +363,20 @@ impl<K, V> Cell<K, V> {
             self.key().write(key);
             self.value().write(value);
             self.set_tophash(top);
+        }
+    }
+
+    /// Moves the entry into the empty slot `to`, leaving this slot logically uninitialised. Neither
+    /// tophash byte is touched: the caller writes both buckets' words.
+    ///
+    /// # Safety
+    /// Both buckets are live, the table exclusively borrowed, this slot full and `to` empty.
+    #[inline]
+    pub(crate) unsafe fn move_to(self, to: Self) {
+        // SAFETY: forwarded; `to` is empty, so nothing is overwritten without a drop.
+        unsafe {
+            to.key().write(self.key().read());
+            to.value().write(self.value().read());
         }
     }
 

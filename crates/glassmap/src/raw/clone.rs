@@ -17,11 +17,12 @@
 //! 2. Overflow buckets are linked into the clone's chain only when the copy reaches them, so a
 //!    chain never points at memory the clone does not own.
 
+use super::RawTable;
 use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
-use super::growth::BUCKET_SLOTS;
+use super::evacuate::Evacuation;
+use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::MIN_TOPHASH;
-use super::{Evacuation, RawTable};
 
 impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
     fn clone(&self) -> Self {
@@ -29,8 +30,6 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
             len: 0,
             current: BucketArray::unallocated(),
             evacuation: None,
-            noverflow: self.noverflow,
-            random: self.random,
             doublings: self.doublings,
             same_size_growths: self.same_size_growths,
             scratch: Vec::new(),
@@ -50,6 +49,7 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
         if self.current.is_allocated() {
             clone.current = BucketArray::new(self.current.log2());
             copy_buckets(&self.current, &mut clone.current, 0, &mut clone.len);
+            clone.current.copy_overflow_count(&self.current);
         }
         debug_assert_eq!(clone.len, self.len);
         clone

@@ -4,7 +4,7 @@
 use core::marker::PhantomData;
 
 use super::RawTable;
-use super::array::{BucketArray, Heads};
+use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::tophash::GroupMask;
 use crate::stats::BucketLoad;
@@ -16,8 +16,8 @@ use crate::stats::BucketLoad;
 /// except through the cells it has already yielded (taking an entry out marks its slot empty, which
 /// the iterator does not look at again).
 pub(crate) struct RawIter<K, V> {
-    /// `(heads, next index, end index)` of the old array's live range, then the current array.
-    ranges: [(Heads<K, V>, usize, usize); 2],
+    /// `(primary bucket 0, next index, end index)` of the old array's live range, then the current array.
+    ranges: [(Bucket<K, V>, usize, usize); 2],
     range: usize,
     bucket: Option<Bucket<K, V>>,
     slots: GroupMask,
@@ -47,11 +47,11 @@ impl<K, V> RawIter<K, V> {
         len: usize,
     ) -> Self {
         let old_range = match old {
-            Some(old) => (old.heads(), nevacuate, old.buckets()),
-            None => (current.heads(), 0, 0),
+            Some(old) => (old.first(), nevacuate, old.buckets()),
+            None => (current.first(), 0, 0),
         };
         RawIter {
-            ranges: [old_range, (current.heads(), 0, current.buckets())],
+            ranges: [old_range, (current.first(), 0, current.buckets())],
             range: 0,
             bucket: None,
             slots: GroupMask::default(),
@@ -83,7 +83,7 @@ impl<K, V> Iterator for RawIter<K, V> {
             {
                 Some(next) => next,
                 None => {
-                    let (heads, index, end) = &mut self.ranges[self.range];
+                    let (first, index, end) = &mut self.ranges[self.range];
                     if *index == *end {
                         self.range += 1;
                         if self.range == self.ranges.len() {
@@ -94,7 +94,7 @@ impl<K, V> Iterator for RawIter<K, V> {
                         continue;
                     }
                     // SAFETY: `index < end` = the array's bucket count.
-                    let head = unsafe { heads.at(*index) };
+                    let head = unsafe { first.primary_after(*index) };
                     *index += 1;
                     head
                 }
@@ -129,13 +129,13 @@ impl<K, V> Iterator for RawIter<K, V> {
                 }
             }
         }
-        for (heads, index, end) in self.ranges.into_iter().skip(self.range) {
+        for (first, index, end) in self.ranges.into_iter().skip(self.range) {
             for index in index..end {
                 if self.remaining == 0 {
                     return acc;
                 }
                 // SAFETY: `index < end` = the array's bucket count.
-                let head = unsafe { heads.at(index) };
+                let head = unsafe { first.primary_after(index) };
                 acc = fold_chain(head, acc, &mut f, &mut self.remaining);
             }
         }
@@ -176,7 +176,7 @@ fn fold_chain<K, V, B>(
 /// entries still in unevacuated old buckets are not counted (finish the growth first for a
 /// complete picture).
 pub struct BucketLoads<'a, K, V> {
-    heads: Heads<K, V>,
+    first: Bucket<K, V>,
     index: usize,
     end: usize,
     marker: PhantomData<&'a (K, V)>,
@@ -198,7 +198,7 @@ unsafe impl<K, V> Sync for BucketLoads<'_, K, V> {}
 impl<'a, K, V> BucketLoads<'a, K, V> {
     pub(super) fn new(array: &'a BucketArray<K, V>) -> Self {
         BucketLoads {
-            heads: array.heads(),
+            first: array.first(),
             index: 0,
             end: array.buckets(),
             marker: PhantomData,
@@ -214,7 +214,7 @@ impl<K, V> Iterator for BucketLoads<'_, K, V> {
             return None;
         }
         // SAFETY: `index < end`, the live array's bucket count; the borrow of the map keeps it live.
-        let head = unsafe { self.heads.at(self.index) };
+        let head = unsafe { self.first.primary_after(self.index) };
         self.index += 1;
         // SAFETY: live chain.
         let primary_entries = unsafe { head.group() }.full().count();

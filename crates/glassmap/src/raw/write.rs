@@ -1,0 +1,324 @@
+//! The write path: the entry API (`entry`, with the key's slot or an empty one prepared for it),
+//! insert into a vacant slot, and remove with Go's trailing-empty normalisation. Growth work runs
+//! first (invariant 3 of the module docs, `raw/mod.rs`); the growth mechanism is `evacuate.rs`.
+
+use super::RawTable;
+use super::array::BucketArray;
+use super::bucket::{Bucket, Cell};
+use super::growth_policy::BUCKET_SLOTS;
+use super::search_chain;
+use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle, tophash};
+
+/// The key's slot in the current array, or an empty slot of its chain ready for one insert, with
+/// the table borrowed for the entry's life.
+pub(crate) enum RawEntry<'a, K, V> {
+    Occupied(RawOccupied<'a, K, V>),
+    Vacant(RawVacant<'a, K, V>),
+}
+
+/// A full slot of the current array.
+pub(crate) struct RawOccupied<'a, K, V> {
+    table: &'a mut RawTable<K, V>,
+    cell: Cell<K, V>,
+    hash: u64,
+}
+
+/// An empty slot of the current array in the chain of `hash`, ready for one insert.
+pub(crate) struct RawVacant<'a, K, V> {
+    table: &'a mut RawTable<K, V>,
+    cell: Cell<K, V>,
+    hash: u64,
+}
+
+impl<K, V> RawTable<K, V> {
+    /// The write path of insert and the entry API: evacuate (invariant 3), then find the key or the
+    /// first empty slot of its chain, starting a growth first if the key is absent and Go would
+    /// grow.
+    ///
+    /// Kept small enough to inline into a caller's loop: allocation, growth work and starting a
+    /// growth are out of line, and so is everything past a chain's first bucket.
+    #[inline]
+    pub(crate) fn entry(
+        &mut self,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+        hasher: impl Fn(&K) -> u64,
+    ) -> RawEntry<'_, K, V> {
+        if !self.current.is_allocated() || self.evacuation.is_some() {
+            self.prepare_write(hash, &hasher);
+        }
+        let needle = Needle::of(hash);
+        loop {
+            let head = self.current.head(hash as usize);
+            // SAFETY: the current array is allocated (`prepare_write`); `head` is live.
+            let group = unsafe { head.group() };
+            for slot in group.matching(needle) {
+                let cell = Cell::new(head, slot);
+                // SAFETY: a matching slot holds the needle's tophash (>= MIN_TOPHASH, so a full
+                // slot) or, for SWAR's rare extra, `needle ^ 1`: a live tophash or 4
+                // (`EVACUATED_EMPTY`), and the current array holds no evacuated states (only the
+                // old array is being evacuated, invariant 2). So the slot is full: its key is
+                // initialised (see `Group::matching`).
+                if eq(unsafe { &*cell.key() }) {
+                    return self.occupied(cell, hash);
+                }
+            }
+            // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
+            // first empty slot takes the key. Otherwise the search goes on out of line.
+            let vacant = match group.empty().lowest() {
+                Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
+                // SAFETY: `head` heads a live chain of the current array, which is not being
+                // evacuated (the old array is the one being emptied).
+                first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
+                    ChainEnd::Occupied(cell) => return self.occupied(cell, hash),
+                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
+                    ChainEnd::Full(last) => match first_empty {
+                        Some(slot) => Ok(Cell::new(head, slot)),
+                        None => Err(last),
+                    },
+                },
+            };
+            if self.evacuation.is_none() && self.wants_growth() {
+                self.start_growth_for(hash, &hasher);
+                continue;
+            }
+            // A new key: help fault in the array ahead of the writes (see `populate_some`).
+            self.current.populate_some();
+            let cell = match vacant {
+                Ok(cell) => cell,
+                // SAFETY: `last` ends the key's live chain of the current array.
+                Err(last) => unsafe { self.current.attach_overflow(last) },
+            };
+            return RawEntry::Vacant(RawVacant {
+                table: self,
+                cell,
+                hash,
+            });
+        }
+    }
+
+    #[inline]
+    fn occupied(&mut self, cell: Cell<K, V>, hash: u64) -> RawEntry<'_, K, V> {
+        RawEntry::Occupied(RawOccupied {
+            table: self,
+            cell,
+            hash,
+        })
+    }
+
+    /// Before a write: allocates the first array, or does Go's `growWork` while growing.
+    #[inline(never)]
+    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+        if !self.current.is_allocated() {
+            self.current = BucketArray::new(0);
+        }
+        if self.evacuation.is_some() {
+            self.grow_work(hash, hasher);
+        }
+    }
+
+    /// Go's growth trigger, checked for an insert of a new key while not growing.
+    #[inline]
+    fn wants_growth(&self) -> bool {
+        self.current.over_load_factor(self.len + 1) || self.current.too_many_overflow_buckets()
+    }
+
+    /// Fills a vacant slot found by [`RawTable::entry`].
+    ///
+    /// # Safety
+    /// `cell` came from `entry(hash, ..)` on this table with no mutation in between.
+    #[inline]
+    unsafe fn insert_in(&mut self, cell: Cell<K, V>, hash: u64, key: K, value: V) {
+        // SAFETY: the slot is empty and live (caller).
+        unsafe { cell.write(tophash(hash), key, value) };
+        self.len += 1;
+    }
+
+    /// Removes the key, doing growth work first as Go's `mapdelete` does.
+    pub(crate) fn remove(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(&K) -> bool,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Option<(K, V)> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.evacuation.is_some() {
+            self.grow_work(hash, &hasher);
+        }
+        let head = self.current.head(hash as usize);
+        // SAFETY: `len > 0`: allocated; after `grow_work` the key can only be in the current array.
+        unsafe {
+            let cell = search_chain(head, Needle::of(hash), eq)?;
+            Some(self.remove_at(hash, cell))
+        }
+    }
+
+    /// Removes the entry in `cell`, a slot of the current array in `hash`'s chain, and restores
+    /// `EMPTY_REST` where it now holds (Go's trailing-empty normalisation).
+    ///
+    /// # Safety
+    /// `cell` is a full slot of the current array in the chain of `hash` (as returned by
+    /// [`RawTable::entry`] or by `search_chain` on the current array).
+    pub(crate) unsafe fn remove_at(&mut self, hash: u64, cell: Cell<K, V>) -> (K, V) {
+        let head = self.current.head(hash as usize);
+        // SAFETY: full, live slot (caller).
+        let entry = unsafe { self.take(cell) };
+        // SAFETY: `cell` is in `head`'s chain (caller).
+        unsafe { normalise_empty_rest(head, cell) };
+        entry
+    }
+
+    /// Moves the entry out of a full slot of either array, marking it `EMPTY_ONE` (invariant 4).
+    ///
+    /// # Safety
+    /// `cell` is a full slot of this table.
+    #[inline]
+    pub(super) unsafe fn take(&mut self, cell: Cell<K, V>) -> (K, V) {
+        // SAFETY: full and live (caller); the tophash is updated before anything can observe it.
+        let entry = unsafe { cell.read() };
+        // SAFETY: as above.
+        unsafe { cell.set_tophash(EMPTY_ONE) };
+        self.len -= 1;
+        entry
+    }
+}
+
+/// How a write's search past a chain's first bucket ended.
+enum ChainEnd<K, V> {
+    /// The key, found.
+    Occupied(Cell<K, V>),
+    /// The key is absent; the first empty slot after the first bucket.
+    Vacant(Cell<K, V>),
+    /// The key is absent and no bucket after the first has an empty slot: the chain's last bucket.
+    Full(Bucket<K, V>),
+}
+
+/// The rest of a write's search, after `head` (searched already) had no `EMPTY_REST`: the key in
+/// the overflow buckets, or the first empty slot after `head`.
+///
+/// # Safety
+/// `head` heads a live chain of an array that is not being evacuated.
+#[inline(never)]
+unsafe fn search_overflow<K, V>(
+    head: Bucket<K, V>,
+    needle: Needle,
+    eq: &mut impl FnMut(&K) -> bool,
+) -> ChainEnd<K, V> {
+    let mut vacant = None;
+    let mut bucket = head;
+    // SAFETY: every bucket reached is in the live chain (caller); matching slots are full.
+    unsafe {
+        while let Some(next) = bucket.overflow() {
+            bucket = next;
+            let group = bucket.group();
+            for slot in group.matching(needle) {
+                let cell = Cell::new(bucket, slot);
+                if eq(&*cell.key()) {
+                    return ChainEnd::Occupied(cell);
+                }
+            }
+            if vacant.is_none() {
+                vacant = group.empty().lowest().map(|slot| Cell::new(bucket, slot));
+            }
+            if group.has_empty_rest() {
+                break;
+            }
+        }
+    }
+    match vacant {
+        Some(cell) => ChainEnd::Vacant(cell),
+        None => ChainEnd::Full(bucket),
+    }
+}
+
+/// After `cell` was emptied: if nothing full follows it in the chain, turn it and the `EMPTY_ONE`
+/// slots before it into `EMPTY_REST`, walking back through the chain (Go's `mapdelete`).
+///
+/// # Safety
+/// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
+unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
+    let last = BUCKET_SLOTS - 1;
+    let (mut bucket, mut slot) = cell.position();
+    // SAFETY: every bucket touched is in the live chain of `head` (caller).
+    unsafe {
+        let next_is_rest = if slot == last {
+            bucket
+                .overflow()
+                .is_none_or(|next| next.tophash(0) == EMPTY_REST)
+        } else {
+            bucket.tophash(slot + 1) == EMPTY_REST
+        };
+        if !next_is_rest {
+            return;
+        }
+        loop {
+            bucket.set_tophash(slot, EMPTY_REST);
+            if slot == 0 {
+                if bucket == head {
+                    return;
+                }
+                let mut previous = head;
+                while let Some(next) = previous.overflow() {
+                    if next == bucket {
+                        break;
+                    }
+                    previous = next;
+                }
+                bucket = previous;
+                slot = last;
+            } else {
+                slot -= 1;
+            }
+            if bucket.tophash(slot) != EMPTY_ONE {
+                return;
+            }
+        }
+    }
+}
+
+// All methods below rely on the same invariant: `cell` came from `entry(hash, ..)` on
+// `table`, which stays exclusively borrowed, so the slot is unchanged: full for an occupied entry,
+// empty for a vacant one.
+impl<'a, K, V> RawOccupied<'a, K, V> {
+    #[inline]
+    pub(crate) fn key(&self) -> &K {
+        // SAFETY: see the block comment above.
+        unsafe { &*self.cell.key() }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> &V {
+        // SAFETY: see the block comment above.
+        unsafe { &*self.cell.value() }
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut V {
+        // SAFETY: see the block comment above; `&mut self` makes the reference unique.
+        unsafe { &mut *self.cell.value() }
+    }
+
+    #[inline]
+    pub(crate) fn into_mut(self) -> &'a mut V {
+        // SAFETY: see the block comment above; the entry is consumed, the table borrow moves on.
+        unsafe { &mut *self.cell.value() }
+    }
+
+    pub(crate) fn remove_entry(self) -> (K, V) {
+        // SAFETY: see the block comment above; the slot is in the current array's chain of `hash`.
+        unsafe { self.table.remove_at(self.hash, self.cell) }
+    }
+}
+
+impl<'a, K, V> RawVacant<'a, K, V> {
+    #[inline]
+    pub(crate) fn insert(self, key: K, value: V) -> &'a mut V {
+        // SAFETY: see the block comment above.
+        unsafe {
+            self.table.insert_in(self.cell, self.hash, key, value);
+            &mut *self.cell.value()
+        }
+    }
+}
