@@ -2,81 +2,62 @@
 //!
 //! # Layout
 //!
-//! One allocation, made by [`IntMap::try_with_capacity`] and never resized, holding two arrays
-//! side by side (the storage, with all the `unsafe`, is `crate::raw::int_table`):
+//! One allocation, made by [`IntMap::try_with_capacity`] and never resized, holding an array of
+//! `(key, value)` entries (the storage and the probing, with all the `unsafe`, are in the `table`
+//! submodule, `int_map/table.rs`):
 //!
 //! ```text
-//!   slot:      0        1          2          3        4        5     ...  slots-1
-//!   entries: [ 0, -  ][ k, v    ][ k, v    ][ k', - ][ k, v   ][ 0, -  ] ... [ 0, -  ]
-//!   states:  [Empty  ][Full tag ][Full tag ][Tomb   ][Full tag][Empty  ] ... [Empty  ]
+//!   slot:      0        1        2        3        4        5     ...  slots-1
+//!   entries: [ 0, -  ][ k, v  ][ k, v  ][ k, v  ][ 0, -  ][ 0, -  ] ... [ 0, -  ]
 //!                     ^ home(k) = mix(k) & (slots - 1); probing walks right and wraps around
+//!   side slot: Option<V>, the value of key 0
 //! ```
 //!
-//! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values); a state
-//! is one byte: Empty, Tombstone, or for a Full slot `0x80 | h7`, with `h7` the top 7 bits of the
-//! key's mixed hash (like a SwissTable control byte). The slot state lives in its own byte, not in
-//! a reserved key, so every `u64` is a valid key. Keys are always initialised (0 in slots never
-//! used), so a lookup can load a slot's state byte and its key at the same time: neither address
-//! depends on the other, and the two cache misses overlap. The key comparison only counts when
-//! the state is the key's tag.
+//! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values). Key 0
+//! marks a free slot, so a lookup reads one thing per slot, the key, and that one load both
+//! detects a free slot and matches the key: one cache miss per lookup for most hits and misses
+//! in a table that does not fit the cache. The real key 0 is kept beside the table in a side
+//! slot (an `Option<V>` in the map), so every `u64` is still a valid key; it counts towards
+//! `len` and `capacity` like any other entry, its [`home_slot`](IntMap::home_slot) and
+//! [`slot_of`](IntMap::slot_of) are `slots` (one past the table) and its probe distance is 0.
 //!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
 //!
 //! # Invariants (checked by [`IntMap::assert_invariants`])
 //!
-//! 1. *Counts:* `len` is the number of `Full` slots and is at most `capacity`; `tombstones` is the
-//!    number of `Tombstone` slots. `Moving` slots exist only inside [`IntMap::compact`].
+//! The table's own invariants (numbered in `table.rs`) make every key reachable from its home
+//! slot through slots in use and keep keys unique; on top of them the map keeps:
+//!
+//! 1. *Counts:* `len` (the table's entries plus the side slot) is at most `capacity`.
 //! 2. *Probe bound:* an entry whose key has home slot `h` is stored at `h + d (mod slots)` with
 //!    `d < probe_limit`, where `probe_limit = min(MAX_PROBE, slots)`.
-//! 3. *Reachability:* every slot from `h` up to (not including) the entry's slot is non-Empty.
-//! 4. Keys are unique.
-//! 5. *Tags:* a Full slot's state byte is its key's tag.
 //!
 //! # Why a lookup may stop where it stops
 //!
-//! A lookup walks from the home slot and stops at the key, at an `Empty` slot, or after
+//! A lookup walks from the home slot and stops at the key, at a free slot, or after
 //! `probe_limit` slots.
-//! - *At `Empty`:* by invariant 3 the key cannot be stored past an Empty slot. This holds because
-//!   an insert takes the first free slot it meets, and a slot becomes Empty again only when
-//!   nothing can be reached through it (see removal below) or when the whole table is rebuilt.
-//! - *Not at `Tombstone`:* a tombstone marks an entry that was removed *after* later keys may
-//!   have probed past it and settled further on. Treating it as Empty would lose those keys.
+//! - *At a free slot:* the key cannot be stored past a free slot on its path (table invariant
+//!   5). Inserts take the first free slot they meet, and removal moves entries back instead of
+//!   leaving tombstones, so this holds at all times.
 //! - *At the probe bound:* by invariant 2 no key is stored `probe_limit` or more slots past its
-//!   home. A miss therefore costs at most `probe_limit` slots even when tombstones have replaced
-//!   every Empty slot on its path, which is what bounds the worst case.
+//!   home, so a miss costs at most `probe_limit` slots even inside a long cluster.
 //!
-//! # Why tombstones
+//! # Removal without tombstones
 //!
-//! Removing an entry by emptying its slot would break invariant 3 for keys that probed past it.
-//! The alternative, backward-shift deletion (Knuth's Algorithm R), moves later entries back and
-//! rehashes each; tombstones keep removal to one write, never move an entry during `remove` or
-//! `retain` (so `retain` can scan the table once), and their cost, longer misses, is capped by
-//! the probe bound and paid back by [`IntMap::compact`]. Two things keep them rare:
-//! - `remove` writes `Empty` instead of a tombstone when the next slot is Empty (no probe can
-//!   pass through the slot, since it would have to continue into that Empty slot), and then turns
-//!   the run of tombstones just before it back into Empty slots for the same reason;
-//! - `insert` reuses the first tombstone on the key's path once it has confirmed, within the
-//!   bound, that the key is absent.
-//!
-//! # Compaction
-//!
-//! [`IntMap::compact`] rebuilds the table in place without allocating: it turns tombstones into
-//! Empty slots and every entry into a `Moving` slot, then re-places the moving entries one by one
-//! with Robin Hood insertion (an entry takes over a slot whose occupant is closer to its own home
-//! and carries the occupant on), treating `Moving` slots as free: landing on one swaps the two
-//! entries and continues with the displaced one from its home. Each step either places an entry
-//! for good or moves the walk forward, and there is always an Empty slot (`len <= slots / 2`),
-//! so it terminates. Placed entries only ever sit on runs of placed entries, so invariant 3 holds
-//! for them throughout, and the final layout is the Robin Hood one: within every run, entries are
-//! in order of home slot. That order minimises the largest probe distance over all layouts of the
-//! same keys (it is earliest-deadline-first scheduling with equal windows), and the layout before
-//! compaction was one such layout within the bound, so compaction never increases
-//! [`IntMapStats::max_probe`] and invariant 2 keeps holding.
+//! `remove` empties the slot and then shifts the following entries of the cluster back into the
+//! hole when their home allows it (backward-shift deletion, Knuth's Algorithm R; the details are
+//! in `table.rs`). A shift only moves an entry closer to its home, so invariant 2 keeps holding.
+//! It costs a rehash of each entry it looks at (about 1.5 of them at load 1/2), in exchange for
+//! lookups and inserts that never meet a tombstone: under sustained churn misses stay as short as
+//! in a freshly filled table, and no compaction is needed. (Until this change `IntMap` left
+//! tombstones, kept a state byte per slot to mark them, and rebuilt the table in `compact`.)
 
 mod error;
 mod iter;
 mod stats;
+#[allow(unsafe_code)]
+mod table;
 
 use core::{fmt, mem};
 
@@ -84,41 +65,10 @@ pub use error::{CapacityError, Full, FullReason};
 pub use iter::{IntMapIntoIter, IntMapIter, IntMapIterMut};
 pub use stats::IntMapStats;
 
-use crate::raw::int_table::{EMPTY, GROUP, IntTable, TOMBSTONE, TableError};
-// The top bit of each zero byte of a word, and no other bit (exact).
-use crate::raw::tophash::swar::zero_bytes;
+use self::table::{EMPTY, Homes, IntTable, Probe, TableError};
 
 /// Upper bound on the number of slots a lookup examines (see the [`IntMap`] docs for the choice).
 const MAX_PROBE: usize = 128;
-
-// Slot states, one byte each in the table's state array. `EMPTY` and `TOMBSTONE` come from the
-// table (which only tells them from the others: a slot holds a value exactly when its state is
-// neither).
-//
-// - `EMPTY` (0): never used since the last rebuild: lookups stop here.
-// - `TOMBSTONE` (1): held an entry that was removed: lookups walk past it, inserts may reuse it.
-// - `MOVING`: an entry waiting to be re-placed; exists only during [`IntMap::compact`].
-// - Full: an entry, state `0x80 | h7` where `h7` is 7 bits of the key's hash (its [`tag`]).
-
-/// State of an entry waiting to be re-placed by [`IntMap::compact`].
-const MOVING: u8 = 2;
-
-/// The state byte of a Full slot holding a key with hash `hash`: the top bit set and the top 7
-/// bits of the hash below it. The home slot uses the low bits, so the two are independent, and a
-/// probe that meets another key's entry rejects it from the state byte alone 127 times in 128.
-#[inline]
-fn tag(hash: u64) -> u8 {
-    0x80 | (hash >> 57) as u8
-}
-
-/// The low bit of every byte of a word.
-const LSB: u64 = 0x0101_0101_0101_0101;
-
-/// Whether state byte `s` is a Full slot's.
-#[inline]
-fn is_full(s: u8) -> bool {
-    s & 0x80 != 0
-}
 
 /// Scrambles a key into a 64-bit hash whose low bits pick the home slot.
 ///
@@ -134,6 +84,17 @@ fn mix(key: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// The map's home slots for the table: [`mix`] of the key (the table reduces it modulo `slots`).
+struct Mixed;
+
+impl Homes for Mixed {
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        // Truncating the hash on 32-bit targets is fine: only its low bits are used.
+        mix(key) as usize
+    }
 }
 
 /// A fixed-capacity hash map from `u64` keys to `V` that never allocates after it is built.
@@ -221,8 +182,10 @@ fn mix(key: u64) -> u64 {
 /// `clear`, `retain`, `compact`, `stats`, iteration and `Clone` are O(slots).
 pub struct IntMap<V> {
     table: IntTable<V>,
-    len: usize,
-    tombstones: usize,
+    /// The value of key 0, which marks free slots in the table and so cannot live there.
+    zero: Option<V>,
+    /// `min(MAX_PROBE, slots)`, kept so that a lookup does not recompute it.
+    probe_limit: usize,
 }
 
 impl<V> IntMap<V> {
@@ -293,8 +256,8 @@ impl<V> IntMap<V> {
         })?;
         Ok(IntMap {
             table,
-            len: 0,
-            tombstones: 0,
+            zero: None,
+            probe_limit: slots.min(MAX_PROBE),
         })
     }
 
@@ -307,127 +270,76 @@ impl<V> IntMap<V> {
     /// The number of entries.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.table.len() + usize::from(self.zero.is_some())
     }
 
     /// Whether the map holds no entries.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// The number of tombstones: slots of removed entries that lookups still walk past until
-    /// [`compact`](Self::compact) or [`clear`](Self::clear).
+    /// The number of tombstones: always 0. Removal moves entries back instead of leaving
+    /// tombstones (see the module docs); kept so that code written for earlier versions, which
+    /// left tombstones until [`compact`](Self::compact), still compiles.
     #[inline]
     pub fn tombstones(&self) -> usize {
-        self.tombstones
+        0
     }
 
-    /// `slots - 1`: reduces a hash or a slot index modulo the (power of two) slot count.
-    #[inline]
-    fn mask(&self) -> usize {
-        self.table.slots().wrapping_sub(1)
-    }
-
-    /// How many slots a probe sequence may cover.
-    #[inline]
-    fn probe_limit(&self) -> usize {
-        self.table.slots().min(MAX_PROBE)
-    }
-
-    /// The slot where the probe sequence for `key` starts (0 for a zero-capacity map). It depends
-    /// only on the key and the number of slots.
+    /// The slot where the probe sequence for `key` starts: `slots` (one past the table, the side
+    /// slot) for key 0, 0 for any key of a zero-capacity map. It depends only on the key and the
+    /// number of slots.
     #[inline]
     pub fn home_slot(&self, key: u64) -> usize {
-        // Truncating the hash on 32-bit targets is fine: only its low bits are used.
-        mix(key) as usize & self.table.slots().saturating_sub(1)
+        if key == EMPTY {
+            return self.table.slots();
+        }
+        Mixed.home(key) & self.table.slots().saturating_sub(1)
     }
 
     /// The index of the slot that holds `key`, if present: its probe distance is
-    /// `slot_of(key) - home_slot(key)` modulo the slot count.
+    /// `slot_of(key) - home_slot(key)` modulo the slot count. Key 0 is in the side slot, numbered
+    /// `slots`.
     #[inline]
     pub fn slot_of(&self, key: u64) -> Option<usize> {
-        self.find(key)
+        if key == EMPTY {
+            return self.zero.as_ref().map(|_| self.table.slots());
+        }
+        self.table.find(key, Mixed.home(key), self.probe_limit)
     }
 
     /// Returns a reference to the value of `key`.
+    ///
+    /// Walks from the key's home slot until the key, a free slot or the probe bound (see the
+    /// module docs for why each may end it), reading one key per slot; most lookups read one.
     #[inline]
     pub fn get(&self, key: u64) -> Option<&V> {
-        self.table.value(self.find(key)?)
-    }
-
-    /// The lookup: the slot index of `key`, walking from its home slot until the key, an Empty
-    /// slot or the probe bound (see the module docs for why each may end it).
-    ///
-    /// The home slot first: its state byte and its key are loaded independently (keys are always
-    /// initialised, so any slot's key may be read), so the two cache misses overlap, and a key
-    /// found at home (most hits) costs one round trip. Otherwise the rest of the first [`GROUP`]
-    /// slots are checked at once from the word of state bytes already loaded: SWAR matching for
-    /// the key's tag and for Empty, then a key comparison at each tag match before the first
-    /// Empty slot. Lookups the first group does not decide (no Empty slot in it and no match)
-    /// continue slot by slot.
-    #[inline]
-    fn find(&self, key: u64) -> Option<usize> {
-        let slots = self.table.slots();
-        let mask = self.mask();
-        let hash = mix(key);
-        let tag = tag(hash);
-        let home = hash as usize & mask;
-        let mut start = 0;
-        if slots >= GROUP {
-            let states = self.table.state_group(home);
-            if states as u8 == tag && self.table.key(home) == key {
-                return Some(home);
-            }
-            let empty = zero_bytes(states);
-            // Bits of the bytes before the first Empty one (all of them if there is none).
-            let before_empty = (empty & empty.wrapping_neg()).wrapping_sub(1);
-            // Byte 0, the home slot, was checked above.
-            let mut candidates = zero_bytes(states ^ (u64::from(tag) * LSB)) & before_empty & !0xff;
-            while candidates != 0 {
-                let i = (home + candidates.trailing_zeros() as usize / 8) & mask;
-                if self.table.key(i) == key {
-                    return Some(i);
-                }
-                candidates &= candidates - 1;
-            }
-            if empty != 0 {
-                return None;
-            }
-            start = GROUP;
+        if key == EMPTY {
+            return self.zero.as_ref();
         }
-        let mut i = (home + start) & mask;
-        for _ in start..self.probe_limit() {
-            let state = self.table.state(i);
-            if state == tag && self.table.key(i) == key {
-                return Some(i);
-            }
-            if state == EMPTY {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-        None
+        self.table.get(key, Mixed.home(key), self.probe_limit)
     }
 
     /// Returns a mutable reference to the value of `key`.
     #[inline]
     pub fn get_mut(&mut self, key: u64) -> Option<&mut V> {
-        let i = self.find(key)?;
-        self.table.value_mut(i)
+        if key == EMPTY {
+            return self.zero.as_mut();
+        }
+        self.table.get_mut(key, Mixed.home(key), self.probe_limit)
     }
 
     /// Whether the map holds `key`.
     #[inline]
     pub fn contains_key(&self, key: u64) -> bool {
-        self.find(key).is_some()
+        self.get(key).is_some()
     }
 
     /// Inserts `value` under `key`, returning the value it replaces.
     ///
     /// Replacing the value of a key already present always succeeds. A new key goes into the
-    /// first tombstone or Empty slot on its probe sequence, once the sequence has shown the key
-    /// is absent (it ends at an Empty slot or at the probe bound).
+    /// first free slot on its probe sequence, which is also where the search for it ends.
     ///
     /// # Errors
     ///
@@ -437,208 +349,93 @@ impl<V> IntMap<V> {
     /// ([`FullReason::ProbeLimit`]). The map is unchanged.
     #[inline]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
-        let mask = self.mask();
-        let hash = mix(key);
-        let tag = tag(hash);
-        let mut i = hash as usize & mask;
-        let mut free = None;
-        for _ in 0..self.probe_limit() {
-            let state = self.table.state(i);
-            if (state == tag) & (self.table.key(i) == key)
-                && let Some(v) = self.table.value_mut(i)
-            {
-                return Ok(Some(mem::replace(v, value)));
+        let at_capacity = self.len() == self.capacity();
+        if key == EMPTY {
+            if let Some(old) = &mut self.zero {
+                return Ok(Some(mem::replace(old, value)));
             }
-            if state == EMPTY {
-                free = free.or(Some(i));
-                break;
+            if at_capacity {
+                return Err(Full::new(key, value, FullReason::AtCapacity));
             }
-            if state == TOMBSTONE {
-                free = free.or(Some(i));
+            self.zero = Some(value);
+            return Ok(None);
+        }
+        match self
+            .table
+            .find_or_free(key, Mixed.home(key), self.probe_limit)
+        {
+            Probe::Found(i) => {
+                let Some(old) = self.table.value_mut(i) else {
+                    unreachable!("IntMap::insert: found slot {i} holds no value");
+                };
+                Ok(Some(mem::replace(old, value)))
             }
-            i = (i + 1) & mask;
+            _ if at_capacity => Err(Full::new(key, value, FullReason::AtCapacity)),
+            Probe::Free(i) => {
+                // `len < capacity = slots / 2`, so the table keeps a free slot (its invariant 4).
+                self.table.insert_at(i, key, value);
+                Ok(None)
+            }
+            Probe::Exhausted => Err(Full::new(key, value, FullReason::ProbeLimit)),
         }
-        if self.len == self.capacity() {
-            return Err(Full::new(key, value, FullReason::AtCapacity));
-        }
-        let Some(i) = free else {
-            return Err(Full::new(key, value, FullReason::ProbeLimit));
-        };
-        if self.table.state(i) == TOMBSTONE {
-            self.tombstones -= 1;
-        }
-        self.table.put(i, tag, key, value);
-        self.len += 1;
-        Ok(None)
     }
 
     /// Removes `key`, returning its value.
     #[inline]
     pub fn remove(&mut self, key: u64) -> Option<V> {
-        let i = self.find(key)?;
-        Some(self.take(i))
-    }
-
-    /// Removes the entry in slot `i`, which must be Full, leaving a tombstone, or an Empty slot
-    /// when no probe can pass through it (see the module docs).
-    fn take(&mut self, i: usize) -> V {
-        let mask = self.mask();
-        let next_is_empty = self.table.state((i + 1) & mask) == EMPTY;
-        let left = if next_is_empty { EMPTY } else { TOMBSTONE };
-        let Some((_, value)) = self.table.take(i, left) else {
-            unreachable!("IntMap::take({i}) on a slot that holds no entry");
-        };
-        self.len -= 1;
-        if next_is_empty {
-            // Slot i is Empty now, so no probe can pass through the tombstones right before it
-            // either. The walk stops at slot i at the latest.
-            let mut j = i.wrapping_sub(1) & mask;
-            while self.table.state(j) == TOMBSTONE {
-                self.table.set_state(j, EMPTY);
-                self.tombstones -= 1;
-                j = j.wrapping_sub(1) & mask;
-            }
-        } else {
-            self.tombstones += 1;
+        if key == EMPTY {
+            return self.zero.take();
         }
-        value
+        let i = self.table.find(key, Mixed.home(key), self.probe_limit)?;
+        self.table.remove(i, &Mixed).map(|(_, value)| value)
     }
 
     /// Removes every entry, dropping the values. Keeps the table (no allocation or deallocation).
     ///
-    /// O(slots), or O(1) when the map has neither entries nor tombstones. If a value's `Drop`
-    /// panics, the entries not yet dropped stay in the map, which remains consistent.
+    /// O(slots), or O(1) when the map is empty. If a value's `Drop` panics, the entries not yet
+    /// dropped stay in the map, which remains consistent.
     pub fn clear(&mut self) {
-        if self.len == 0 && self.tombstones == 0 {
-            return;
-        }
-        if mem::needs_drop::<V>() {
-            // Each value is removed as by `remove` before it is dropped, so a panicking drop
-            // leaves a valid map behind.
-            for i in 0..self.table.slots() {
-                if let Some(entry) = self.table.take(i, TOMBSTONE) {
-                    self.len -= 1;
-                    self.tombstones += 1;
-                    drop(entry);
-                }
-            }
-        }
-        // No values left to drop (or none whose drop does anything): this cannot panic, and only
-        // the state bytes are written.
-        self.table.reset_states();
-        self.len = 0;
-        self.tombstones = 0;
+        drop(self.zero.take());
+        self.table.clear(&Mixed);
     }
 
     /// Keeps only the entries for which `keep(key, &mut value)` returns `true`, dropping the
     /// others. O(slots).
     ///
-    /// Removed entries leave tombstones as with [`remove`](Self::remove). If `keep` or a value's
-    /// `Drop` panics, the map stays consistent, with the entries not yet visited kept.
+    /// Each entry is visited once (key 0 first, then the table in an order that depends on its
+    /// layout). If `keep` or a value's `Drop` panics, the map stays consistent, with the entries
+    /// not yet visited kept.
     pub fn retain<F: FnMut(u64, &mut V) -> bool>(&mut self, mut keep: F) {
-        // Backwards, so that when slot i is removed, slot i + 1 has had its turn and, if it was
-        // removed too, is already Empty: fewer tombstones.
-        for i in (0..self.table.slots()).rev() {
-            let k = self.table.key(i);
-            if let Some(v) = self.table.value_mut(i)
-                && !keep(k, v)
-            {
-                drop(self.take(i));
-            }
+        if let Some(v) = &mut self.zero
+            && !keep(EMPTY, v)
+        {
+            drop(self.zero.take());
         }
+        self.table.retain(&Mixed, keep);
     }
 
-    /// Rebuilds the table in place, turning every tombstone back into an Empty slot, without
-    /// allocating. Does nothing when there are no tombstones.
+    /// Does nothing: removal leaves no tombstones to clean up, so the table is always compact.
     ///
-    /// The entries end up in Robin Hood order (see the module source for the algorithm), so
-    /// [`IntMapStats::max_probe`] never increases and usually drops. O(slots); runs no user code.
-    pub fn compact(&mut self) {
-        if self.tombstones == 0 {
-            return;
-        }
-        for i in 0..self.table.slots() {
-            match self.table.state(i) {
-                TOMBSTONE => self.table.set_state(i, EMPTY),
-                EMPTY => {}
-                _ => self.table.set_state(i, MOVING),
-            }
-        }
-        self.tombstones = 0;
-        for i in 0..self.table.slots() {
-            if self.table.state(i) == MOVING {
-                let Some((k, v)) = self.table.take(i, EMPTY) else {
-                    unreachable!()
-                };
-                self.place(k, v);
-            }
-        }
-        debug_assert_eq!(self.invariants(), Ok(()));
-    }
+    /// Earlier versions left a tombstone per removed entry and rebuilt the table here; the method
+    /// stays so that code calling it still compiles. Runs no user code and does not allocate.
+    pub fn compact(&mut self) {}
 
-    /// Places an entry during [`compact`](Self::compact): Robin Hood insertion that treats
-    /// `MOVING` slots as free. Landing on one swaps in the carried entry and carries the moving
-    /// one from its own home; an occupant closer to its home than the carried entry is to its own
-    /// is swapped out and carried on. Ends at an Empty slot, and one always exists because
-    /// `len <= slots / 2`.
-    fn place(&mut self, mut key: u64, mut value: V) {
-        let mask = self.mask();
-        let mut i = self.home_slot(key);
-        let mut dist = 0;
-        loop {
-            match self.table.state(i) {
-                EMPTY => {
-                    self.table.put(i, tag(mix(key)), key, value);
-                    return;
-                }
-                MOVING => {
-                    let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
-                        unreachable!()
-                    };
-                    (key, value) = (k, v);
-                    i = self.home_slot(key);
-                    dist = 0;
-                    continue;
-                }
-                TOMBSTONE => unreachable!("IntMap::compact: tombstone left in the table"),
-                _ => {
-                    let their_dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
-                    if their_dist < dist {
-                        let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
-                            unreachable!()
-                        };
-                        (key, value) = (k, v);
-                        dist = their_dist;
-                    }
-                }
-            }
-            i = (i + 1) & mask;
-            dist += 1;
-        }
-    }
-
-    /// Checks the invariants listed in the module docs, without allocating unless one is broken.
-    /// O(slots + total probe distance).
+    /// Checks the invariants listed in the module docs and the table's reachability, without
+    /// allocating unless one is broken. O(slots + total probe distance).
     fn invariants(&self) -> Result<(), String> {
         let slots = self.table.slots();
         if slots != 0 && !slots.is_power_of_two() {
             return Err(format!("{slots} slots is not a power of two"));
         }
-        let (mask, limit) = (self.mask(), self.probe_limit());
-        let (mut full, mut tombstones) = (0, 0);
+        let (mask, limit) = (slots.wrapping_sub(1), self.probe_limit);
+        if limit != slots.min(MAX_PROBE) {
+            return Err(format!("probe limit {limit} for {slots} slots"));
+        }
+        let mut full = 0;
         for i in 0..slots {
-            let (state, k) = (self.table.state(i), self.table.key(i));
-            match state {
-                EMPTY => continue,
-                TOMBSTONE => {
-                    tombstones += 1;
-                    continue;
-                }
-                MOVING => return Err(format!("slot {i}: key {k} left Moving")),
-                _ if state != tag(mix(k)) => {
-                    return Err(format!("slot {i}: state {state:#x} is not key {k}'s tag"));
-                }
-                _ => {}
+            let k = self.table.key(i);
+            if k == EMPTY {
+                continue;
             }
             full += 1;
             let home = self.home_slot(k);
@@ -649,23 +446,18 @@ impl<V> IntMap<V> {
                 ));
             }
             let path = (0..dist).map(|d| (home + d) & mask);
-            if let Some(gap) = path.clone().find(|&j| self.table.state(j) == EMPTY) {
-                return Err(format!(
-                    "slot {i}: key {k} unreachable, slot {gap} is Empty"
-                ));
+            if let Some(gap) = path.clone().find(|&j| self.table.key(j) == EMPTY) {
+                return Err(format!("slot {i}: key {k} unreachable, slot {gap} is free"));
             }
-            if let Some(dup) = path
-                .clone()
-                .find(|&j| is_full(self.table.state(j)) && self.table.key(j) == k)
-            {
+            if let Some(dup) = path.clone().find(|&j| self.table.key(j) == k) {
                 return Err(format!("slot {i}: key {k} is also in slot {dup}"));
             }
         }
-        if full != self.len || tombstones != self.tombstones || self.len > self.capacity() {
+        if full != self.table.len() || self.len() > self.capacity() {
             return Err(format!(
-                "counts: len {} (counted {full}), tombstones {} (counted {tombstones}), capacity {}",
-                self.len,
-                self.tombstones,
+                "counts: table len {} (counted {full}), map len {}, capacity {}",
+                self.table.len(),
+                self.len(),
                 self.capacity()
             ));
         }
@@ -684,19 +476,20 @@ impl<V> IntMap<V> {
 }
 
 impl<V> IntMap<V> {
-    /// An iterator over `(key, &value)` in slot order (which depends on the keys and the history
-    /// of the table, not on insertion order alone).
+    /// An iterator over `(key, &value)`: key 0 first if present, then the table in slot order
+    /// (which depends on the keys and the history of the table, not on insertion order alone).
     pub fn iter(&self) -> IntMapIter<'_, V> {
-        IntMapIter::new(self.table.iter(), self.len)
+        IntMapIter::new(self.zero.as_ref(), self.table.iter(), self.len())
     }
 
-    /// An iterator over `(key, &mut value)` in slot order.
+    /// An iterator over `(key, &mut value)`, in the order of [`iter`](Self::iter).
     pub fn iter_mut(&mut self) -> IntMapIterMut<'_, V> {
-        IntMapIterMut::new(self.table.iter_mut(), self.len)
+        let len = self.len();
+        IntMapIterMut::new(self.zero.as_mut(), self.table.iter_mut(), len)
     }
 
     /// A snapshot of the table: counts, the probe bound and a histogram of the entries' probe
-    /// distances. O(slots); does not allocate.
+    /// distances (key 0, in its side slot, at distance 0). O(slots); does not allocate.
     ///
     /// # Examples
     ///
@@ -711,36 +504,38 @@ impl<V> IntMap<V> {
     /// println!("{stats}");
     /// ```
     pub fn stats(&self) -> IntMapStats {
-        let mask = self.mask();
+        let mask = self.table.slots().wrapping_sub(1);
         let mut probe_lengths = [0; MAX_PROBE];
+        probe_lengths[0] = usize::from(self.zero.is_some());
         let mut max_probe = 0;
         for i in 0..self.table.slots() {
-            if is_full(self.table.state(i)) {
-                let dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
-                max_probe = max_probe.max(dist);
-                probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
+            let k = self.table.key(i);
+            if k == EMPTY {
+                continue;
             }
+            let dist = i.wrapping_sub(self.home_slot(k)) & mask;
+            max_probe = max_probe.max(dist);
+            probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
         }
         IntMapStats {
-            len: self.len,
+            len: self.len(),
             capacity: self.capacity(),
             slots: self.table.slots(),
-            tombstones: self.tombstones,
-            probe_limit: self.probe_limit(),
+            tombstones: 0,
+            probe_limit: self.probe_limit,
             max_probe,
             probe_lengths,
         }
     }
 }
 
-/// Clones the table as it is, tombstones included: one allocation, like
-/// [`with_capacity`](IntMap::with_capacity).
+/// Clones the table as it is: one allocation, like [`with_capacity`](IntMap::with_capacity).
 impl<V: Clone> Clone for IntMap<V> {
     fn clone(&self) -> Self {
         IntMap {
             table: self.table.clone(),
-            len: self.len,
-            tombstones: self.tombstones,
+            zero: self.zero.clone(),
+            probe_limit: self.probe_limit,
         }
     }
 }
@@ -769,13 +564,13 @@ impl<'a, V> IntoIterator for &'a mut IntMap<V> {
     }
 }
 
-/// Consumes the map, yielding `(key, value)` in slot order; the table is freed when the iterator
-/// is dropped.
+/// Consumes the map, yielding `(key, value)` in the order of [`IntMap::iter`]; the table is
+/// freed when the iterator is dropped.
 impl<V> IntoIterator for IntMap<V> {
     type Item = (u64, V);
     type IntoIter = IntMapIntoIter<V>;
 
     fn into_iter(self) -> Self::IntoIter {
-        IntMapIntoIter::new(self.table, self.len)
+        IntMapIntoIter::new(self.zero, self.table)
     }
 }

@@ -24,7 +24,6 @@ mod bucket;
 mod clone;
 mod entry;
 pub(crate) mod growth;
-pub(crate) mod int_table;
 mod iter;
 mod prefetch;
 pub(crate) mod tophash;
