@@ -1,5 +1,7 @@
 //! `IntMap<u64>` against `hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>` at 1K and 1M
-//! entries: lookup hit and miss (random order), insert into a presized empty map, remove.
+//! entries: lookup hit (random order with repeats, values summed; a permutation of the keys; hits
+//! only counted) and miss, insert into a presized empty map (`insert`: the map cleared untimed
+//! between passes; `fill`: `with_capacity` plus the inserts, both timed), remove.
 //!
 //! `GLASSMAP_BENCH_8M=1` adds 8M entries, where both maps are far out of cache.
 //!
@@ -165,6 +167,9 @@ struct Data {
     shuffled: Vec<u64>,
     /// Present keys drawn at random, a multiple of `LOOKUPS_PER_ITER` long.
     hits: Vec<u64>,
+    /// Every present key once, in random order, padded with repeats to a multiple of
+    /// `LOOKUPS_PER_ITER`.
+    permutation: Vec<u64>,
     /// Absent keys, as long as `hits`.
     misses: Vec<u64>,
 }
@@ -179,6 +184,9 @@ impl Data {
         shuffled.shuffle(&mut rng);
         let len = n.next_multiple_of(LOOKUPS_PER_ITER);
         let hits = (0..len).map(|_| keys[rng.random_range(0..n)]).collect();
+        let mut permutation = keys.clone();
+        permutation.shuffle(&mut rng);
+        permutation.extend_from_within(..len - n);
         let misses = (0..len)
             .map(|_| splitmix64((n + rng.random_range(0..n)) as u64))
             .collect();
@@ -186,6 +194,7 @@ impl Data {
             keys,
             shuffled,
             hits,
+            permutation,
             misses,
         }
     }
@@ -216,6 +225,24 @@ fn lookups<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, stream: 
 
 fn get_hit<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
     lookups::<M>(g, d, &d.hits);
+}
+
+/// Hits over a permutation of the keys (each key once per pass), values summed.
+fn get_hit_perm<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.permutation);
+}
+
+/// Random hits with repeats, only counted (`is_some`): the value is never read.
+fn get_hit_count<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let map: M = d.filled();
+    let mut chunks = d.hits.chunks_exact(LOOKUPS_PER_ITER).cycle();
+    g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter(|| {
+            let found = chunks.next().unwrap().iter();
+            black_box(found.filter(|&&k| map.get(k).is_some()).count())
+        })
+    });
 }
 
 fn get_miss<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
@@ -249,6 +276,21 @@ fn insert<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
                     m.insert(k, k);
                 }
             })
+        })
+    });
+}
+
+/// How users fill a fixed-capacity map: build it for `n` and insert the `n` keys, both timed
+/// (the allocation, and for IntMap the zeroing of its table, included).
+fn fill<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_with_large_drop(|| {
+            let mut map = M::with_capacity(d.keys.len());
+            for &k in &d.keys {
+                map.insert(k, k);
+            }
+            map
         })
     });
 }
@@ -302,11 +344,20 @@ fn benches(c: &mut Criterion) {
         let mut g = group(c, "get_hit", label, n, false);
         for_each_map!(get_hit(&mut g, &d));
         g.finish();
+        let mut g = group(c, "get_hit_perm", label, n, false);
+        for_each_map!(get_hit_perm(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "get_hit_count", label, n, false);
+        for_each_map!(get_hit_count(&mut g, &d));
+        g.finish();
         let mut g = group(c, "get_miss", label, n, false);
         for_each_map!(get_miss(&mut g, &d));
         g.finish();
         let mut g = group(c, "insert", label, n, true);
         for_each_map!(insert(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "fill", label, n, true);
+        for_each_map!(fill(&mut g, &d));
         g.finish();
         let mut g = group(c, "remove", label, n, true);
         for_each_map!(remove(&mut g, &d));

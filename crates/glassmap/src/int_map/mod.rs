@@ -184,8 +184,6 @@ pub struct IntMap<V> {
     table: IntTable<V>,
     /// The value of key 0, which marks free slots in the table and so cannot live there.
     zero: Option<V>,
-    /// `min(MAX_PROBE, slots)`, kept so that a lookup does not recompute it.
-    probe_limit: usize,
 }
 
 impl<V> IntMap<V> {
@@ -247,24 +245,20 @@ impl<V> IntMap<V> {
                 .and_then(|c| c.checked_mul(2))
                 .ok_or(too_large)?,
         };
-        let table = IntTable::try_new(slots).map_err(|e| match e {
+        let table = IntTable::try_new(slots, MAX_PROBE).map_err(|e| match e {
             TableError::TooLarge => too_large,
             TableError::AllocFailed { bytes } => CapacityError::AllocFailed {
                 requested: n,
                 bytes,
             },
         })?;
-        Ok(IntMap {
-            table,
-            zero: None,
-            probe_limit: slots.min(MAX_PROBE),
-        })
+        Ok(IntMap { table, zero: None })
     }
 
     /// The number of entries the map can hold: a power of two (or 0), half the slot count.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.table.slots() / 2
+        self.table.home_slots() / 2
     }
 
     /// The number of entries.
@@ -287,26 +281,28 @@ impl<V> IntMap<V> {
         0
     }
 
-    /// The slot where the probe sequence for `key` starts: `slots` (one past the table, the side
-    /// slot) for key 0, 0 for any key of a zero-capacity map. It depends only on the key and the
-    /// number of slots.
+    /// The slot where the probe sequence for `key` starts: below [`IntMapStats::slots`], or for
+    /// key 0 the side slot's number (one past the table's last slot), 0 for any key of a
+    /// zero-capacity map. It depends only on the key and the number of slots.
     #[inline]
     pub fn home_slot(&self, key: u64) -> usize {
         if key == EMPTY {
             return self.table.slots();
         }
-        Mixed.home(key) & self.table.slots().saturating_sub(1)
+        Mixed.home(key) & self.table.home_slots().saturating_sub(1)
     }
 
     /// The index of the slot that holds `key`, if present: its probe distance is
-    /// `slot_of(key) - home_slot(key)` modulo the slot count. Key 0 is in the side slot, numbered
-    /// `slots`.
+    /// `slot_of(key) - home_slot(key)`. Probes do not wrap around: entries whose probe runs past
+    /// the last home slot are stored in a tail of `probe_limit - 1` slots after it, so the index
+    /// may exceed [`IntMapStats::slots`]. Key 0 is in the side slot (see
+    /// [`home_slot`](Self::home_slot)).
     #[inline]
     pub fn slot_of(&self, key: u64) -> Option<usize> {
         if key == EMPTY {
             return self.zero.as_ref().map(|_| self.table.slots());
         }
-        self.table.find(key, Mixed.home(key), self.probe_limit)
+        self.table.find(key, Mixed.home(key))
     }
 
     /// Returns a reference to the value of `key`.
@@ -318,7 +314,7 @@ impl<V> IntMap<V> {
         if key == EMPTY {
             return self.zero.as_ref();
         }
-        self.table.get(key, Mixed.home(key), self.probe_limit)
+        self.table.get(key, Mixed.home(key))
     }
 
     /// Returns a mutable reference to the value of `key`.
@@ -327,7 +323,7 @@ impl<V> IntMap<V> {
         if key == EMPTY {
             return self.zero.as_mut();
         }
-        self.table.get_mut(key, Mixed.home(key), self.probe_limit)
+        self.table.get_mut(key, Mixed.home(key))
     }
 
     /// Whether the map holds `key`.
@@ -360,10 +356,7 @@ impl<V> IntMap<V> {
             self.zero = Some(value);
             return Ok(None);
         }
-        match self
-            .table
-            .find_or_free(key, Mixed.home(key), self.probe_limit)
-        {
+        match self.table.find_or_free(key, Mixed.home(key)) {
             Probe::Found(i) => {
                 let Some(old) = self.table.value_mut(i) else {
                     unreachable!("IntMap::insert: found slot {i} holds no value");
@@ -372,7 +365,6 @@ impl<V> IntMap<V> {
             }
             _ if at_capacity => Err(Full::new(key, value, FullReason::AtCapacity)),
             Probe::Free(i) => {
-                // `len < capacity = slots / 2`, so the table keeps a free slot (its invariant 4).
                 self.table.insert_at(i, key, value);
                 Ok(None)
             }
@@ -386,7 +378,7 @@ impl<V> IntMap<V> {
         if key == EMPTY {
             return self.zero.take();
         }
-        let i = self.table.find(key, Mixed.home(key), self.probe_limit)?;
+        let i = self.table.find(key, Mixed.home(key))?;
         self.table.remove(i, &Mixed).map(|(_, value)| value)
     }
 
@@ -423,33 +415,32 @@ impl<V> IntMap<V> {
     /// Checks the invariants listed in the module docs and the table's reachability, without
     /// allocating unless one is broken. O(slots + total probe distance).
     fn invariants(&self) -> Result<(), String> {
-        let slots = self.table.slots();
-        if slots != 0 && !slots.is_power_of_two() {
-            return Err(format!("{slots} slots is not a power of two"));
+        let home_slots = self.table.home_slots();
+        if home_slots != 0 && !home_slots.is_power_of_two() {
+            return Err(format!("{home_slots} slots is not a power of two"));
         }
-        let (mask, limit) = (slots.wrapping_sub(1), self.probe_limit);
-        if limit != slots.min(MAX_PROBE) {
-            return Err(format!("probe limit {limit} for {slots} slots"));
+        let limit = self.table.limit();
+        if limit != home_slots.min(MAX_PROBE) {
+            return Err(format!("probe limit {limit} for {home_slots} slots"));
         }
         let mut full = 0;
-        for i in 0..slots {
+        for i in 0..self.table.slots() {
             let k = self.table.key(i);
             if k == EMPTY {
                 continue;
             }
             full += 1;
             let home = self.home_slot(k);
-            let dist = i.wrapping_sub(home) & mask;
+            let dist = i.wrapping_sub(home);
             if dist >= limit {
                 return Err(format!(
                     "slot {i}: key {k} is {dist} past home {home}, limit {limit}"
                 ));
             }
-            let path = (0..dist).map(|d| (home + d) & mask);
-            if let Some(gap) = path.clone().find(|&j| self.table.key(j) == EMPTY) {
+            if let Some(gap) = (home..i).find(|&j| self.table.key(j) == EMPTY) {
                 return Err(format!("slot {i}: key {k} unreachable, slot {gap} is free"));
             }
-            if let Some(dup) = path.clone().find(|&j| self.table.key(j) == k) {
+            if let Some(dup) = (home..i).find(|&j| self.table.key(j) == k) {
                 return Err(format!("slot {i}: key {k} is also in slot {dup}"));
             }
         }
@@ -504,7 +495,6 @@ impl<V> IntMap<V> {
     /// println!("{stats}");
     /// ```
     pub fn stats(&self) -> IntMapStats {
-        let mask = self.table.slots().wrapping_sub(1);
         let mut probe_lengths = [0; MAX_PROBE];
         probe_lengths[0] = usize::from(self.zero.is_some());
         let mut max_probe = 0;
@@ -513,16 +503,16 @@ impl<V> IntMap<V> {
             if k == EMPTY {
                 continue;
             }
-            let dist = i.wrapping_sub(self.home_slot(k)) & mask;
+            let dist = i - self.home_slot(k);
             max_probe = max_probe.max(dist);
             probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
         }
         IntMapStats {
             len: self.len(),
             capacity: self.capacity(),
-            slots: self.table.slots(),
+            slots: self.table.home_slots(),
             tombstones: 0,
-            probe_limit: self.probe_limit,
+            probe_limit: self.table.limit(),
             max_probe,
             probe_lengths,
         }
@@ -535,7 +525,6 @@ impl<V: Clone> Clone for IntMap<V> {
         IntMap {
             table: self.table.clone(),
             zero: self.zero.clone(),
-            probe_limit: self.probe_limit,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   entries: [ key | MaybeUninit<V> ] x slots      (16 bytes each for u64 values)
+//!   entries: [ key | MaybeUninit<V> ] x (home_slots + tail)    (16 bytes each for u64 values)
 //!   key == EMPTY (0): the slot is free and its value uninitialised
 //! ```
 //!
@@ -10,10 +10,14 @@
 //! "is this slot in use" and "is it my key". The real key [`EMPTY`] cannot live in the table; the
 //! map keeps it beside the table (its side slot).
 //!
-//! Collisions are resolved by linear probing from a home slot that the caller computes (the table
-//! does not hash). Removal is backward-shift deletion (Knuth, TAOCP vol. 3, 6.4, Algorithm R):
-//! the entries after the removed one move back into the hole as long as that keeps them reachable,
-//! so there are no tombstones and a lookup may always stop at the first free slot.
+//! Collisions are resolved by linear probing from a home slot below `home_slots` that the caller
+//! computes (the table does not hash), over at most `limit` slots. Probes do not wrap around:
+//! the `tail` slots after the home slots (`max(limit, WINDOW) - 1` of them) take the entries whose
+//! probe runs past the last home slot, so slot `home + d` is simply the `d`-th entry after the
+//! home entry, with no masking in the probe loop. Removal is backward-shift deletion (Knuth, TAOCP
+//! vol. 3, 6.4, Algorithm R): the entries after the removed one move back into the hole as long
+//! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
+//! first free slot.
 //!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
@@ -23,21 +27,19 @@
 //!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
 //!    moves the value out (or drops it) in the same step.
 //! 3. `entries` points to one live allocation of [`IntTable::layout`]`(slots)` made by
-//!    [`IntTable::try_new`], with `slots` a power of two and `mask == slots - 1`; or `slots == 0`,
-//!    nothing was allocated and no slot is ever read. Hence `i & mask` is a slot of the table for
-//!    every `i` when `slots > 0`.
-//! 4. `len` is the number of slots whose key is not [`EMPTY`], and `len < slots` whenever
-//!    `slots > 0` (inserts past `slots - 1` entries are refused), so every probe meets a free slot
-//!    within `slots` steps.
-//! 5. *Reachability:* with `home(k)` the caller's home slot of key `k` (the same function on every
-//!    call, see [`Homes`]), every slot from `home(k)` up to, not including, `k`'s slot (wrapping)
-//!    is in use, and keys are unique. This is what lets [`IntTable::find`] stop at the first free
-//!    slot; [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
-//!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole.
-//!
-//! The map adds its own invariant on top (no key further than its probe bound from home): the
-//! table keeps distances from growing (a backward shift only moves an entry closer to its home),
-//! and the probe bound is the `limit` the map passes in.
+//!    [`IntTable::try_new`], where `slots = home_slots + max(limit, WINDOW) - 1`, `home_slots` is
+//!    a power of two, `mask == home_slots - 1` and `1 <= limit <= home_slots`; or
+//!    `home_slots == 0`, nothing was allocated and no slot is ever read. Hence for every `h` and
+//!    every `d < max(limit, WINDOW)`, `(h & mask) + d` is a slot of the table when
+//!    `home_slots > 0`.
+//! 4. `len` is the number of slots whose key is not [`EMPTY`].
+//! 5. *Reachability and the probe bound:* with `home(k)` the caller's home slot of key `k` (the
+//!    same function on every call, see [`Homes`]), key `k` is in slot `home(k) + d` with
+//!    `d < limit`, every slot from `home(k)` up to `k`'s is in use, and keys are unique. This is
+//!    what lets [`IntTable::find`] stop at the first free slot or after `limit` slots;
+//!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
+//!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole (which
+//!    moves them closer to home, never further).
 
 use core::alloc::Layout;
 use core::iter::FusedIterator;
@@ -49,6 +51,10 @@ use std::alloc;
 
 /// The key that marks a free slot. Zero, so a zeroed allocation is a table of free slots.
 pub(crate) const EMPTY: u64 = 0;
+
+/// The number of slots from home that [`IntTable::find`] examines at once, without a branch per
+/// slot: four 16-byte entries, one or two cache lines.
+const WINDOW: usize = 4;
 
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
 /// not [`EMPTY`] (invariant 2).
@@ -68,7 +74,7 @@ pub(crate) enum TableError {
 }
 
 /// How the caller maps a key to its home slot: a pure function of the key (invariant 5 depends on
-/// it giving the same answer every time). The result is reduced modulo the slot count.
+/// it giving the same answer every time). The table reduces the result modulo `home_slots`.
 pub(crate) trait Homes {
     /// The home slot of `key` (any `usize`; the table masks it).
     fn home(&self, key: u64) -> usize;
@@ -85,14 +91,19 @@ pub(crate) enum Probe {
     Exhausted,
 }
 
-/// A power-of-two number of slots, each an always-initialised key and maybe a value. See the
-/// module docs.
+/// A power-of-two number of home slots and a tail, each slot an always-initialised key and maybe
+/// a value. See the module docs.
 pub(crate) struct IntTable<V> {
-    /// Start of the allocation: `slots` entries (dangling when `slots == 0`).
+    /// Start of the allocation: `slots` entries (dangling when `home_slots == 0`).
     entries: NonNull<Entry<V>>,
-    /// `slots - 1` (0 when `slots == 0`; then nothing is ever read, see `slots`).
+    /// `home_slots - 1` (0 when `home_slots == 0`; then nothing is ever read).
     mask: usize,
+    /// The number of slots a key may be stored from (0 or a power of two).
+    home_slots: usize,
+    /// All slots: the home slots and the tail (0 when `home_slots == 0`).
     slots: usize,
+    /// The probe bound: a key is stored fewer than `limit` slots past its home (invariant 5).
+    limit: usize,
     /// Slots in use (invariant 4).
     len: usize,
     /// The table owns `V`s.
@@ -112,21 +123,31 @@ impl<V> IntTable<V> {
         Layout::array::<Entry<V>>(slots).ok()
     }
 
-    /// A table of `slots` free slots: one allocation, or none for `slots == 0`. Every byte is
+    /// A table of `home_slots` home slots and its tail, all free, with probe bound
+    /// `min(max_probe, home_slots)`: one allocation, or none for `home_slots == 0`. Every byte is
     /// written, so later operations do not fault on untouched pages.
     ///
     /// # Panics
     ///
-    /// If `slots` is neither 0 nor a power of two.
-    pub(crate) fn try_new(slots: usize) -> Result<Self, TableError> {
+    /// If `home_slots` is neither 0 nor a power of two, or `max_probe` is 0.
+    pub(crate) fn try_new(home_slots: usize, max_probe: usize) -> Result<Self, TableError> {
         assert!(
-            slots == 0 || slots.is_power_of_two(),
-            "IntTable: {slots} slots is not a power of two"
+            (home_slots == 0 || home_slots.is_power_of_two()) && max_probe > 0,
+            "IntTable: {home_slots} home slots is not a power of two, or probe bound 0"
         );
+        let limit = max_probe.min(home_slots);
+        let slots = match home_slots {
+            0 => 0,
+            n => n
+                .checked_add(limit.max(WINDOW) - 1)
+                .ok_or(TableError::TooLarge)?,
+        };
         let empty = |entries| IntTable {
             entries,
-            mask: slots.saturating_sub(1),
+            mask: home_slots.saturating_sub(1),
+            home_slots,
             slots,
+            limit,
             len: 0,
             _owns: PhantomData,
         };
@@ -147,10 +168,22 @@ impl<V> IntTable<V> {
         Ok(empty(base.cast()))
     }
 
-    /// The number of slots: 0 or a power of two.
+    /// The number of home slots: 0 or a power of two.
+    #[inline]
+    pub(crate) fn home_slots(&self) -> usize {
+        self.home_slots
+    }
+
+    /// The number of slots, home slots and tail.
     #[inline]
     pub(crate) fn slots(&self) -> usize {
         self.slots
+    }
+
+    /// The probe bound: `min(max_probe, home_slots)`.
+    #[inline]
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
     }
 
     /// The number of slots in use.
@@ -159,16 +192,15 @@ impl<V> IntTable<V> {
         self.len
     }
 
-    /// The entry of slot `i & mask`. Only for `slots > 0`.
+    /// The entry of slot `i`, which the caller has checked is below `slots`.
     #[inline]
     fn entry(&self, i: usize) -> *mut Entry<V> {
-        debug_assert!(self.slots > 0);
-        // SAFETY: `slots > 0` (callers check), so by invariant 3 `i & mask < slots` is a slot of
-        // the allocation.
-        unsafe { self.entries.as_ptr().add(i & self.mask) }
+        debug_assert!(i < self.slots);
+        // SAFETY: `i < slots` (callers check), a slot of the allocation (invariant 3).
+        unsafe { self.entries.as_ptr().add(i) }
     }
 
-    /// The key of slot `i & mask`.
+    /// The key of slot `i`, which the caller has checked is below `slots`.
     #[inline]
     fn key_at(&self, i: usize) -> u64 {
         // SAFETY: `entry` points into the allocation and keys are always initialised
@@ -187,31 +219,45 @@ impl<V> IntTable<V> {
         self.key_at(i)
     }
 
-    /// The slot holding `key`, looking at most `limit` slots from slot `home & mask`: the single
-    /// load of each slot's key both matches the key and detects a free slot, where the search
-    /// ends (invariant 5).
+    /// The slot holding `key`, looking at most `limit` slots from home slot `home & mask`: the
+    /// single load of each slot's key both matches the key and detects a free slot, where the
+    /// search ends (invariant 5).
+    ///
+    /// The first [`WINDOW`] slots are examined together, with conditional moves instead of a
+    /// branch per slot: whether a key is at home, one slot on or absent varies from lookup to
+    /// lookup, and a mispredicted branch that waits for a cache miss stops the core from
+    /// starting the next lookups' misses. The one remaining branch, "decided within the window",
+    /// is taken for most lookups at load 1/2.
     ///
     /// # Panics
     ///
     /// If `key` is [`EMPTY`], which the table cannot hold.
     #[inline]
-    pub(crate) fn find(&self, key: u64, home: usize, limit: usize) -> Option<usize> {
+    pub(crate) fn find(&self, key: u64, home: usize) -> Option<usize> {
         assert_ne!(key, EMPTY, "IntTable::find of the empty key");
-        if self.slots == 0 {
+        if self.home_slots == 0 {
             return None;
         }
-        // The home slot on its own: most hits end here, without the loop's counter.
-        let k = self.key_at(home);
-        if k == key {
-            return Some(home & self.mask);
+        let home = home & self.mask;
+        // Not found (so far): past the window; absent: `NONE`.
+        const UNDECIDED: usize = usize::MAX;
+        const NONE: usize = usize::MAX - 1;
+        let mut at = UNDECIDED;
+        for d in (0..WINDOW).rev() {
+            // `home + d` is a slot for `d < WINDOW` (invariant 3).
+            let k = self.key_at(home + d);
+            at = if k == EMPTY { NONE } else { at };
+            at = if k == key { home + d } else { at };
         }
-        if k == EMPTY {
-            return None;
+        if at != UNDECIDED {
+            // Past `limit` (tables with fewer than WINDOW home slots) the window holds no key's
+            // entry that could be ours (invariant 5), so an answer found there is still right.
+            return (at != NONE).then_some(at);
         }
-        for d in 1..limit {
+        for d in WINDOW..self.limit {
             let k = self.key_at(home + d);
             if k == key {
-                return Some((home + d) & self.mask);
+                return Some(home + d);
             }
             if k == EMPTY {
                 return None;
@@ -222,8 +268,8 @@ impl<V> IntTable<V> {
 
     /// The value of `key`, found as by [`find`](Self::find).
     #[inline]
-    pub(crate) fn get(&self, key: u64, home: usize, limit: usize) -> Option<&V> {
-        let i = self.find(key, home, limit)?;
+    pub(crate) fn get(&self, key: u64, home: usize) -> Option<&V> {
+        let i = self.find(key, home)?;
         // SAFETY: `find` returns a slot of the table holding `key`, which is not EMPTY, so its
         // value is initialised (invariant 2); the borrow of `self` keeps it there.
         Some(unsafe { (*self.entry(i)).value.assume_init_ref() })
@@ -231,8 +277,8 @@ impl<V> IntTable<V> {
 
     /// The value of `key`, mutably, found as by [`find`](Self::find).
     #[inline]
-    pub(crate) fn get_mut(&mut self, key: u64, home: usize, limit: usize) -> Option<&mut V> {
-        let i = self.find(key, home, limit)?;
+    pub(crate) fn get_mut(&mut self, key: u64, home: usize) -> Option<&mut V> {
+        let i = self.find(key, home)?;
         // SAFETY: as in `get`; `&mut self` makes the borrow unique.
         Some(unsafe { (*self.entry(i)).value.assume_init_mut() })
     }
@@ -244,18 +290,20 @@ impl<V> IntTable<V> {
     ///
     /// If `key` is [`EMPTY`].
     #[inline]
-    pub(crate) fn find_or_free(&self, key: u64, home: usize, limit: usize) -> Probe {
+    pub(crate) fn find_or_free(&self, key: u64, home: usize) -> Probe {
         assert_ne!(key, EMPTY, "IntTable::find_or_free of the empty key");
-        if self.slots == 0 {
+        if self.home_slots == 0 {
             return Probe::Exhausted;
         }
-        for d in 0..limit {
-            let k = self.key_at(home + d);
+        let home = home & self.mask;
+        // `home + d` is a slot for `d < limit` (invariant 3).
+        for i in home..home + self.limit {
+            let k = self.key_at(i);
             if k == key {
-                return Probe::Found((home + d) & self.mask);
+                return Probe::Found(i);
             }
             if k == EMPTY {
-                return Probe::Free((home + d) & self.mask);
+                return Probe::Free(i);
             }
         }
         Probe::Exhausted
@@ -288,15 +336,14 @@ impl<V> IntTable<V> {
     ///
     /// # Panics
     ///
-    /// If `key` is [`EMPTY`], slot `i` is in use, or the table would hold `slots` entries
-    /// (invariant 4); then `value` is dropped and nothing changes.
+    /// If `key` is [`EMPTY`] or slot `i` is in use; then `value` is dropped and nothing changes.
     ///
     /// [`find_or_free`]: Self::find_or_free
     #[inline]
     pub(crate) fn insert_at(&mut self, i: usize, key: u64, value: V) {
         assert!(
-            key != EMPTY && self.key(i) == EMPTY && self.len + 1 < self.slots,
-            "IntTable::insert_at({i}): empty key, slot in use or table full"
+            key != EMPTY && self.key(i) == EMPTY,
+            "IntTable::insert_at({i}): empty key or slot in use"
         );
         // SAFETY: `i < slots` (checked by `key`). The value is written with the key, so a
         // non-EMPTY key has an initialised value (invariant 2); the slot was free, so no value
@@ -313,9 +360,9 @@ impl<V> IntTable<V> {
     /// key stays reachable from its home (`homes`) without tombstones (invariant 5).
     ///
     /// The hole starts at `i`. For each following slot `j` in use, until a free one: its entry may
-    /// fill the hole exactly when its home is not after the hole on the cyclic path to `j`
-    /// (`j - home(key_j) >= j - hole`, modulo `slots`); then it moves and `j` becomes the hole.
-    /// An entry that stays put had its home after the hole, so the hole is not on its path. Moved
+    /// fill the hole exactly when its home is at or before the hole (probes do not wrap, so
+    /// `home <= hole < j` means the hole is on its path); then it moves and `j` becomes the hole.
+    /// An entry that stays put has its home after the hole, so the hole is not on its path. Moved
     /// entries only get closer to their homes.
     pub(crate) fn remove(&mut self, i: usize, homes: &impl Homes) -> Option<(u64, V)> {
         let key = self.key(i);
@@ -329,17 +376,13 @@ impl<V> IntTable<V> {
         unsafe { (*self.entry(i)).key = EMPTY };
         self.len -= 1;
         let mut hole = i;
-        let mut j = i;
-        // A free slot comes within `slots` steps (invariant 4).
-        for _ in 1..self.slots {
-            j = (j + 1) & self.mask;
+        for j in i + 1..self.slots {
             let k = self.key_at(j);
             if k == EMPTY {
                 break;
             }
-            let home = homes.home(k);
-            if j.wrapping_sub(home) & self.mask >= j.wrapping_sub(hole) & self.mask {
-                // SAFETY: `hole` and `j` are distinct slots (`j` is in use, `hole` free). The
+            if homes.home(k) & self.mask <= hole {
+                // SAFETY: `hole < j < slots` are distinct slots (`j` is in use, `hole` free). The
                 // entry moves as a whole, key and initialised value (invariant 2), and slot `j`
                 // becomes free with its key EMPTY and its value no longer owned there.
                 unsafe {
@@ -356,17 +399,13 @@ impl<V> IntTable<V> {
     /// removed (as by [`remove`](Self::remove)) before its value is dropped: if `keep` or a drop
     /// panics, the table is consistent and holds the entries not yet removed.
     ///
-    /// Visits each entry once, backwards from a free slot, so that an entry shifted back into a
-    /// removed one's slot has already been visited.
+    /// Visits each entry once, from the last slot to the first, so that an entry shifted back into
+    /// a removed one's slot has already been visited.
     pub(crate) fn retain(&mut self, homes: &impl Homes, mut keep: impl FnMut(u64, &mut V) -> bool) {
-        if self.len == 0 {
-            return;
-        }
-        let Some(free) = (0..self.slots).find(|&j| self.key_at(j) == EMPTY) else {
-            unreachable!("IntTable: no free slot (invariant 4)");
-        };
-        for d in 1..self.slots {
-            let j = free.wrapping_sub(d) & self.mask;
+        for j in (0..self.slots).rev() {
+            if self.len == 0 {
+                return;
+            }
             let k = self.key_at(j);
             if let Some(v) = self.value_mut(j)
                 && !keep(k, v)
@@ -384,8 +423,8 @@ impl<V> IntTable<V> {
             return;
         }
         if mem::needs_drop::<V>() {
-            // Backwards from a free slot, each removed entry is followed by a free slot, so no
-            // entry moves: this is a sweep of drops.
+            // Backwards, each removed entry is followed by a free slot (or none), so no entry
+            // moves: this is a sweep of drops.
             self.retain(homes, |_, _| false);
         } else {
             // SAFETY: the allocation is `layout(slots)` bytes (invariant 3). All keys become
@@ -472,7 +511,7 @@ impl<V: Clone> Clone for IntTable<V> {
     /// copy satisfies invariant 5 like the original. If a clone panics, the copy made so far is
     /// dropped properly.
     fn clone(&self) -> Self {
-        let Ok(mut copy) = Self::try_new(self.slots) else {
+        let Ok(mut copy) = Self::try_new(self.home_slots, self.limit.max(1)) else {
             // The same size was allocated once already.
             panic!("IntTable::clone: allocating {} slots failed", self.slots);
         };
@@ -656,7 +695,7 @@ mod tests {
 
     /// Inserts `key` (home: the key itself) as a map would.
     fn put<V>(t: &mut IntTable<V>, key: u64, value: V) -> usize {
-        match t.find_or_free(key, key as usize, t.slots()) {
+        match t.find_or_free(key, key as usize) {
             super::Probe::Free(i) => {
                 t.insert_at(i, key, value);
                 i
@@ -672,74 +711,92 @@ mod tests {
 
     #[test]
     fn new_table_is_free_slots() {
-        let t = IntTable::<u64>::try_new(8).unwrap();
-        assert_eq!((t.slots(), t.len()), (8, 0));
-        for i in 0..8 {
+        let t = IntTable::<u64>::try_new(8, 128).unwrap();
+        // 8 home slots, probe bound 8, and a tail of 7 slots.
+        assert_eq!(
+            (t.home_slots(), t.limit(), t.slots(), t.len()),
+            (8, 8, 15, 0)
+        );
+        for i in 0..15 {
             assert_eq!((t.key(i), t.value(i)), (EMPTY, None));
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
-        assert_eq!(IntTable::<u64>::layout(8).unwrap().size(), 8 * 16);
-        let empty = IntTable::<String>::try_new(0).unwrap();
+        assert_eq!(IntTable::<u64>::layout(15).unwrap().size(), 15 * 16);
+        let t = IntTable::<u64>::try_new(2, 128).unwrap();
+        assert_eq!(
+            (t.limit(), t.slots()),
+            (2, 2 + WINDOW - 1),
+            "the tail covers the window"
+        );
+        let empty = IntTable::<String>::try_new(0, 128).unwrap();
         assert_eq!(empty.iter().count(), 0);
-        assert_eq!(empty.find(5, 5, 128), None);
-        assert_eq!(empty.find_or_free(5, 5, 128), super::Probe::Exhausted);
+        assert_eq!(empty.find(5, 5), None);
+        assert_eq!(empty.find_or_free(5, 5), super::Probe::Exhausted);
         drop(empty.clone());
     }
 
     #[test]
-    fn probing_wraps_and_stops_at_a_free_slot_or_the_limit() {
-        let mut t = IntTable::try_new(8).unwrap();
-        // Keys 6, 14, 22 all have home 6 (mod 8): slots 6, 7, 0.
-        for k in [6, 14, 22] {
+    fn probing_runs_into_the_tail_and_stops_at_a_free_slot_or_the_limit() {
+        let mut t = IntTable::try_new(8, 6).unwrap();
+        // Keys 6, 14, 22, 30, 38, 46 all have home 6: slots 6 to 11, the last four in the tail.
+        for k in [6, 14, 22, 30, 38, 46] {
             put(&mut t, k, k * 10);
         }
-        assert_eq!(keys(&t), [22, 0, 0, 0, 0, 0, 6, 14]);
-        assert_eq!(t.find(22, 22, 8), Some(0));
-        assert_eq!(t.find(22, 22, 2), None, "beyond the limit");
-        assert_eq!(t.find(30, 30, 8), None);
-        assert_eq!(t.find_or_free(30, 30, 8), super::Probe::Free(1));
-        assert_eq!(t.find_or_free(30, 30, 3), super::Probe::Exhausted);
-        assert_eq!(t.find_or_free(14, 14, 8), super::Probe::Found(7));
+        assert_eq!(keys(&t), [0, 0, 0, 0, 0, 0, 6, 14, 22, 30, 38, 46, 0]);
+        for (d, k) in [6, 14, 22, 30, 38, 46].into_iter().enumerate() {
+            assert_eq!(
+                t.find(k, k as usize),
+                Some(6 + d),
+                "key {k}: window and loop"
+            );
+        }
+        assert_eq!(t.find(54, 54), None, "the limit ends the search");
+        assert_eq!(t.find_or_free(54, 54), super::Probe::Exhausted);
+        assert_eq!(t.find(7, 7), None);
+        assert_eq!(
+            t.find_or_free(15, 15),
+            super::Probe::Free(12),
+            "home 7: the tail's last"
+        );
+        assert_eq!(t.find(5, 5), None);
+        assert_eq!(t.find_or_free(5, 5), super::Probe::Free(5));
+        assert_eq!(t.find_or_free(14, 14), super::Probe::Found(7));
         *t.value_mut(7).unwrap() += 1;
         assert_eq!(t.value(7), Some(&141));
         let copy = t.clone();
-        assert_eq!(
-            t.iter().collect::<Vec<_>>(),
-            [(22, &220), (6, &60), (14, &141)]
-        );
+        assert_eq!(t.iter().count(), 6);
         for (_, v) in t.iter_mut() {
             *v += 1;
         }
-        assert_eq!(copy.iter().map(|(_, &v)| v).sum::<u64>(), 421);
-        assert_eq!(t.iter().map(|(_, &v)| v).sum::<u64>(), 424);
+        assert_eq!(copy.iter().map(|(_, &v)| v).sum::<u64>(), 1561);
+        assert_eq!(t.iter().map(|(_, &v)| v).sum::<u64>(), 1567);
     }
 
     #[test]
     fn removal_shifts_back_only_what_stays_reachable() {
-        let mut t = IntTable::try_new(8).unwrap();
-        // 6 and 14 (home 6), 7 (home 7), 9 (home 1): slots 6, 7, 0, 1.
+        let mut t = IntTable::try_new(8, 8).unwrap();
+        // 6 and 14 (home 6), 7 (home 7), 9 (home 1): slots 6, 7, 8 and 1.
         for k in [6, 14, 7, 9] {
             put(&mut t, k, ());
         }
-        assert_eq!(keys(&t), [7, 9, 0, 0, 0, 0, 6, 14]);
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 6, 14, 7, 0]);
         assert_eq!(t.remove(6, &Identity), Some((6, ())));
-        // 14 moves home, 7 follows it home, 9 is already home and stays.
-        assert_eq!(keys(&t), [0, 9, 0, 0, 0, 0, 14, 7]);
+        // 14 moves home, 7 follows it home.
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 14, 7, 0, 0]);
         assert_eq!(t.remove(0, &Identity), None);
         assert_eq!(t.len(), 3);
         // Removing 14 leaves 7 in place: its home is 7, past the hole at 6.
         assert_eq!(t.remove(6, &Identity), Some((14, ())));
-        assert_eq!(keys(&t), [0, 9, 0, 0, 0, 0, 0, 7]);
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 0, 7, 0, 0]);
         for k in [7, 9] {
-            let home = k as usize;
-            assert_eq!(t.find(k, home, 8).map(|i| t.key(i)), Some(k));
+            assert_eq!(t.find(k, k as usize).map(|i| t.key(i)), Some(k));
         }
     }
 
     #[test]
     fn retain_and_clear_visit_each_entry_once() {
         let drops = Rc::new(Cell::new(0));
-        let mut t = IntTable::try_new(16).unwrap();
+        let mut t = IntTable::try_new(16, 16).unwrap();
         for k in [3, 19, 35, 4, 5, 15, 31] {
             put(&mut t, k, Probe::new(&drops));
         }
@@ -752,41 +809,33 @@ mod tests {
         assert_eq!(seen, [3, 4, 5, 15, 19, 31, 35]);
         assert_eq!((t.len(), drops.get()), (6, 1));
         for k in [3, 19, 35, 5, 15, 31] {
-            assert!(t.find(k, k as usize, 16).is_some(), "{k}");
+            assert!(t.find(k, k as usize).is_some(), "{k}");
         }
         t.clear(&Identity);
         assert_eq!((t.len(), drops.get()), (0, 7));
         assert!(keys(&t).iter().all(|&k| k == EMPTY));
-        let mut plain = IntTable::try_new(4).unwrap();
+        let mut plain = IntTable::try_new(4, 4).unwrap();
         put(&mut plain, 1, 1u8);
         plain.clear(&Identity);
         assert_eq!((plain.len(), plain.value(1)), (0, None));
     }
 
     #[test]
-    #[should_panic(expected = "table full")]
-    fn the_last_free_slot_is_never_taken() {
-        let mut t = IntTable::try_new(2).unwrap();
-        put(&mut t, 1, ());
-        put(&mut t, 2, ());
-    }
-
-    #[test]
     #[should_panic(expected = "empty key")]
     fn the_empty_key_is_refused() {
-        IntTable::<u8>::try_new(2).unwrap().find(EMPTY, 0, 2);
+        IntTable::<u8>::try_new(2, 2).unwrap().find(EMPTY, 0);
     }
 
     #[test]
     #[should_panic(expected = "out of range")]
     fn indices_are_checked() {
-        IntTable::<u8>::try_new(2).unwrap().key(2);
+        IntTable::<u8>::try_new(2, 2).unwrap().key(5);
     }
 
     #[test]
     fn too_large_is_an_error() {
         assert_eq!(
-            IntTable::<u64>::try_new(1 << (usize::BITS - 2)).err(),
+            IntTable::<u64>::try_new(1 << (usize::BITS - 2), 128).err(),
             Some(TableError::TooLarge)
         );
     }
@@ -796,11 +845,11 @@ mod tests {
         #[derive(Clone, Debug, PartialEq)]
         #[repr(align(32))]
         struct Wide(u8);
-        let mut t = IntTable::try_new(4).unwrap();
+        let mut t = IntTable::try_new(4, 4).unwrap();
         put(&mut t, 2, Wide(5));
         assert_eq!(t.value(2), Some(&Wide(5)));
         assert_eq!(t.clone().value(2), Some(&Wide(5)));
-        let mut z = IntTable::<()>::try_new(4).unwrap();
+        let mut z = IntTable::<()>::try_new(4, 4).unwrap();
         put(&mut z, u64::MAX, ());
         assert_eq!(z.iter().collect::<Vec<_>>(), [(u64::MAX, &())]);
         assert_eq!(z.into_iter().collect::<Vec<_>>(), [(u64::MAX, ())]);
@@ -809,7 +858,7 @@ mod tests {
     #[test]
     fn drop_drops_every_value_once_even_if_one_panics() {
         let drops = Rc::new(Cell::new(0));
-        let mut t = IntTable::try_new(8).unwrap();
+        let mut t = IntTable::try_new(8, 8).unwrap();
         for k in 1..7 {
             let mut p = Probe::new(&drops);
             p.panic_on_drop = k == 3;
@@ -824,7 +873,7 @@ mod tests {
     #[test]
     fn a_panicking_clone_drops_the_partial_copy() {
         let drops = Rc::new(Cell::new(0));
-        let mut t = IntTable::try_new(8).unwrap();
+        let mut t = IntTable::try_new(8, 8).unwrap();
         for k in 1..5 {
             let mut p = Probe::new(&drops);
             p.panic_on_clone = k == 3;
@@ -839,7 +888,7 @@ mod tests {
     #[test]
     fn into_iter_drops_what_it_does_not_yield() {
         let drops = Rc::new(Cell::new(0));
-        let mut t = IntTable::try_new(8).unwrap();
+        let mut t = IntTable::try_new(8, 8).unwrap();
         for k in 1..5 {
             put(&mut t, k, Probe::new(&drops));
         }
