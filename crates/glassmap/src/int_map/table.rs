@@ -12,8 +12,8 @@
 //!
 //! Collisions are resolved by linear probing from a home slot below `home_slots` that the caller
 //! computes (the table does not hash), over at most `limit` slots. Probes do not wrap around:
-//! the `tail` slots after the home slots (`max(limit, WINDOW) - 1` of them) take the entries whose
-//! probe runs past the last home slot, so slot `home + d` is simply the `d`-th entry after the
+//! the `limit - 1` tail slots after the home slots take the entries whose probe runs past the
+//! last home slot, so slot `home + d` is simply the `d`-th entry after the
 //! home entry, with no masking in the probe loop. Removal is backward-shift deletion (Knuth, TAOCP
 //! vol. 3, 6.4, Algorithm R): the entries after the removed one move back into the hole as long
 //! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
@@ -27,11 +27,10 @@
 //!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
 //!    moves the value out (or drops it) in the same step.
 //! 3. `entries` points to one live allocation of [`IntTable::layout`]`(slots)` made by
-//!    [`IntTable::try_new`], where `slots = home_slots + max(limit, WINDOW) - 1`, `home_slots` is
-//!    a power of two, `mask == home_slots - 1` and `1 <= limit <= home_slots`; or
-//!    `home_slots == 0`, nothing was allocated and no slot is ever read. Hence for every `h` and
-//!    every `d < max(limit, WINDOW)`, `(h & mask) + d` is a slot of the table when
-//!    `home_slots > 0`.
+//!    [`IntTable::try_new`], where `slots = home_slots + limit - 1`, `home_slots` is a power of
+//!    two, `mask == home_slots - 1` and `1 <= limit <= home_slots`; or `home_slots == 0`, nothing
+//!    was allocated and no slot is ever read. Hence for every `h` and every `d < limit`,
+//!    `(h & mask) + d` is a slot of the table when `home_slots > 0`.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the caller's home slot of key `k` (the
 //!    same function on every call, see [`Homes`]), key `k` is in slot `home(k) + d` with
@@ -51,10 +50,6 @@ use std::alloc;
 
 /// The key that marks a free slot. Zero, so a zeroed allocation is a table of free slots.
 pub(crate) const EMPTY: u64 = 0;
-
-/// The number of slots from home that [`IntTable::find`] examines at once, without a branch per
-/// slot: four 16-byte entries, one or two cache lines.
-const WINDOW: usize = 4;
 
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
 /// not [`EMPTY`] (invariant 2).
@@ -138,9 +133,7 @@ impl<V> IntTable<V> {
         let limit = max_probe.min(home_slots);
         let slots = match home_slots {
             0 => 0,
-            n => n
-                .checked_add(limit.max(WINDOW) - 1)
-                .ok_or(TableError::TooLarge)?,
+            n => n.checked_add(limit - 1).ok_or(TableError::TooLarge)?,
         };
         let empty = |entries| IntTable {
             entries,
@@ -223,12 +216,6 @@ impl<V> IntTable<V> {
     /// single load of each slot's key both matches the key and detects a free slot, where the
     /// search ends (invariant 5).
     ///
-    /// The first [`WINDOW`] slots are examined together, with conditional moves instead of a
-    /// branch per slot: whether a key is at home, one slot on or absent varies from lookup to
-    /// lookup, and a mispredicted branch that waits for a cache miss stops the core from
-    /// starting the next lookups' misses. The one remaining branch, "decided within the window",
-    /// is taken for most lookups at load 1/2.
-    ///
     /// # Panics
     ///
     /// If `key` is [`EMPTY`], which the table cannot hold.
@@ -239,25 +226,11 @@ impl<V> IntTable<V> {
             return None;
         }
         let home = home & self.mask;
-        // Not found (so far): past the window; absent: `NONE`.
-        const UNDECIDED: usize = usize::MAX;
-        const NONE: usize = usize::MAX - 1;
-        let mut at = UNDECIDED;
-        for d in (0..WINDOW).rev() {
-            // `home + d` is a slot for `d < WINDOW` (invariant 3).
-            let k = self.key_at(home + d);
-            at = if k == EMPTY { NONE } else { at };
-            at = if k == key { home + d } else { at };
-        }
-        if at != UNDECIDED {
-            // Past `limit` (tables with fewer than WINDOW home slots) the window holds no key's
-            // entry that could be ours (invariant 5), so an answer found there is still right.
-            return (at != NONE).then_some(at);
-        }
-        for d in WINDOW..self.limit {
-            let k = self.key_at(home + d);
+        // `home + d` is a slot for `d < limit` (invariant 3).
+        for i in home..home + self.limit {
+            let k = self.key_at(i);
             if k == key {
-                return Some(home + d);
+                return Some(i);
             }
             if k == EMPTY {
                 return None;
@@ -723,11 +696,7 @@ mod tests {
         assert_eq!(size_of::<Entry<u64>>(), 16);
         assert_eq!(IntTable::<u64>::layout(15).unwrap().size(), 15 * 16);
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
-        assert_eq!(
-            (t.limit(), t.slots()),
-            (2, 2 + WINDOW - 1),
-            "the tail covers the window"
-        );
+        assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
         assert_eq!(empty.iter().count(), 0);
         assert_eq!(empty.find(5, 5), None);
@@ -744,11 +713,7 @@ mod tests {
         }
         assert_eq!(keys(&t), [0, 0, 0, 0, 0, 0, 6, 14, 22, 30, 38, 46, 0]);
         for (d, k) in [6, 14, 22, 30, 38, 46].into_iter().enumerate() {
-            assert_eq!(
-                t.find(k, k as usize),
-                Some(6 + d),
-                "key {k}: window and loop"
-            );
+            assert_eq!(t.find(k, k as usize), Some(6 + d), "key {k}");
         }
         assert_eq!(t.find(54, 54), None, "the limit ends the search");
         assert_eq!(t.find_or_free(54, 54), super::Probe::Exhausted);
