@@ -287,11 +287,21 @@ fn probe_limit_refuses_the_129th_colliding_key_and_leaves_the_map_unchanged() {
 fn strided_keys_spread_like_random_ones() {
     let n = if cfg!(miri) { 1 << 8 } else { 1 << 14 };
     type KeyPattern = (&'static str, fn(u64) -> u64);
-    let patterns: [KeyPattern; 5] = [
+    let patterns: [KeyPattern; 11] = [
         ("sequential", |j| j),
+        ("sequential from a random base", |j| {
+            0x5851_f42d_4c95_7f2d + j
+        }),
         ("multiples of 2^20", |j| j << 20),
+        ("multiples of 2^40", |j| j << 40),
         ("k << 32", |j| j << 32),
         ("high bits only", |j| j << 50 | 1),
+        ("top bits only", |j| j << 64 - 14),
+        ("k * (2^32 + 1)", |j| j.wrapping_mul(0x1_0000_0001)),
+        ("multiples of the hash constant", |j| {
+            j.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        }),
+        ("same low 32 bits", |j| j << 32 | 0xdead_beef),
         ("random", |j| SplitMix(j).next()),
     ];
     for (name, key) in patterns {
@@ -300,6 +310,13 @@ fn strided_keys_spread_like_random_ones() {
             assert_eq!(map.insert(key(j), j), Ok(None), "{name}: key #{j}");
         }
         let stats = map.stats();
+        if std::env::var_os("INTMAP_SHOW_SPREAD").is_some() {
+            println!(
+                "{name}: mean probe {:.3}, max {}",
+                stats.mean_probe(),
+                stats.max_probe
+            );
+        }
         // At load 1/2 the mean distance is about 0.5 and the longest rarely above 30.
         assert!(stats.mean_probe() < 1.0, "{name}: {stats}");
         assert!(stats.max_probe < 48, "{name}: {stats}");

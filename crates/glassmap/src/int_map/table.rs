@@ -10,11 +10,12 @@
 //! "is this slot in use" and "is it my key". The real key [`EMPTY`] cannot live in the table; the
 //! map keeps it beside the table (its side slot).
 //!
-//! Collisions are resolved by linear probing from a home slot below `home_slots` that the caller
-//! computes (the table does not hash), over at most `limit` slots. Probes do not wrap around:
+//! Collisions are resolved by linear probing over at most `limit` slots from a home slot below
+//! `home_slots`: the top `log2(home_slots)` bits of a 64-bit hash of the key that the caller
+//! computes (the table does not hash; see [`Hashes`]). Probes do not wrap around:
 //! the `limit - 1` tail slots after the home slots take the entries whose probe runs past the
 //! last home slot, so slot `home + d` is simply the `d`-th entry after the
-//! home entry, with no masking in the probe loop. Removal is backward-shift deletion (Knuth, TAOCP
+//! home entry, with no wrapping in the probe loop. Removal is backward-shift deletion (Knuth, TAOCP
 //! vol. 3, 6.4, Algorithm R): the entries after the removed one move back into the hole as long
 //! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
 //! first free slot.
@@ -28,12 +29,12 @@
 //!    moves the value out (or drops it) in the same step.
 //! 3. `entries` points to one live allocation of [`IntTable::layout`]`(slots)` made by
 //!    [`IntTable::try_new`], where `slots = home_slots + limit - 1`, `home_slots` is a power of
-//!    two, `mask == home_slots - 1` and `1 <= limit <= home_slots`; or `home_slots == 0`, nothing
-//!    was allocated and no slot is ever read. Hence for every `h` and every `d < limit`,
-//!    `(h & mask) + d` is a slot of the table when `home_slots > 0`.
+//!    two of at least 2, `shift == 64 - log2(home_slots)` and `1 <= limit <= home_slots`; or
+//!    `home_slots == 0`, nothing was allocated and no slot is ever read. Hence for every hash `h`
+//!    and every `d < limit`, `(h >> shift) + d` is a slot of the table when `home_slots > 0`.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
-//! 5. *Reachability and the probe bound:* with `home(k)` the caller's home slot of key `k` (the
-//!    same function on every call, see [`Homes`]), key `k` is in slot `home(k) + d` with
+//! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
+//!    caller's hash, the same function on every call, see [`Hashes`]), key `k` is in slot `home(k) + d` with
 //!    `d < limit`, every slot from `home(k)` up to `k`'s is in use, and keys are unique. This is
 //!    what lets [`IntTable::find`] stop at the first free slot or after `limit` slots;
 //!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
@@ -68,11 +69,12 @@ pub(crate) enum TableError {
     AllocFailed { bytes: usize },
 }
 
-/// How the caller maps a key to its home slot: a pure function of the key (invariant 5 depends on
-/// it giving the same answer every time). The table reduces the result modulo `home_slots`.
-pub(crate) trait Homes {
-    /// The home slot of `key` (any `usize`; the table masks it).
-    fn home(&self, key: u64) -> usize;
+/// How the caller hashes a key: a pure function of the key (invariant 5 depends on it giving the
+/// same answer every time). The table takes the hash's top bits as the home slot, so those are
+/// the bits that must be well mixed.
+pub(crate) trait Hashes {
+    /// The 64-bit hash of `key`.
+    fn hash(&self, key: u64) -> u64;
 }
 
 /// Where [`IntTable::find_or_free`] ended.
@@ -91,8 +93,9 @@ pub(crate) enum Probe {
 pub(crate) struct IntTable<V> {
     /// Start of the allocation: `slots` entries (dangling when `home_slots == 0`).
     entries: NonNull<Entry<V>>,
-    /// `home_slots - 1` (0 when `home_slots == 0`; then nothing is ever read).
-    mask: usize,
+    /// `64 - log2(home_slots)`: a hash shifted right by this is a home slot (any value when
+    /// `home_slots == 0`; then nothing is ever read).
+    shift: u32,
     /// The number of slots a key may be stored from (0 or a power of two).
     home_slots: usize,
     /// All slots: the home slots and the tail (0 when `home_slots == 0`).
@@ -124,11 +127,11 @@ impl<V> IntTable<V> {
     ///
     /// # Panics
     ///
-    /// If `home_slots` is neither 0 nor a power of two, or `max_probe` is 0.
+    /// If `home_slots` is neither 0 nor a power of two of at least 2, or `max_probe` is 0.
     pub(crate) fn try_new(home_slots: usize, max_probe: usize) -> Result<Self, TableError> {
         assert!(
-            (home_slots == 0 || home_slots.is_power_of_two()) && max_probe > 0,
-            "IntTable: {home_slots} home slots is not a power of two, or probe bound 0"
+            (home_slots == 0 || (home_slots >= 2 && home_slots.is_power_of_two())) && max_probe > 0,
+            "IntTable: {home_slots} home slots is not 0 or a power of two above 1, or probe bound 0"
         );
         let limit = max_probe.min(home_slots);
         let slots = match home_slots {
@@ -137,7 +140,7 @@ impl<V> IntTable<V> {
         };
         let empty = |entries| IntTable {
             entries,
-            mask: home_slots.saturating_sub(1),
+            shift: 64 - home_slots.trailing_zeros(),
             home_slots,
             slots,
             limit,
@@ -171,6 +174,14 @@ impl<V> IntTable<V> {
     #[inline]
     pub(crate) fn slots(&self) -> usize {
         self.slots
+    }
+
+    /// The home slot of a key with hash `hash`: its top `log2(home_slots)` bits. Only for
+    /// `home_slots > 0`.
+    #[inline]
+    pub(crate) fn home(&self, hash: u64) -> usize {
+        // `shift` is at most 63 (`home_slots >= 2`), and the result is below `home_slots`.
+        (hash >> self.shift) as usize
     }
 
     /// The probe bound: `min(max_probe, home_slots)`.
@@ -212,7 +223,8 @@ impl<V> IntTable<V> {
         self.key_at(i)
     }
 
-    /// The slot holding `key`, looking at most `limit` slots from home slot `home & mask`: the
+    /// The slot holding `key`, whose hash is `hash`, looking at most `limit` slots from its home
+    /// slot: the
     /// single load of each slot's key both matches the key and detects a free slot, where the
     /// search ends (invariant 5).
     ///
@@ -220,12 +232,12 @@ impl<V> IntTable<V> {
     ///
     /// If `key` is [`EMPTY`], which the table cannot hold.
     #[inline]
-    pub(crate) fn find(&self, key: u64, home: usize) -> Option<usize> {
+    pub(crate) fn find(&self, key: u64, hash: u64) -> Option<usize> {
         assert_ne!(key, EMPTY, "IntTable::find of the empty key");
         if self.home_slots == 0 {
             return None;
         }
-        let home = home & self.mask;
+        let home = self.home(hash);
         // `home + d` is a slot for `d < limit` (invariant 3).
         for i in home..home + self.limit {
             let k = self.key_at(i);
@@ -241,8 +253,8 @@ impl<V> IntTable<V> {
 
     /// The value of `key`, found as by [`find`](Self::find).
     #[inline]
-    pub(crate) fn get(&self, key: u64, home: usize) -> Option<&V> {
-        let i = self.find(key, home)?;
+    pub(crate) fn get(&self, key: u64, hash: u64) -> Option<&V> {
+        let i = self.find(key, hash)?;
         // SAFETY: `find` returns a slot of the table holding `key`, which is not EMPTY, so its
         // value is initialised (invariant 2); the borrow of `self` keeps it there.
         Some(unsafe { (*self.entry(i)).value.assume_init_ref() })
@@ -250,25 +262,25 @@ impl<V> IntTable<V> {
 
     /// The value of `key`, mutably, found as by [`find`](Self::find).
     #[inline]
-    pub(crate) fn get_mut(&mut self, key: u64, home: usize) -> Option<&mut V> {
-        let i = self.find(key, home)?;
+    pub(crate) fn get_mut(&mut self, key: u64, hash: u64) -> Option<&mut V> {
+        let i = self.find(key, hash)?;
         // SAFETY: as in `get`; `&mut self` makes the borrow unique.
         Some(unsafe { (*self.entry(i)).value.assume_init_mut() })
     }
 
     /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
-    /// free slot within `limit` slots of `home`, which is where the search stops.
+    /// free slot within `limit` slots of its home, which is where the search stops.
     ///
     /// # Panics
     ///
     /// If `key` is [`EMPTY`].
     #[inline]
-    pub(crate) fn find_or_free(&self, key: u64, home: usize) -> Probe {
+    pub(crate) fn find_or_free(&self, key: u64, hash: u64) -> Probe {
         assert_ne!(key, EMPTY, "IntTable::find_or_free of the empty key");
         if self.home_slots == 0 {
             return Probe::Exhausted;
         }
-        let home = home & self.mask;
+        let home = self.home(hash);
         // `home + d` is a slot for `d < limit` (invariant 3).
         for i in home..home + self.limit {
             let k = self.key_at(i);
@@ -330,14 +342,14 @@ impl<V> IntTable<V> {
     }
 
     /// Removes the entry of slot `i`, if it is in use, and moves later entries back so that every
-    /// key stays reachable from its home (`homes`) without tombstones (invariant 5).
+    /// key stays reachable from its home (hashed by `hashes`) without tombstones (invariant 5).
     ///
     /// The hole starts at `i`. For each following slot `j` in use, until a free one: its entry may
     /// fill the hole exactly when its home is at or before the hole (probes do not wrap, so
     /// `home <= hole < j` means the hole is on its path); then it moves and `j` becomes the hole.
     /// An entry that stays put has its home after the hole, so the hole is not on its path. Moved
     /// entries only get closer to their homes.
-    pub(crate) fn remove(&mut self, i: usize, homes: &impl Homes) -> Option<(u64, V)> {
+    pub(crate) fn remove(&mut self, i: usize, hashes: &impl Hashes) -> Option<(u64, V)> {
         let key = self.key(i);
         if key == EMPTY {
             return None;
@@ -354,7 +366,7 @@ impl<V> IntTable<V> {
             if k == EMPTY {
                 break;
             }
-            if homes.home(k) & self.mask <= hole {
+            if self.home(hashes.hash(k)) <= hole {
                 // SAFETY: `hole < j < slots` are distinct slots (`j` is in use, `hole` free). The
                 // entry moves as a whole, key and initialised value (invariant 2), and slot `j`
                 // becomes free with its key EMPTY and its value no longer owned there.
@@ -374,7 +386,11 @@ impl<V> IntTable<V> {
     ///
     /// Visits each entry once, from the last slot to the first, so that an entry shifted back into
     /// a removed one's slot has already been visited.
-    pub(crate) fn retain(&mut self, homes: &impl Homes, mut keep: impl FnMut(u64, &mut V) -> bool) {
+    pub(crate) fn retain(
+        &mut self,
+        hashes: &impl Hashes,
+        mut keep: impl FnMut(u64, &mut V) -> bool,
+    ) {
         for j in (0..self.slots).rev() {
             if self.len == 0 {
                 return;
@@ -383,7 +399,7 @@ impl<V> IntTable<V> {
             if let Some(v) = self.value_mut(j)
                 && !keep(k, v)
             {
-                drop(self.remove(j, homes));
+                drop(self.remove(j, hashes));
             }
         }
     }
@@ -391,14 +407,14 @@ impl<V> IntTable<V> {
     /// Frees every slot, dropping the values if `V` needs it (as [`retain`](Self::retain) with
     /// nothing kept: a panicking drop leaves the entries not yet dropped), else with one pass of
     /// writes over the table.
-    pub(crate) fn clear(&mut self, homes: &impl Homes) {
+    pub(crate) fn clear(&mut self, hashes: &impl Hashes) {
         if self.len == 0 {
             return;
         }
         if mem::needs_drop::<V>() {
             // Backwards, each removed entry is followed by a free slot (or none), so no entry
             // moves: this is a sweep of drops.
-            self.retain(homes, |_, _| false);
+            self.retain(hashes, |_, _| false);
         } else {
             // SAFETY: the allocation is `layout(slots)` bytes (invariant 3). All keys become
             // EMPTY and no value needs dropping, which keeps invariant 2.
@@ -624,12 +640,18 @@ mod tests {
     use std::panic::{AssertUnwindSafe, catch_unwind};
     use std::rc::Rc;
 
-    /// Homes for tests: the key itself (so tests place keys where they want).
-    struct Identity;
-    impl Homes for Identity {
-        fn home(&self, key: u64) -> usize {
-            key as usize
+    /// Hashes for tests: the key in the top bits, so that a table of `2^b` home slots puts key
+    /// `k` at home `k mod 2^b` (tests place keys where they want).
+    struct Identity(u32);
+    impl Hashes for Identity {
+        fn hash(&self, key: u64) -> u64 {
+            key << (64 - self.0)
         }
+    }
+
+    /// The test hash of `key` for table `t`.
+    fn hash<V>(t: &IntTable<V>, key: u64) -> u64 {
+        Identity(t.home_slots().trailing_zeros()).hash(key)
     }
 
     /// Counts its drops; panics in `drop` or `clone` when told to.
@@ -668,7 +690,7 @@ mod tests {
 
     /// Inserts `key` (home: the key itself) as a map would.
     fn put<V>(t: &mut IntTable<V>, key: u64, value: V) -> usize {
-        match t.find_or_free(key, key as usize) {
+        match t.find_or_free(key, hash(t, key)) {
             super::Probe::Free(i) => {
                 t.insert_at(i, key, value);
                 i
@@ -713,19 +735,19 @@ mod tests {
         }
         assert_eq!(keys(&t), [0, 0, 0, 0, 0, 0, 6, 14, 22, 30, 38, 46, 0]);
         for (d, k) in [6, 14, 22, 30, 38, 46].into_iter().enumerate() {
-            assert_eq!(t.find(k, k as usize), Some(6 + d), "key {k}");
+            assert_eq!(t.find(k, hash(&t, k)), Some(6 + d), "key {k}");
         }
-        assert_eq!(t.find(54, 54), None, "the limit ends the search");
-        assert_eq!(t.find_or_free(54, 54), super::Probe::Exhausted);
-        assert_eq!(t.find(7, 7), None);
+        assert_eq!(t.find(54, hash(&t, 54)), None, "the limit ends the search");
+        assert_eq!(t.find_or_free(54, hash(&t, 54)), super::Probe::Exhausted);
+        assert_eq!(t.find(7, hash(&t, 7)), None);
         assert_eq!(
-            t.find_or_free(15, 15),
+            t.find_or_free(15, hash(&t, 15)),
             super::Probe::Free(12),
             "home 7: the tail's last"
         );
-        assert_eq!(t.find(5, 5), None);
-        assert_eq!(t.find_or_free(5, 5), super::Probe::Free(5));
-        assert_eq!(t.find_or_free(14, 14), super::Probe::Found(7));
+        assert_eq!(t.find(5, hash(&t, 5)), None);
+        assert_eq!(t.find_or_free(5, hash(&t, 5)), super::Probe::Free(5));
+        assert_eq!(t.find_or_free(14, hash(&t, 14)), super::Probe::Found(7));
         *t.value_mut(7).unwrap() += 1;
         assert_eq!(t.value(7), Some(&141));
         let copy = t.clone();
@@ -745,16 +767,16 @@ mod tests {
             put(&mut t, k, ());
         }
         assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 6, 14, 7, 0]);
-        assert_eq!(t.remove(6, &Identity), Some((6, ())));
+        assert_eq!(t.remove(6, &Identity(3)), Some((6, ())));
         // 14 moves home, 7 follows it home.
         assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 14, 7, 0, 0]);
-        assert_eq!(t.remove(0, &Identity), None);
+        assert_eq!(t.remove(0, &Identity(3)), None);
         assert_eq!(t.len(), 3);
         // Removing 14 leaves 7 in place: its home is 7, past the hole at 6.
-        assert_eq!(t.remove(6, &Identity), Some((14, ())));
+        assert_eq!(t.remove(6, &Identity(3)), Some((14, ())));
         assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 0, 7, 0, 0]);
         for k in [7, 9] {
-            assert_eq!(t.find(k, k as usize).map(|i| t.key(i)), Some(k));
+            assert_eq!(t.find(k, hash(&t, k)).map(|i| t.key(i)), Some(k));
         }
     }
 
@@ -766,7 +788,7 @@ mod tests {
             put(&mut t, k, Probe::new(&drops));
         }
         let mut seen = Vec::new();
-        t.retain(&Identity, |k, _| {
+        t.retain(&Identity(4), |k, _| {
             seen.push(k);
             k % 2 == 1
         });
@@ -774,14 +796,14 @@ mod tests {
         assert_eq!(seen, [3, 4, 5, 15, 19, 31, 35]);
         assert_eq!((t.len(), drops.get()), (6, 1));
         for k in [3, 19, 35, 5, 15, 31] {
-            assert!(t.find(k, k as usize).is_some(), "{k}");
+            assert!(t.find(k, hash(&t, k)).is_some(), "{k}");
         }
-        t.clear(&Identity);
+        t.clear(&Identity(4));
         assert_eq!((t.len(), drops.get()), (0, 7));
         assert!(keys(&t).iter().all(|&k| k == EMPTY));
         let mut plain = IntTable::try_new(4, 4).unwrap();
         put(&mut plain, 1, 1u8);
-        plain.clear(&Identity);
+        plain.clear(&Identity(2));
         assert_eq!((plain.len(), plain.value(1)), (0, None));
     }
 
@@ -829,7 +851,7 @@ mod tests {
             p.panic_on_drop = k == 3;
             put(&mut t, k, p);
         }
-        drop(t.remove(6, &Identity));
+        drop(t.remove(6, &Identity(3)));
         assert_eq!(drops.get(), 1);
         assert!(catch_unwind(AssertUnwindSafe(|| drop(t))).is_err());
         assert_eq!(drops.get(), 6);
