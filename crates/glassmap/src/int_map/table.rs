@@ -29,7 +29,7 @@
 //!    moves the value out (or drops it) in the same step.
 //! 3. `entries` points to one live allocation of [`IntTable::layout`]`(slots)` made by
 //!    [`IntTable::try_new`], where `slots = home_slots + limit - 1`, `home_slots` is a power of
-//!    two of at least 2, `shift == 64 - log2(home_slots)` and `1 <= limit <= home_slots`; or
+//!    two of at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`; or
 //!    `home_slots == 0`, nothing was allocated and no slot is ever read. Hence for every hash `h`
 //!    and every `d < limit`, `(h >> shift) + d` is a slot of the table when `home_slots > 0`.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
@@ -127,11 +127,11 @@ impl<V> IntTable<V> {
     ///
     /// # Panics
     ///
-    /// If `home_slots` is neither 0 nor a power of two of at least 2, or `max_probe` is 0.
+    /// If `home_slots` is neither 0 nor a power of two of at least 2, or `max_probe` is below 2.
     pub(crate) fn try_new(home_slots: usize, max_probe: usize) -> Result<Self, TableError> {
         assert!(
-            (home_slots == 0 || (home_slots >= 2 && home_slots.is_power_of_two())) && max_probe > 0,
-            "IntTable: {home_slots} home slots is not 0 or a power of two above 1, or probe bound 0"
+            (home_slots == 0 || (home_slots >= 2 && home_slots.is_power_of_two())) && max_probe > 1,
+            "IntTable: {home_slots} home slots is not 0 or a power of two above 1, or probe bound below 2"
         );
         let limit = max_probe.min(home_slots);
         let slots = match home_slots {
@@ -238,8 +238,16 @@ impl<V> IntTable<V> {
             return None;
         }
         let home = self.home(hash);
-        // `home + d` is a slot for `d < limit` (invariant 3).
-        for i in home..home + self.limit {
+        // `home + d` is a slot for `d < limit` (invariant 3), and `limit >= 2`. The home slot on
+        // its own first: most lookups end there, without the loop's counter.
+        let k = self.key_at(home);
+        if k == key {
+            return Some(home);
+        }
+        if k == EMPTY {
+            return None;
+        }
+        for i in home + 1..home + self.limit {
             let k = self.key_at(i);
             if k == key {
                 return Some(i);
@@ -500,7 +508,7 @@ impl<V: Clone> Clone for IntTable<V> {
     /// copy satisfies invariant 5 like the original. If a clone panics, the copy made so far is
     /// dropped properly.
     fn clone(&self) -> Self {
-        let Ok(mut copy) = Self::try_new(self.home_slots, self.limit.max(1)) else {
+        let Ok(mut copy) = Self::try_new(self.home_slots, self.limit.max(2)) else {
             // The same size was allocated once already.
             panic!("IntTable::clone: allocating {} slots failed", self.slots);
         };
