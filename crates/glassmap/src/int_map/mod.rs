@@ -7,9 +7,10 @@
 //! submodule, `int_map/table.rs`):
 //!
 //! ```text
-//!   slot:      0        1        2        3        4        5     ...  slots-1
-//!   entries: [ 0, -  ][ k, v  ][ k, v  ][ k, v  ][ 0, -  ][ 0, -  ] ... [ 0, -  ]
-//!                     ^ home(k) = mix(k) & (slots - 1); probing walks right and wraps around
+//!   slot:      0        1        2        3        4     ...  slots-1  | tail: probe_limit - 1
+//!   entries: [ 0, -  ][ k, v  ][ k, v  ][ k, v  ][ 0, -  ] ... [ k, v  ] | [ k, v  ][ 0, -  ] ...
+//!                     ^ home(k) = top log2(slots) bits of mix(k); probing walks right, into
+//!                       the tail past the last home slot, never wrapping
 //!   side slot: Option<V>, the value of key 0
 //! ```
 //!
@@ -48,8 +49,8 @@
 //! `remove` empties the slot and then shifts the following entries of the cluster back into the
 //! hole when their home allows it (backward-shift deletion, Knuth's Algorithm R; the details are
 //! in `table.rs`). A shift only moves an entry closer to its home, so invariant 2 keeps holding.
-//! It costs a rehash of each entry it looks at (about 1.5 of them at load 1/2), in exchange for
-//! lookups and inserts that never meet a tombstone: under sustained churn misses stay as short as
+//! It costs a rehash of each entry it looks at until the next free slot, in exchange for lookups
+//! and inserts that never meet a tombstone: under sustained churn misses stay as short as
 //! in a freshly filled table, and no compaction is needed. (Until this change `IntMap` left
 //! tombstones, kept a state byte per slot to mark them, and rebuilt the table in `compact`.)
 
@@ -139,11 +140,15 @@ impl Hashes for Mixed {
 ///
 /// # Design
 ///
-/// - **Open addressing with linear probing** over one allocation holding a state byte per slot
-///   (Empty, Tombstone, or Full with 7 bits of the key's hash) and a `(key, value)` entry per
-///   slot: every `u64` is a valid key. The storage is a small engine type in `raw`, where the
-///   crate's `unsafe` code lives; the map itself is safe Rust on top of it. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
-///   choose the home slot, so strided keys do not cluster.
+/// - **Open addressing with linear probing** over one allocation of `(key, value)` entries, in
+///   which key 0 marks a free slot: a lookup reads one key per slot, and that load both matches
+///   the key and detects the free slot that ends a miss. The real key 0 lives in a side slot
+///   beside the table, so every `u64` is a valid key. The table and its probing, with all the
+///   `unsafe`, are the `int_map/table.rs` module; the map is safe Rust on top of it. Keys are
+///   hashed by a folded multiply whose top bits choose the home slot (the reasoning and the
+///   measured spread of structured keys are in the source of `mix`). Probes do not wrap around
+///   the end of the table: a tail of `probe_limit - 1` slots after the last home slot takes the
+///   entries that run past it.
 /// - **Maximum load 1/2:** [`capacity`](Self::capacity) is `n` rounded up to a power of two and
 ///   the table has twice that many slots. Linear probing clusters, and clusters grow fast with
 ///   load: a miss examines about `(1 + 1/(1-a)^2) / 2` slots at load `a`, which is 2.5 at 1/2,
@@ -161,34 +166,32 @@ impl Hashes for Mixed {
 ///   | 7/8  | 2^16  | 2000 | 377    | 1089      |
 ///   | 7/8  | 2^20  | 3    | 640    | 683       |
 ///
-///   Load 1/2 is the only one of these whose worst runs stay far below a bound small enough to be
-///   a useful worst case. It costs memory: 2 to 4 slots per requested entry, a slot taking
-///   `size_of::<(u64, V)>() + 1` bytes (17 for `u64` values).
+///   (Measured with the SplitMix64 hash and a wrapping table that `IntMap` used before; the
+///   survey simulates the table and was not re-run for the current hash.) Load 1/2 is the only
+///   one of these whose worst runs stay far below a bound small enough to be a useful worst case.
+///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
-///   slots, whatever the tombstones. An insert that finds no free slot within the bound returns
+///   slots. An insert that finds no free slot within the bound returns
 ///   [`Full`] with [`FullReason::ProbeLimit`]; for random keys at full load the longest distance
-///   measured was 53 (above), so this takes keys picked to collide. Under insert/remove churn at
-///   full capacity (2^20 slots, 2^20 x 20 rounds) the longest insert probe measured was 63.
-/// - **Removal leaves a tombstone** (unless the next slot is Empty), which lookups walk past and
-///   inserts reuse. Under sustained churn Empty slots turn into tombstones, and misses (including
-///   the absence check of every insert of a new key) approach the full probe bound; call
-///   [`compact`](Self::compact) when [`tombstones`](Self::tombstones) grows (for instance beyond
-///   `len / 2`) to rebuild the table in place, without allocating.
-///
-/// - **Speed:** the point of `IntMap` is predictability (no allocation, bounded probes), not beating
-///   hashbrown. For `u64` values its table is the size of hashbrown's (16-byte entries plus one
-///   state byte per slot, at the same load of about 1/2 for 1M entries), and its state bytes, like
-///   hashbrown's control bytes, are a dense array small enough to stay cached, so most misses are
-///   answered from them. A hit at its home slot loads the state byte and the key independently,
-///   where hashbrown's bucket load waits for its control-byte match; measured, this does not make
-///   hits faster than hashbrown's at 1M entries (0.7 to 1.1 times its throughput in repeated
-///   runs, the spread mostly hashbrown's: in a stream of independent lookups both overlap many
-///   cache misses anyway). `benches/int_map.rs` has the
-///   figures.
+///   measured was 53 (above), so this takes keys picked to collide.
+/// - **Removal shifts the entries after the removed one back** (backward-shift deletion) instead
+///   of leaving a tombstone, so lookups and inserts never walk past removed entries and sustained
+///   insert/remove churn leaves the table as short-probed as a freshly filled one (test
+///   `churn_keeps_probes_short_without_compaction`). [`tombstones`](Self::tombstones) is always 0
+///   and [`compact`](Self::compact) does nothing; both stay for code written against the earlier
+///   tombstone design.
+/// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 19
+///   instructions, where hashbrown reads a control byte and then the bucket: in streams of
+///   independent lookups at 1M and 8M entries `get` hits take 0.55-0.65 of hashbrown's time
+///   (`benches/int_map.rs` and `examples/intmap_ab.rs` have the figures). Misses are the price:
+///   hashbrown answers most misses from its control bytes, a dense array that stays cached, while
+///   an `IntMap` miss must read the table itself (at least one cache miss), so misses take about
+///   twice hashbrown's time in a table that does not fit the cache.
 ///
 /// Time: `get`, `insert`, `remove` and `contains_key` examine at most `MAX_PROBE` slots;
-/// `clear`, `retain`, `compact`, `stats`, iteration and `Clone` are O(slots).
+/// `clear`, `retain`, `stats`, iteration and `Clone` are O(slots); `compact` is O(1).
 pub struct IntMap<V> {
     table: IntTable<V>,
     /// The value of key 0, which marks free slots in the table and so cannot live there.
