@@ -184,8 +184,10 @@ impl Hashes for Mixed {
 ///   tombstone design.
 /// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 19
 ///   instructions, where hashbrown reads a control byte and then the bucket: in streams of
-///   independent lookups at 1M and 8M entries `get` hits take 0.55-0.65 of hashbrown's time
-///   (`benches/int_map.rs` and `examples/intmap_ab.rs` have the figures). Misses are the price:
+///   independent lookups at 8M entries `get` hits take 0.55-0.65 of hashbrown's time; at 1M,
+///   where both tables are about the size of a 32 MiB L3, 0.5-0.9 depending on how much of
+///   hashbrown's table other work leaves in the cache (the README has the figures, from
+///   `benches/int_map.rs` and `examples/intmap_ab.rs`). Misses are the price:
 ///   hashbrown answers most misses from its control bytes, a dense array that stays cached, while
 ///   an `IntMap` miss must read the table itself (at least one cache miss), so misses take about
 ///   twice hashbrown's time in a table that does not fit the cache.
