@@ -1,5 +1,7 @@
 //! `IntMap<u64>` against `hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>` at 1K and 1M
-//! entries: lookup hit and miss (random order), insert into a presized empty map, remove.
+//! entries: lookup hit (random order with repeats, values summed; a permutation of the keys; hits
+//! only counted) and miss, insert into a presized empty map (`insert`: the map cleared untimed
+//! between passes; `fill`: `with_capacity` plus the inserts, both timed), remove.
 //!
 //! `GLASSMAP_BENCH_8M=1` adds 8M entries, where both maps are far out of cache.
 //!
@@ -13,60 +15,11 @@
 //!
 //! # Figures
 //!
-//! 2-core AMD EPYC VM (`lscpu`: "AMD EPYC"; 48 KiB L1d and 1 MiB L2 per core, 32 MiB L3,
-//! 23 GiB), shared with other builds, release profile with thin LTO, system allocator,
-//! `--warm-up-time 1 --measurement-time 3`. Nanoseconds per operation, median of criterion's
-//! estimate; ratio = hashbrown time / IntMap time (above 1: IntMap faster). Absolute times move a
-//! lot between runs on this machine (hashbrown's get hit at 1M measured anywhere from 19 to 32 ns
-//! with the same binary), so compare ratios within a run, and more than one run.
-//!
-//! ## Current layout: state bytes + 16-byte entries (two runs)
-//!
-//! | operation | size | IntMap ns, run 1 / 2 | hashbrown ns, run 1 / 2 | ratio, run 1 / 2 |
-//! |---|---|---|---|---|
-//! | get hit | 1K | 2.89 / 2.91 | 2.45 / 1.54 | 0.85 / 0.53 |
-//! | get miss | 1K | 3.44 / 3.19 | 1.37 / 1.33 | 0.40 / 0.41 |
-//! | insert | 1K | 2.35 / 2.32 | 3.88 / 3.46 | 1.65 / 1.49 |
-//! | remove | 1K | 3.68 / 3.70 | 3.55 / 3.62 | 0.96 / 0.98 |
-//! | get hit | 1M | 28.7 / 27.3 | 31.8 / 19.1 | 1.11 / 0.70 |
-//! | get miss | 1M | 7.99 / 7.12 | 8.20 / 5.62 | 1.03 / 0.79 |
-//! | insert | 1M | 15.3 / 12.0 | 14.3 / 12.6 | 0.93 / 1.05 |
-//! | remove | 1M | 41.2 / 38.2 | 34.1 / 34.2 | 0.83 / 0.90 |
-//!
-//! ## Previous layout: 24-byte `enum Slot` (re-measured the same day, one run)
-//!
-//! | operation | size | IntMap ns | hashbrown ns | ratio |
-//! |---|---|---|---|---|
-//! | get hit | 1K | 2.14 | 2.22 | 1.04 |
-//! | get miss | 1K | 2.33 | 2.07 | 0.89 |
-//! | insert | 1K | 6.00 | 4.44 | 0.74 |
-//! | remove | 1K | 4.09 | 3.74 | 0.91 |
-//! | get hit | 1M | 30.0 | 24.0 | 0.80 |
-//! | get miss | 1M | 40.4 | 5.74 | 0.14 |
-//! | insert | 1M | 34.8 | 15.1 | 0.43 |
-//! | remove | 1M | 62.0 | 48.0 | 0.77 |
-//!
-//! (Its earlier record, two runs: get hit 1M 0.73 / 0.65, get miss 1M 0.20 / 0.11; at 8M, opt-in,
-//! hits tied and insert/remove were 1.3-1.5 times faster than hashbrown. 8M was not re-measured.)
-//!
-//! The target set for this benchmark, get hit at 1M at least 1.3 times hashbrown's throughput, is
-//! still **not met**: IntMap's own hit time at 1M barely moved (30 to 27-29 ns), and the ratio is
-//! 0.70-1.11 depending mostly on how hashbrown's run went. The new layout made the table as
-//! small as hashbrown's (2^21 entries of 16 bytes plus 2 MiB of state bytes, against 2^21
-//! buckets of 16 bytes plus 2 MiB of control bytes) and misses 5 times faster (answered from the
-//! cached state bytes, like hashbrown's), inserts 2-2.5 times faster (also because `clear`
-//! between passes now rewrites only the state bytes) and removes 1.5 times faster. What did not
-//! pay off is the independent state and key loads of a hit: this benchmark is a stream of
-//! independent lookups, so the CPU overlaps the cache misses of consecutive lookups anyway, for
-//! hashbrown as for IntMap; what most likely bounds throughput there (not checked with
-//! performance counters) is how many lookups fit in the
-//! out-of-order window (instructions per lookup) and branch mispredictions (whether a hit is at
-//! its home slot varies from key to key), not the latency of one lookup. Variants
-//! tried: slot-by-slot probing only (hit 0.74x, miss 0.52x, back to back with the current code at
-//! 0.77x / 0.88x), and matching the whole first group of 8 state bytes before loading any key,
-//! with the home entry prefetched (hit 0.69x: the key load then waits for the state word). At
-//! 1K, where everything is in L1/L2, the extra work per lookup shows: hits and misses are slower
-//! than before and than hashbrown.
+//! The current figures, with the machine and the commands, are in the README's IntMap section;
+//! ARCHITECTURE.md's IntMap section has the instruction counts and what each change bought.
+//! Absolute times move a lot between runs on the shared 2-core VM, so compare ratios within a
+//! run, and more than one run; `examples/intmap_ab.rs` interleaves IntMap and hashbrown in short
+//! passes, which is steadier under load.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -165,6 +118,9 @@ struct Data {
     shuffled: Vec<u64>,
     /// Present keys drawn at random, a multiple of `LOOKUPS_PER_ITER` long.
     hits: Vec<u64>,
+    /// Every present key once, in random order, padded with repeats to a multiple of
+    /// `LOOKUPS_PER_ITER`.
+    permutation: Vec<u64>,
     /// Absent keys, as long as `hits`.
     misses: Vec<u64>,
 }
@@ -179,6 +135,9 @@ impl Data {
         shuffled.shuffle(&mut rng);
         let len = n.next_multiple_of(LOOKUPS_PER_ITER);
         let hits = (0..len).map(|_| keys[rng.random_range(0..n)]).collect();
+        let mut permutation = keys.clone();
+        permutation.shuffle(&mut rng);
+        permutation.extend_from_within(..len - n);
         let misses = (0..len)
             .map(|_| splitmix64((n + rng.random_range(0..n)) as u64))
             .collect();
@@ -186,6 +145,7 @@ impl Data {
             keys,
             shuffled,
             hits,
+            permutation,
             misses,
         }
     }
@@ -216,6 +176,24 @@ fn lookups<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, stream: 
 
 fn get_hit<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
     lookups::<M>(g, d, &d.hits);
+}
+
+/// Hits over a permutation of the keys (each key once per pass), values summed.
+fn get_hit_perm<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    lookups::<M>(g, d, &d.permutation);
+}
+
+/// Random hits with repeats, only counted (`is_some`): the value is never read.
+fn get_hit_count<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    let map: M = d.filled();
+    let mut chunks = d.hits.chunks_exact(LOOKUPS_PER_ITER).cycle();
+    g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter(|| {
+            let found = chunks.next().unwrap().iter();
+            black_box(found.filter(|&&k| map.get(k).is_some()).count())
+        })
+    });
 }
 
 fn get_miss<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
@@ -249,6 +227,21 @@ fn insert<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
                     m.insert(k, k);
                 }
             })
+        })
+    });
+}
+
+/// How users fill a fixed-capacity map: build it for `n` and insert the `n` keys, both timed
+/// (the allocation, and for IntMap the zeroing of its table, included).
+fn fill<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+    g.throughput(Throughput::Elements(d.keys.len() as u64));
+    g.bench_function(M::NAME, |b| {
+        b.iter_with_large_drop(|| {
+            let mut map = M::with_capacity(d.keys.len());
+            for &k in &d.keys {
+                map.insert(k, k);
+            }
+            map
         })
     });
 }
@@ -302,11 +295,20 @@ fn benches(c: &mut Criterion) {
         let mut g = group(c, "get_hit", label, n, false);
         for_each_map!(get_hit(&mut g, &d));
         g.finish();
+        let mut g = group(c, "get_hit_perm", label, n, false);
+        for_each_map!(get_hit_perm(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "get_hit_count", label, n, false);
+        for_each_map!(get_hit_count(&mut g, &d));
+        g.finish();
         let mut g = group(c, "get_miss", label, n, false);
         for_each_map!(get_miss(&mut g, &d));
         g.finish();
         let mut g = group(c, "insert", label, n, true);
         for_each_map!(insert(&mut g, &d));
+        g.finish();
+        let mut g = group(c, "fill", label, n, true);
+        for_each_map!(fill(&mut g, &d));
         g.finish();
         let mut g = group(c, "remove", label, n, true);
         for_each_map!(remove(&mut g, &d));

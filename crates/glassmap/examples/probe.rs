@@ -89,6 +89,11 @@ fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
                 let _ = map.insert(k, k);
             }
         }
+        "remove" => {
+            for &k in probes {
+                acc += map.remove(k).unwrap_or(1);
+            }
+        }
         _ => panic!("unknown op {op}"),
     }
     acc

@@ -1,33 +1,45 @@
-//! Iterators over an [`IntMap`](super::IntMap), in slot order. Each one knows how many entries are
-//! left, so it is exact-size and stops without scanning the empty tail of the table.
+//! Iterators over an [`IntMap`](super::IntMap): key 0 (from the side slot) first, then the table
+//! in slot order. Each one knows how many entries are left, so it is exact-size and stops without
+//! scanning the empty tail of the table.
 
 use core::fmt;
 use core::iter::FusedIterator;
 
-use super::IntTable;
-use crate::raw::int_table::{self, TOMBSTONE};
+use super::table::{self, EMPTY};
 
-/// The next Full slot's item from `entries` (which yields Full slots only); `left` counts the
-/// Full slots not yet yielded, so the scan stops as soon as the last one has been seen.
+/// The next item: the side slot's while it has one, then the table's; `left` counts the entries
+/// not yet yielded, so the scan stops as soon as the last one has been seen.
 #[inline]
-fn next_full<T>(entries: &mut impl Iterator<Item = T>, left: &mut usize) -> Option<T> {
+fn next_entry<T>(
+    zero: &mut Option<T>,
+    entries: &mut impl Iterator<Item = (u64, T)>,
+    left: &mut usize,
+) -> Option<(u64, T)> {
     if *left == 0 {
         return None;
     }
-    let item = entries.next()?;
+    let item = match zero.take() {
+        Some(value) => (EMPTY, value),
+        None => entries.next()?,
+    };
     *left -= 1;
     Some(item)
 }
 
 /// Iterator over `(key, &value)`, from [`IntMap::iter`](super::IntMap::iter).
 pub struct IntMapIter<'a, V> {
-    entries: int_table::Iter<'a, V>,
+    zero: Option<&'a V>,
+    entries: table::Iter<'a, V>,
     left: usize,
 }
 
 impl<'a, V> IntMapIter<'a, V> {
-    pub(super) fn new(entries: int_table::Iter<'a, V>, len: usize) -> Self {
-        IntMapIter { entries, left: len }
+    pub(super) fn new(zero: Option<&'a V>, entries: table::Iter<'a, V>, len: usize) -> Self {
+        IntMapIter {
+            zero,
+            entries,
+            left: len,
+        }
     }
 }
 
@@ -36,7 +48,7 @@ impl<'a, V> Iterator for IntMapIter<'a, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        next_full(&mut self.entries, &mut self.left)
+        next_entry(&mut self.zero, &mut self.entries, &mut self.left)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -50,6 +62,7 @@ impl<V> FusedIterator for IntMapIter<'_, V> {}
 impl<V> Clone for IntMapIter<'_, V> {
     fn clone(&self) -> Self {
         IntMapIter {
+            zero: self.zero,
             entries: self.entries.clone(),
             left: self.left,
         }
@@ -64,13 +77,18 @@ impl<V: fmt::Debug> fmt::Debug for IntMapIter<'_, V> {
 
 /// Iterator over `(key, &mut value)`, from [`IntMap::iter_mut`](super::IntMap::iter_mut).
 pub struct IntMapIterMut<'a, V> {
-    entries: int_table::IterMut<'a, V>,
+    zero: Option<&'a mut V>,
+    entries: table::IterMut<'a, V>,
     left: usize,
 }
 
 impl<'a, V> IntMapIterMut<'a, V> {
-    pub(super) fn new(entries: int_table::IterMut<'a, V>, len: usize) -> Self {
-        IntMapIterMut { entries, left: len }
+    pub(super) fn new(zero: Option<&'a mut V>, entries: table::IterMut<'a, V>, len: usize) -> Self {
+        IntMapIterMut {
+            zero,
+            entries,
+            left: len,
+        }
     }
 }
 
@@ -79,7 +97,7 @@ impl<'a, V> Iterator for IntMapIterMut<'a, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        next_full(&mut self.entries, &mut self.left)
+        next_entry(&mut self.zero, &mut self.entries, &mut self.left)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -101,18 +119,18 @@ impl<V> fmt::Debug for IntMapIterMut<'_, V> {
 /// Owning iterator over `(key, value)`, from `IntMap::into_iter`. Entries it does not yield are
 /// dropped with it.
 pub struct IntMapIntoIter<V> {
-    table: IntTable<V>,
-    /// The next slot to look at.
-    next: usize,
+    zero: Option<V>,
+    entries: table::IntoIter<V>,
     left: usize,
 }
 
 impl<V> IntMapIntoIter<V> {
-    pub(super) fn new(table: IntTable<V>, len: usize) -> Self {
+    pub(super) fn new(zero: Option<V>, table: table::IntTable<V>) -> Self {
+        let left = table.len() + usize::from(zero.is_some());
         IntMapIntoIter {
-            table,
-            next: 0,
-            left: len,
+            zero,
+            entries: table.into_iter(),
+            left,
         }
     }
 }
@@ -122,19 +140,7 @@ impl<V> Iterator for IntMapIntoIter<V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        // Each entry is moved out, leaving a tombstone; the table drops the ones never reached.
-        while self.next < self.table.slots() {
-            let i = self.next;
-            self.next += 1;
-            if let Some(entry) = self.table.take(i, TOMBSTONE) {
-                self.left -= 1;
-                return Some(entry);
-            }
-        }
-        None
+        next_entry(&mut self.zero, &mut self.entries, &mut self.left)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -2,81 +2,63 @@
 //!
 //! # Layout
 //!
-//! One allocation, made by [`IntMap::try_with_capacity`] and never resized, holding two arrays
-//! side by side (the storage, with all the `unsafe`, is `crate::raw::int_table`):
+//! One allocation, made by [`IntMap::try_with_capacity`] and never resized, holding an array of
+//! `(key, value)` entries (the storage and the probing, with all the `unsafe`, are in the `table`
+//! submodule, `int_map/table.rs`):
 //!
 //! ```text
-//!   slot:      0        1          2          3        4        5     ...  slots-1
-//!   entries: [ 0, -  ][ k, v    ][ k, v    ][ k', - ][ k, v   ][ 0, -  ] ... [ 0, -  ]
-//!   states:  [Empty  ][Full tag ][Full tag ][Tomb   ][Full tag][Empty  ] ... [Empty  ]
-//!                     ^ home(k) = mix(k) & (slots - 1); probing walks right and wraps around
+//!   slot:      0        1        2        3        4     ...  slots-1  | tail: probe_limit - 1
+//!   entries: [ 0, -  ][ k, v  ][ k, v  ][ k, v  ][ 0, -  ] ... [ k, v  ] | [ k, v  ][ 0, -  ] ...
+//!                     ^ home(k) = top log2(slots) bits of mix(k); probing walks right, into
+//!                       the tail past the last home slot, never wrapping
+//!   side slot: Option<V>, the value of key 0
 //! ```
 //!
-//! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values); a state
-//! is one byte: Empty, Tombstone, or for a Full slot `0x80 | h7`, with `h7` the top 7 bits of the
-//! key's mixed hash (like a SwissTable control byte). The slot state lives in its own byte, not in
-//! a reserved key, so every `u64` is a valid key. Keys are always initialised (0 in slots never
-//! used), so a lookup can load a slot's state byte and its key at the same time: neither address
-//! depends on the other, and the two cache misses overlap. The key comparison only counts when
-//! the state is the key's tag.
+//! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values). Key 0
+//! marks a free slot, so a lookup reads one thing per slot, the key, and that one load both
+//! detects a free slot and matches the key: one cache miss per lookup for most hits and misses
+//! in a table that does not fit the cache. The real key 0 is kept beside the table in a side
+//! slot (an `Option<V>` in the map), so every `u64` is still a valid key; it counts towards
+//! `len` and `capacity` like any other entry, its [`home_slot`](IntMap::home_slot) and
+//! [`slot_of`](IntMap::slot_of) are `slots` (one past the table) and its probe distance is 0.
 //!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
 //!
 //! # Invariants (checked by [`IntMap::assert_invariants`])
 //!
-//! 1. *Counts:* `len` is the number of `Full` slots and is at most `capacity`; `tombstones` is the
-//!    number of `Tombstone` slots. `Moving` slots exist only inside [`IntMap::compact`].
+//! The table's own invariants (numbered in `table.rs`) make every key reachable from its home
+//! slot through slots in use and keep keys unique; on top of them the map keeps:
+//!
+//! 1. *Counts:* `len` (the table's entries plus the side slot) is at most `capacity`.
 //! 2. *Probe bound:* an entry whose key has home slot `h` is stored at `h + d (mod slots)` with
 //!    `d < probe_limit`, where `probe_limit = min(MAX_PROBE, slots)`.
-//! 3. *Reachability:* every slot from `h` up to (not including) the entry's slot is non-Empty.
-//! 4. Keys are unique.
-//! 5. *Tags:* a Full slot's state byte is its key's tag.
 //!
 //! # Why a lookup may stop where it stops
 //!
-//! A lookup walks from the home slot and stops at the key, at an `Empty` slot, or after
+//! A lookup walks from the home slot and stops at the key, at a free slot, or after
 //! `probe_limit` slots.
-//! - *At `Empty`:* by invariant 3 the key cannot be stored past an Empty slot. This holds because
-//!   an insert takes the first free slot it meets, and a slot becomes Empty again only when
-//!   nothing can be reached through it (see removal below) or when the whole table is rebuilt.
-//! - *Not at `Tombstone`:* a tombstone marks an entry that was removed *after* later keys may
-//!   have probed past it and settled further on. Treating it as Empty would lose those keys.
+//! - *At a free slot:* the key cannot be stored past a free slot on its path (table invariant
+//!   5). Inserts take the first free slot they meet, and removal moves entries back instead of
+//!   leaving tombstones, so this holds at all times.
 //! - *At the probe bound:* by invariant 2 no key is stored `probe_limit` or more slots past its
-//!   home. A miss therefore costs at most `probe_limit` slots even when tombstones have replaced
-//!   every Empty slot on its path, which is what bounds the worst case.
+//!   home, so a miss costs at most `probe_limit` slots even inside a long cluster.
 //!
-//! # Why tombstones
+//! # Removal without tombstones
 //!
-//! Removing an entry by emptying its slot would break invariant 3 for keys that probed past it.
-//! The alternative, backward-shift deletion (Knuth's Algorithm R), moves later entries back and
-//! rehashes each; tombstones keep removal to one write, never move an entry during `remove` or
-//! `retain` (so `retain` can scan the table once), and their cost, longer misses, is capped by
-//! the probe bound and paid back by [`IntMap::compact`]. Two things keep them rare:
-//! - `remove` writes `Empty` instead of a tombstone when the next slot is Empty (no probe can
-//!   pass through the slot, since it would have to continue into that Empty slot), and then turns
-//!   the run of tombstones just before it back into Empty slots for the same reason;
-//! - `insert` reuses the first tombstone on the key's path once it has confirmed, within the
-//!   bound, that the key is absent.
-//!
-//! # Compaction
-//!
-//! [`IntMap::compact`] rebuilds the table in place without allocating: it turns tombstones into
-//! Empty slots and every entry into a `Moving` slot, then re-places the moving entries one by one
-//! with Robin Hood insertion (an entry takes over a slot whose occupant is closer to its own home
-//! and carries the occupant on), treating `Moving` slots as free: landing on one swaps the two
-//! entries and continues with the displaced one from its home. Each step either places an entry
-//! for good or moves the walk forward, and there is always an Empty slot (`len <= slots / 2`),
-//! so it terminates. Placed entries only ever sit on runs of placed entries, so invariant 3 holds
-//! for them throughout, and the final layout is the Robin Hood one: within every run, entries are
-//! in order of home slot. That order minimises the largest probe distance over all layouts of the
-//! same keys (it is earliest-deadline-first scheduling with equal windows), and the layout before
-//! compaction was one such layout within the bound, so compaction never increases
-//! [`IntMapStats::max_probe`] and invariant 2 keeps holding.
+//! `remove` empties the slot and then shifts the following entries of the cluster back into the
+//! hole when their home allows it (backward-shift deletion, Knuth's Algorithm R; the details are
+//! in `table.rs`). A shift only moves an entry closer to its home, so invariant 2 keeps holding.
+//! It costs a rehash of each entry it looks at until the next free slot, in exchange for lookups
+//! and inserts that never meet a tombstone: under sustained churn misses stay as short as
+//! in a freshly filled table, and no compaction is needed. (Until this change `IntMap` left
+//! tombstones, kept a state byte per slot to mark them, and rebuilt the table in `compact`.)
 
 mod error;
 mod iter;
 mod stats;
+#[allow(unsafe_code)]
+mod table;
 
 use core::{fmt, mem};
 
@@ -84,56 +66,45 @@ pub use error::{CapacityError, Full, FullReason};
 pub use iter::{IntMapIntoIter, IntMapIter, IntMapIterMut};
 pub use stats::IntMapStats;
 
-use crate::raw::int_table::{EMPTY, GROUP, IntTable, TOMBSTONE, TableError};
-// The top bit of each zero byte of a word, and no other bit (exact).
-use crate::raw::tophash::swar::zero_bytes;
+use self::table::{EMPTY, Hashes, IntTable, Probe, TableError};
 
 /// Upper bound on the number of slots a lookup examines (see the [`IntMap`] docs for the choice).
 const MAX_PROBE: usize = 128;
 
-// Slot states, one byte each in the table's state array. `EMPTY` and `TOMBSTONE` come from the
-// table (which only tells them from the others: a slot holds a value exactly when its state is
-// neither).
-//
-// - `EMPTY` (0): never used since the last rebuild: lookups stop here.
-// - `TOMBSTONE` (1): held an entry that was removed: lookups walk past it, inserts may reuse it.
-// - `MOVING`: an entry waiting to be re-placed; exists only during [`IntMap::compact`].
-// - Full: an entry, state `0x80 | h7` where `h7` is 7 bits of the key's hash (its [`tag`]).
-
-/// State of an entry waiting to be re-placed by [`IntMap::compact`].
-const MOVING: u8 = 2;
-
-/// The state byte of a Full slot holding a key with hash `hash`: the top bit set and the top 7
-/// bits of the hash below it. The home slot uses the low bits, so the two are independent, and a
-/// probe that meets another key's entry rejects it from the state byte alone 127 times in 128.
-#[inline]
-fn tag(hash: u64) -> u8 {
-    0x80 | (hash >> 57) as u8
-}
-
-/// The low bit of every byte of a word.
-const LSB: u64 = 0x0101_0101_0101_0101;
-
-/// Whether state byte `s` is a Full slot's.
-#[inline]
-fn is_full(s: u8) -> bool {
-    s & 0x80 != 0
-}
-
-/// Scrambles a key into a 64-bit hash whose low bits pick the home slot.
+/// Scrambles a key into a 64-bit hash whose *top* bits pick the home slot: a *folded
+/// multiply*, the 128-bit product of the key and an odd constant with its two halves XORed.
 ///
-/// This is the SplitMix64 output finaliser: constants and shifts are David Stafford's "Mix13"
-/// (2011, found by searching for the best avalanche over variants of MurmurHash3's `fmix64`),
-/// as used by Steele, Lea and Flood, "Fast Splittable Pseudorandom Number Generators" (OOPSLA
-/// 2014) and Java's `SplittableRandom`. Every step is invertible, so distinct keys get distinct
-/// hashes, and every input bit affects every output bit, so strided keys (multiples of 2^20,
-/// `k << 32`, sequential runs) spread like random ones instead of sharing low bits.
+/// One multiply and one XOR (plus the table's shift), where the SplitMix64 finaliser used before
+/// cost two multiplies and three shift-XORs, 12 of a hit's 33 instructions. Why the top bits
+/// spread structured keys: the top bits of the product's low half are Fibonacci hashing (Knuth's
+/// multiplicative method), which every bit of the key reaches through the carries and which
+/// spreads arithmetic progressions (sequential keys, multiples of 2^20, `k << 32`) evenly; the
+/// high half adds the key's high bits once more, which fixes Fibonacci hashing's own bad case,
+/// keys that are multiples of the constant. Measured before choosing (linear probing at load
+/// 1/2, 2^15 slots, mean / longest probe distance): sequential 0.00 / 0, multiples of 2^20
+/// 0.66 / 2, `k << 32` 0.00 / 0, `k << 50 | 1` 0.41 / 17, multiples of the constant 0.44 / 15,
+/// random 0.51 / 23 (SplitMix64: 0.48-0.53 / 18-35 on all of them). The *low* bits of the same
+/// folded product clustered multiples of 2^20 (mean 3.53), and Fibonacci hashing alone clustered
+/// multiples of the constant (mean 6.52): both were rejected. Keys chosen to collide can still be
+/// found (as for any fixed function, SplitMix64 included); the probe bound turns that into a
+/// [`FullReason::ProbeLimit`] refusal, not a slow map. `tests/int_map.rs`
+/// (`strided_keys_spread_like_random_ones`) checks these patterns and more.
 #[inline]
 fn mix(key: u64) -> u64 {
-    let mut z = key;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    /// The fractional part of the golden ratio, odd (Knuth's multiplicative hashing constant).
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let product = u128::from(key) * u128::from(K);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// The map's hash for the table: [`mix`] (the table takes its top bits as the home slot).
+struct Mixed;
+
+impl Hashes for Mixed {
+    #[inline]
+    fn hash(&self, key: u64) -> u64 {
+        mix(key)
+    }
 }
 
 /// A fixed-capacity hash map from `u64` keys to `V` that never allocates after it is built.
@@ -169,11 +140,15 @@ fn mix(key: u64) -> u64 {
 ///
 /// # Design
 ///
-/// - **Open addressing with linear probing** over one allocation holding a state byte per slot
-///   (Empty, Tombstone, or Full with 7 bits of the key's hash) and a `(key, value)` entry per
-///   slot: every `u64` is a valid key. The storage is a small engine type in `raw`, where the
-///   crate's `unsafe` code lives; the map itself is safe Rust on top of it. Keys are scrambled by the SplitMix64 finaliser (two multiplies) before their low bits
-///   choose the home slot, so strided keys do not cluster.
+/// - **Open addressing with linear probing** over one allocation of `(key, value)` entries, in
+///   which key 0 marks a free slot: a lookup reads one key per slot, and that load both matches
+///   the key and detects the free slot that ends a miss. The real key 0 lives in a side slot
+///   beside the table, so every `u64` is a valid key. The table and its probing, with all the
+///   `unsafe`, are the `int_map/table.rs` module; the map is safe Rust on top of it. Keys are
+///   hashed by a folded multiply whose top bits choose the home slot (the reasoning and the
+///   measured spread of structured keys are in the source of `mix`). Probes do not wrap around
+///   the end of the table: a tail of `probe_limit - 1` slots after the last home slot takes the
+///   entries that run past it.
 /// - **Maximum load 1/2:** [`capacity`](Self::capacity) is `n` rounded up to a power of two and
 ///   the table has twice that many slots. Linear probing clusters, and clusters grow fast with
 ///   load: a miss examines about `(1 + 1/(1-a)^2) / 2` slots at load `a`, which is 2.5 at 1/2,
@@ -184,45 +159,45 @@ fn mix(key: u64) -> u64 {
 ///
 ///   | load | slots | runs | median | worst run |
 ///   |------|-------|------|--------|-----------|
-///   | 1/2  | 2^16  | 2000 | 25     | 53        |
-///   | 1/2  | 2^20  | 200  | 35     | 52        |
-///   | 3/4  | 2^16  | 2000 | 106    | 244       |
-///   | 3/4  | 2^20  | 10   | 174    | 239       |
-///   | 7/8  | 2^16  | 2000 | 377    | 1089      |
-///   | 7/8  | 2^20  | 3    | 640    | 683       |
+///   | 1/2  | 2^16  | 2000 | 24     | 54        |
+///   | 1/2  | 2^20  | 200  | 36     | 59        |
+///   | 3/4  | 2^16  | 2000 | 106    | 222       |
+///   | 3/4  | 2^20  | 10   | 151    | 167       |
+///   | 7/8  | 2^16  | 2000 | 378    | 997       |
+///   | 7/8  | 2^20  | 3    | 871    | 960       |
 ///
-///   Load 1/2 is the only one of these whose worst runs stay far below a bound small enough to be
-///   a useful worst case. It costs memory: 2 to 4 slots per requested entry, a slot taking
-///   `size_of::<(u64, V)>() + 1` bytes (17 for `u64` values).
+///   (With the current hash; the survey simulates the table.) Load 1/2 is the only
+///   one of these whose worst runs stay far below a bound small enough to be a useful worst case.
+///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
-///   slots, whatever the tombstones. An insert that finds no free slot within the bound returns
+///   slots. An insert that finds no free slot within the bound returns
 ///   [`Full`] with [`FullReason::ProbeLimit`]; for random keys at full load the longest distance
-///   measured was 53 (above), so this takes keys picked to collide. Under insert/remove churn at
-///   full capacity (2^20 slots, 2^20 x 20 rounds) the longest insert probe measured was 63.
-/// - **Removal leaves a tombstone** (unless the next slot is Empty), which lookups walk past and
-///   inserts reuse. Under sustained churn Empty slots turn into tombstones, and misses (including
-///   the absence check of every insert of a new key) approach the full probe bound; call
-///   [`compact`](Self::compact) when [`tombstones`](Self::tombstones) grows (for instance beyond
-///   `len / 2`) to rebuild the table in place, without allocating.
-///
-/// - **Speed:** the point of `IntMap` is predictability (no allocation, bounded probes), not beating
-///   hashbrown. For `u64` values its table is the size of hashbrown's (16-byte entries plus one
-///   state byte per slot, at the same load of about 1/2 for 1M entries), and its state bytes, like
-///   hashbrown's control bytes, are a dense array small enough to stay cached, so most misses are
-///   answered from them. A hit at its home slot loads the state byte and the key independently,
-///   where hashbrown's bucket load waits for its control-byte match; measured, this does not make
-///   hits faster than hashbrown's at 1M entries (0.7 to 1.1 times its throughput in repeated
-///   runs, the spread mostly hashbrown's: in a stream of independent lookups both overlap many
-///   cache misses anyway). `benches/int_map.rs` has the
-///   figures.
+///   measured was 59 (above), so this takes keys picked to collide. Under insert/remove churn at
+///   full capacity (2^20 slots, 2^20 x 20 rounds) the longest insert probe measured was 65.
+/// - **Removal shifts the entries after the removed one back** (backward-shift deletion) instead
+///   of leaving a tombstone, so lookups and inserts never walk past removed entries and sustained
+///   insert/remove churn leaves the table as short-probed as a freshly filled one (test
+///   `churn_keeps_probes_short_without_compaction`). [`tombstones`](Self::tombstones) is always 0
+///   and [`compact`](Self::compact) does nothing; both stay for code written against the earlier
+///   tombstone design.
+/// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 19
+///   instructions, where hashbrown reads a control byte and then the bucket: in streams of
+///   independent lookups at 8M entries `get` hits take 0.55-0.65 of hashbrown's time; at 1M,
+///   where both tables are about the size of a 32 MiB L3, 0.5-0.9 depending on how much of
+///   hashbrown's table other work leaves in the cache (the README has the figures, from
+///   `benches/int_map.rs` and `examples/intmap_ab.rs`). Misses are the price:
+///   hashbrown answers most misses from its control bytes, a dense array that stays cached, while
+///   an `IntMap` miss must read the table itself (at least one cache miss), so misses take about
+///   twice hashbrown's time in a table that does not fit the cache.
 ///
 /// Time: `get`, `insert`, `remove` and `contains_key` examine at most `MAX_PROBE` slots;
-/// `clear`, `retain`, `compact`, `stats`, iteration and `Clone` are O(slots).
+/// `clear`, `retain`, `stats`, iteration and `Clone` are O(slots); `compact` is O(1).
 pub struct IntMap<V> {
     table: IntTable<V>,
-    len: usize,
-    tombstones: usize,
+    /// The value of key 0, which marks free slots in the table and so cannot live there.
+    zero: Option<V>,
 }
 
 impl<V> IntMap<V> {
@@ -284,150 +259,100 @@ impl<V> IntMap<V> {
                 .and_then(|c| c.checked_mul(2))
                 .ok_or(too_large)?,
         };
-        let table = IntTable::try_new(slots).map_err(|e| match e {
+        let table = IntTable::try_new(slots, MAX_PROBE).map_err(|e| match e {
             TableError::TooLarge => too_large,
             TableError::AllocFailed { bytes } => CapacityError::AllocFailed {
                 requested: n,
                 bytes,
             },
         })?;
-        Ok(IntMap {
-            table,
-            len: 0,
-            tombstones: 0,
-        })
+        Ok(IntMap { table, zero: None })
     }
 
     /// The number of entries the map can hold: a power of two (or 0), half the slot count.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.table.slots() / 2
+        self.table.home_slots() / 2
     }
 
     /// The number of entries.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.table.len() + usize::from(self.zero.is_some())
     }
 
     /// Whether the map holds no entries.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// The number of tombstones: slots of removed entries that lookups still walk past until
-    /// [`compact`](Self::compact) or [`clear`](Self::clear).
+    /// The number of tombstones: always 0. Removal moves entries back instead of leaving
+    /// tombstones (see the module docs); kept so that code written for earlier versions, which
+    /// left tombstones until [`compact`](Self::compact), still compiles.
     #[inline]
     pub fn tombstones(&self) -> usize {
-        self.tombstones
+        0
     }
 
-    /// `slots - 1`: reduces a hash or a slot index modulo the (power of two) slot count.
-    #[inline]
-    fn mask(&self) -> usize {
-        self.table.slots().wrapping_sub(1)
-    }
-
-    /// How many slots a probe sequence may cover.
-    #[inline]
-    fn probe_limit(&self) -> usize {
-        self.table.slots().min(MAX_PROBE)
-    }
-
-    /// The slot where the probe sequence for `key` starts (0 for a zero-capacity map). It depends
-    /// only on the key and the number of slots.
+    /// The slot where the probe sequence for `key` starts: below [`IntMapStats::slots`], or for
+    /// key 0 the side slot's number (one past the table's last slot), 0 for any key of a
+    /// zero-capacity map. It depends only on the key and the number of slots.
     #[inline]
     pub fn home_slot(&self, key: u64) -> usize {
-        // Truncating the hash on 32-bit targets is fine: only its low bits are used.
-        mix(key) as usize & self.table.slots().saturating_sub(1)
+        if key == EMPTY {
+            return self.table.slots();
+        }
+        if self.table.home_slots() == 0 {
+            return 0;
+        }
+        self.table.home(mix(key))
     }
 
     /// The index of the slot that holds `key`, if present: its probe distance is
-    /// `slot_of(key) - home_slot(key)` modulo the slot count.
+    /// `slot_of(key) - home_slot(key)`. Probes do not wrap around: entries whose probe runs past
+    /// the last home slot are stored in a tail of `probe_limit - 1` slots after it, so the index
+    /// may exceed [`IntMapStats::slots`]. Key 0 is in the side slot (see
+    /// [`home_slot`](Self::home_slot)).
     #[inline]
     pub fn slot_of(&self, key: u64) -> Option<usize> {
-        self.find(key)
+        if key == EMPTY {
+            return self.zero.as_ref().map(|_| self.table.slots());
+        }
+        self.table.find(key, mix(key))
     }
 
     /// Returns a reference to the value of `key`.
+    ///
+    /// Walks from the key's home slot until the key, a free slot or the probe bound (see the
+    /// module docs for why each may end it), reading one key per slot; most lookups read one.
     #[inline]
     pub fn get(&self, key: u64) -> Option<&V> {
-        self.table.value(self.find(key)?)
-    }
-
-    /// The lookup: the slot index of `key`, walking from its home slot until the key, an Empty
-    /// slot or the probe bound (see the module docs for why each may end it).
-    ///
-    /// The home slot first: its state byte and its key are loaded independently (keys are always
-    /// initialised, so any slot's key may be read), so the two cache misses overlap, and a key
-    /// found at home (most hits) costs one round trip. Otherwise the rest of the first [`GROUP`]
-    /// slots are checked at once from the word of state bytes already loaded: SWAR matching for
-    /// the key's tag and for Empty, then a key comparison at each tag match before the first
-    /// Empty slot. Lookups the first group does not decide (no Empty slot in it and no match)
-    /// continue slot by slot.
-    #[inline]
-    fn find(&self, key: u64) -> Option<usize> {
-        let slots = self.table.slots();
-        let mask = self.mask();
-        let hash = mix(key);
-        let tag = tag(hash);
-        let home = hash as usize & mask;
-        let mut start = 0;
-        if slots >= GROUP {
-            let states = self.table.state_group(home);
-            if states as u8 == tag && self.table.key(home) == key {
-                return Some(home);
-            }
-            let empty = zero_bytes(states);
-            // Bits of the bytes before the first Empty one (all of them if there is none).
-            let before_empty = (empty & empty.wrapping_neg()).wrapping_sub(1);
-            // Byte 0, the home slot, was checked above.
-            let mut candidates = zero_bytes(states ^ (u64::from(tag) * LSB)) & before_empty & !0xff;
-            while candidates != 0 {
-                let i = (home + candidates.trailing_zeros() as usize / 8) & mask;
-                if self.table.key(i) == key {
-                    return Some(i);
-                }
-                candidates &= candidates - 1;
-            }
-            if empty != 0 {
-                return None;
-            }
-            start = GROUP;
+        if key == EMPTY {
+            return self.zero.as_ref();
         }
-        let mut i = (home + start) & mask;
-        for _ in start..self.probe_limit() {
-            let state = self.table.state(i);
-            if state == tag && self.table.key(i) == key {
-                return Some(i);
-            }
-            if state == EMPTY {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-        None
+        self.table.get(key, mix(key))
     }
 
     /// Returns a mutable reference to the value of `key`.
     #[inline]
     pub fn get_mut(&mut self, key: u64) -> Option<&mut V> {
-        let i = self.find(key)?;
-        self.table.value_mut(i)
+        if key == EMPTY {
+            return self.zero.as_mut();
+        }
+        self.table.get_mut(key, mix(key))
     }
 
     /// Whether the map holds `key`.
     #[inline]
     pub fn contains_key(&self, key: u64) -> bool {
-        self.find(key).is_some()
+        self.get(key).is_some()
     }
 
     /// Inserts `value` under `key`, returning the value it replaces.
     ///
     /// Replacing the value of a key already present always succeeds. A new key goes into the
-    /// first tombstone or Empty slot on its probe sequence, once the sequence has shown the key
-    /// is absent (it ends at an Empty slot or at the probe bound).
+    /// first free slot on its probe sequence, which is also where the search for it ends.
     ///
     /// # Errors
     ///
@@ -437,235 +362,110 @@ impl<V> IntMap<V> {
     /// ([`FullReason::ProbeLimit`]). The map is unchanged.
     #[inline]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
-        let mask = self.mask();
-        let hash = mix(key);
-        let tag = tag(hash);
-        let mut i = hash as usize & mask;
-        let mut free = None;
-        for _ in 0..self.probe_limit() {
-            let state = self.table.state(i);
-            if (state == tag) & (self.table.key(i) == key)
-                && let Some(v) = self.table.value_mut(i)
-            {
-                return Ok(Some(mem::replace(v, value)));
+        let at_capacity = self.len() == self.capacity();
+        if key == EMPTY {
+            if let Some(old) = &mut self.zero {
+                return Ok(Some(mem::replace(old, value)));
             }
-            if state == EMPTY {
-                free = free.or(Some(i));
-                break;
+            if at_capacity {
+                return Err(Full::new(key, value, FullReason::AtCapacity));
             }
-            if state == TOMBSTONE {
-                free = free.or(Some(i));
+            self.zero = Some(value);
+            return Ok(None);
+        }
+        match self.table.find_or_free(key, mix(key)) {
+            Probe::Found(i) => {
+                let Some(old) = self.table.value_mut(i) else {
+                    unreachable!("IntMap::insert: found slot {i} holds no value");
+                };
+                Ok(Some(mem::replace(old, value)))
             }
-            i = (i + 1) & mask;
+            _ if at_capacity => Err(Full::new(key, value, FullReason::AtCapacity)),
+            Probe::Free(i) => {
+                self.table.insert_at(i, key, value);
+                Ok(None)
+            }
+            Probe::Exhausted => Err(Full::new(key, value, FullReason::ProbeLimit)),
         }
-        if self.len == self.capacity() {
-            return Err(Full::new(key, value, FullReason::AtCapacity));
-        }
-        let Some(i) = free else {
-            return Err(Full::new(key, value, FullReason::ProbeLimit));
-        };
-        if self.table.state(i) == TOMBSTONE {
-            self.tombstones -= 1;
-        }
-        self.table.put(i, tag, key, value);
-        self.len += 1;
-        Ok(None)
     }
 
     /// Removes `key`, returning its value.
     #[inline]
     pub fn remove(&mut self, key: u64) -> Option<V> {
-        let i = self.find(key)?;
-        Some(self.take(i))
-    }
-
-    /// Removes the entry in slot `i`, which must be Full, leaving a tombstone, or an Empty slot
-    /// when no probe can pass through it (see the module docs).
-    fn take(&mut self, i: usize) -> V {
-        let mask = self.mask();
-        let next_is_empty = self.table.state((i + 1) & mask) == EMPTY;
-        let left = if next_is_empty { EMPTY } else { TOMBSTONE };
-        let Some((_, value)) = self.table.take(i, left) else {
-            unreachable!("IntMap::take({i}) on a slot that holds no entry");
-        };
-        self.len -= 1;
-        if next_is_empty {
-            // Slot i is Empty now, so no probe can pass through the tombstones right before it
-            // either. The walk stops at slot i at the latest.
-            let mut j = i.wrapping_sub(1) & mask;
-            while self.table.state(j) == TOMBSTONE {
-                self.table.set_state(j, EMPTY);
-                self.tombstones -= 1;
-                j = j.wrapping_sub(1) & mask;
-            }
-        } else {
-            self.tombstones += 1;
+        if key == EMPTY {
+            return self.zero.take();
         }
-        value
+        let i = self.table.find(key, mix(key))?;
+        self.table.remove(i, &Mixed).map(|(_, value)| value)
     }
 
     /// Removes every entry, dropping the values. Keeps the table (no allocation or deallocation).
     ///
-    /// O(slots), or O(1) when the map has neither entries nor tombstones. If a value's `Drop`
-    /// panics, the entries not yet dropped stay in the map, which remains consistent.
+    /// O(slots), or O(1) when the map is empty. If a value's `Drop` panics, the entries not yet
+    /// dropped stay in the map, which remains consistent.
     pub fn clear(&mut self) {
-        if self.len == 0 && self.tombstones == 0 {
-            return;
-        }
-        if mem::needs_drop::<V>() {
-            // Each value is removed as by `remove` before it is dropped, so a panicking drop
-            // leaves a valid map behind.
-            for i in 0..self.table.slots() {
-                if let Some(entry) = self.table.take(i, TOMBSTONE) {
-                    self.len -= 1;
-                    self.tombstones += 1;
-                    drop(entry);
-                }
-            }
-        }
-        // No values left to drop (or none whose drop does anything): this cannot panic, and only
-        // the state bytes are written.
-        self.table.reset_states();
-        self.len = 0;
-        self.tombstones = 0;
+        drop(self.zero.take());
+        self.table.clear(&Mixed);
     }
 
     /// Keeps only the entries for which `keep(key, &mut value)` returns `true`, dropping the
     /// others. O(slots).
     ///
-    /// Removed entries leave tombstones as with [`remove`](Self::remove). If `keep` or a value's
-    /// `Drop` panics, the map stays consistent, with the entries not yet visited kept.
+    /// Each entry is visited once (key 0 first, then the table in an order that depends on its
+    /// layout). If `keep` or a value's `Drop` panics, the map stays consistent, with the entries
+    /// not yet visited kept.
     pub fn retain<F: FnMut(u64, &mut V) -> bool>(&mut self, mut keep: F) {
-        // Backwards, so that when slot i is removed, slot i + 1 has had its turn and, if it was
-        // removed too, is already Empty: fewer tombstones.
-        for i in (0..self.table.slots()).rev() {
-            let k = self.table.key(i);
-            if let Some(v) = self.table.value_mut(i)
-                && !keep(k, v)
-            {
-                drop(self.take(i));
-            }
+        if let Some(v) = &mut self.zero
+            && !keep(EMPTY, v)
+        {
+            drop(self.zero.take());
         }
+        self.table.retain(&Mixed, keep);
     }
 
-    /// Rebuilds the table in place, turning every tombstone back into an Empty slot, without
-    /// allocating. Does nothing when there are no tombstones.
+    /// Does nothing: removal leaves no tombstones to clean up, so the table is always compact.
     ///
-    /// The entries end up in Robin Hood order (see the module source for the algorithm), so
-    /// [`IntMapStats::max_probe`] never increases and usually drops. O(slots); runs no user code.
-    pub fn compact(&mut self) {
-        if self.tombstones == 0 {
-            return;
-        }
-        for i in 0..self.table.slots() {
-            match self.table.state(i) {
-                TOMBSTONE => self.table.set_state(i, EMPTY),
-                EMPTY => {}
-                _ => self.table.set_state(i, MOVING),
-            }
-        }
-        self.tombstones = 0;
-        for i in 0..self.table.slots() {
-            if self.table.state(i) == MOVING {
-                let Some((k, v)) = self.table.take(i, EMPTY) else {
-                    unreachable!()
-                };
-                self.place(k, v);
-            }
-        }
-        debug_assert_eq!(self.invariants(), Ok(()));
-    }
+    /// Earlier versions left a tombstone per removed entry and rebuilt the table here; the method
+    /// stays so that code calling it still compiles. Runs no user code and does not allocate.
+    pub fn compact(&mut self) {}
 
-    /// Places an entry during [`compact`](Self::compact): Robin Hood insertion that treats
-    /// `MOVING` slots as free. Landing on one swaps in the carried entry and carries the moving
-    /// one from its own home; an occupant closer to its home than the carried entry is to its own
-    /// is swapped out and carried on. Ends at an Empty slot, and one always exists because
-    /// `len <= slots / 2`.
-    fn place(&mut self, mut key: u64, mut value: V) {
-        let mask = self.mask();
-        let mut i = self.home_slot(key);
-        let mut dist = 0;
-        loop {
-            match self.table.state(i) {
-                EMPTY => {
-                    self.table.put(i, tag(mix(key)), key, value);
-                    return;
-                }
-                MOVING => {
-                    let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
-                        unreachable!()
-                    };
-                    (key, value) = (k, v);
-                    i = self.home_slot(key);
-                    dist = 0;
-                    continue;
-                }
-                TOMBSTONE => unreachable!("IntMap::compact: tombstone left in the table"),
-                _ => {
-                    let their_dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
-                    if their_dist < dist {
-                        let Some((k, v)) = self.table.put(i, tag(mix(key)), key, value) else {
-                            unreachable!()
-                        };
-                        (key, value) = (k, v);
-                        dist = their_dist;
-                    }
-                }
-            }
-            i = (i + 1) & mask;
-            dist += 1;
-        }
-    }
-
-    /// Checks the invariants listed in the module docs, without allocating unless one is broken.
-    /// O(slots + total probe distance).
+    /// Checks the invariants listed in the module docs and the table's reachability, without
+    /// allocating unless one is broken. O(slots + total probe distance).
     fn invariants(&self) -> Result<(), String> {
-        let slots = self.table.slots();
-        if slots != 0 && !slots.is_power_of_two() {
-            return Err(format!("{slots} slots is not a power of two"));
+        let home_slots = self.table.home_slots();
+        if home_slots != 0 && !home_slots.is_power_of_two() {
+            return Err(format!("{home_slots} slots is not a power of two"));
         }
-        let (mask, limit) = (self.mask(), self.probe_limit());
-        let (mut full, mut tombstones) = (0, 0);
-        for i in 0..slots {
-            let (state, k) = (self.table.state(i), self.table.key(i));
-            match state {
-                EMPTY => continue,
-                TOMBSTONE => {
-                    tombstones += 1;
-                    continue;
-                }
-                MOVING => return Err(format!("slot {i}: key {k} left Moving")),
-                _ if state != tag(mix(k)) => {
-                    return Err(format!("slot {i}: state {state:#x} is not key {k}'s tag"));
-                }
-                _ => {}
+        let limit = self.table.limit();
+        if limit != home_slots.min(MAX_PROBE) {
+            return Err(format!("probe limit {limit} for {home_slots} slots"));
+        }
+        let mut full = 0;
+        for i in 0..self.table.slots() {
+            let k = self.table.key(i);
+            if k == EMPTY {
+                continue;
             }
             full += 1;
             let home = self.home_slot(k);
-            let dist = i.wrapping_sub(home) & mask;
+            let dist = i.wrapping_sub(home);
             if dist >= limit {
                 return Err(format!(
                     "slot {i}: key {k} is {dist} past home {home}, limit {limit}"
                 ));
             }
-            let path = (0..dist).map(|d| (home + d) & mask);
-            if let Some(gap) = path.clone().find(|&j| self.table.state(j) == EMPTY) {
-                return Err(format!(
-                    "slot {i}: key {k} unreachable, slot {gap} is Empty"
-                ));
+            if let Some(gap) = (home..i).find(|&j| self.table.key(j) == EMPTY) {
+                return Err(format!("slot {i}: key {k} unreachable, slot {gap} is free"));
             }
-            if let Some(dup) = path
-                .clone()
-                .find(|&j| is_full(self.table.state(j)) && self.table.key(j) == k)
-            {
+            if let Some(dup) = (home..i).find(|&j| self.table.key(j) == k) {
                 return Err(format!("slot {i}: key {k} is also in slot {dup}"));
             }
         }
-        if full != self.len || tombstones != self.tombstones || self.len > self.capacity() {
+        if full != self.table.len() || self.len() > self.capacity() {
             return Err(format!(
-                "counts: len {} (counted {full}), tombstones {} (counted {tombstones}), capacity {}",
-                self.len,
-                self.tombstones,
+                "counts: table len {} (counted {full}), map len {}, capacity {}",
+                self.table.len(),
+                self.len(),
                 self.capacity()
             ));
         }
@@ -684,19 +484,20 @@ impl<V> IntMap<V> {
 }
 
 impl<V> IntMap<V> {
-    /// An iterator over `(key, &value)` in slot order (which depends on the keys and the history
-    /// of the table, not on insertion order alone).
+    /// An iterator over `(key, &value)`: key 0 first if present, then the table in slot order
+    /// (which depends on the keys and the history of the table, not on insertion order alone).
     pub fn iter(&self) -> IntMapIter<'_, V> {
-        IntMapIter::new(self.table.iter(), self.len)
+        IntMapIter::new(self.zero.as_ref(), self.table.iter(), self.len())
     }
 
-    /// An iterator over `(key, &mut value)` in slot order.
+    /// An iterator over `(key, &mut value)`, in the order of [`iter`](Self::iter).
     pub fn iter_mut(&mut self) -> IntMapIterMut<'_, V> {
-        IntMapIterMut::new(self.table.iter_mut(), self.len)
+        let len = self.len();
+        IntMapIterMut::new(self.zero.as_mut(), self.table.iter_mut(), len)
     }
 
     /// A snapshot of the table: counts, the probe bound and a histogram of the entries' probe
-    /// distances. O(slots); does not allocate.
+    /// distances (key 0, in its side slot, at distance 0). O(slots); does not allocate.
     ///
     /// # Examples
     ///
@@ -711,36 +512,36 @@ impl<V> IntMap<V> {
     /// println!("{stats}");
     /// ```
     pub fn stats(&self) -> IntMapStats {
-        let mask = self.mask();
         let mut probe_lengths = [0; MAX_PROBE];
+        probe_lengths[0] = usize::from(self.zero.is_some());
         let mut max_probe = 0;
         for i in 0..self.table.slots() {
-            if is_full(self.table.state(i)) {
-                let dist = i.wrapping_sub(self.home_slot(self.table.key(i))) & mask;
-                max_probe = max_probe.max(dist);
-                probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
+            let k = self.table.key(i);
+            if k == EMPTY {
+                continue;
             }
+            let dist = i - self.home_slot(k);
+            max_probe = max_probe.max(dist);
+            probe_lengths[dist.min(MAX_PROBE - 1)] += 1;
         }
         IntMapStats {
-            len: self.len,
+            len: self.len(),
             capacity: self.capacity(),
-            slots: self.table.slots(),
-            tombstones: self.tombstones,
-            probe_limit: self.probe_limit(),
+            slots: self.table.home_slots(),
+            tombstones: 0,
+            probe_limit: self.table.limit(),
             max_probe,
             probe_lengths,
         }
     }
 }
 
-/// Clones the table as it is, tombstones included: one allocation, like
-/// [`with_capacity`](IntMap::with_capacity).
+/// Clones the table as it is: one allocation, like [`with_capacity`](IntMap::with_capacity).
 impl<V: Clone> Clone for IntMap<V> {
     fn clone(&self) -> Self {
         IntMap {
             table: self.table.clone(),
-            len: self.len,
-            tombstones: self.tombstones,
+            zero: self.zero.clone(),
         }
     }
 }
@@ -769,13 +570,13 @@ impl<'a, V> IntoIterator for &'a mut IntMap<V> {
     }
 }
 
-/// Consumes the map, yielding `(key, value)` in slot order; the table is freed when the iterator
-/// is dropped.
+/// Consumes the map, yielding `(key, value)` in the order of [`IntMap::iter`]; the table is
+/// freed when the iterator is dropped.
 impl<V> IntoIterator for IntMap<V> {
     type Item = (u64, V);
     type IntoIter = IntMapIntoIter<V>;
 
     fn into_iter(self) -> Self::IntoIter {
-        IntMapIntoIter::new(self.table, self.len)
+        IntMapIntoIter::new(self.zero, self.table)
     }
 }

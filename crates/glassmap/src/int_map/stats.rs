@@ -19,10 +19,12 @@ pub struct IntMapStats {
     pub len: usize,
     /// Maximum number of entries ([`IntMap::capacity`](super::IntMap::capacity)): `slots / 2`.
     pub capacity: usize,
-    /// Number of slots in the table: 0 or a power of two.
+    /// Number of home slots in the table: 0 or a power of two. The table has `probe_limit - 1`
+    /// more after them (its tail), so that probes never wrap around.
     pub slots: usize,
-    /// Slots holding a tombstone (a removed entry that lookups must still walk past). See
-    /// [`IntMap::compact`](super::IntMap::compact).
+    /// Slots holding a tombstone: always 0, since removal shifts entries back instead (see
+    /// [`IntMap::compact`](super::IntMap::compact)); kept for code written against the earlier
+    /// tombstone design.
     pub tombstones: usize,
     /// The probe bound of this table: `min(IntMap::MAX_PROBE, slots)`. A lookup examines at most
     /// this many slots; an insert that would have to go further is refused.

@@ -31,7 +31,6 @@ mod bucket;
 mod clone;
 mod evacuate;
 pub(crate) mod growth_policy;
-pub(crate) mod int_table;
 mod invariants;
 mod iter;
 mod prefetch;

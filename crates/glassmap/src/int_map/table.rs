@@ -1,0 +1,897 @@
+//! [`IntTable`]: the storage and the probing under [`IntMap`](super::IntMap): one allocation of
+//! `(key, value)` entries in which the key alone says whether a slot is in use.
+//!
+//! ```text
+//!   entries: [ key | MaybeUninit<V> ] x (home_slots + tail)    (16 bytes each for u64 values)
+//!   key == EMPTY (0): the slot is free and its value uninitialised
+//! ```
+//!
+//! A lookup therefore touches one memory location per slot it examines: the entry answers both
+//! "is this slot in use" and "is it my key". The real key [`EMPTY`] cannot live in the table; the
+//! map keeps it beside the table (its side slot).
+//!
+//! Collisions are resolved by linear probing over at most `limit` slots from a home slot below
+//! `home_slots`: the top `log2(home_slots)` bits of a 64-bit hash of the key that the caller
+//! computes (the table does not hash; see [`Hashes`]). Probes do not wrap around:
+//! the `limit - 1` tail slots after the home slots take the entries whose probe runs past the
+//! last home slot, so slot `home + d` is simply the `d`-th entry after the
+//! home entry, with no wrapping in the probe loop. Removal is backward-shift deletion (Knuth, TAOCP
+//! vol. 3, 6.4, Algorithm R): the entries after the removed one move back into the hole as long
+//! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
+//! first free slot.
+//!
+//! # Invariants (enforced here; nothing outside this module can break them)
+//!
+//! 1. Every key is initialised: the allocation is zeroed when it is made and keys are only ever
+//!    overwritten with other `u64`s, so reading the key of any slot is defined.
+//! 2. A slot's value is initialised exactly when its key is not [`EMPTY`]. Every method that makes
+//!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
+//!    moves the value out (or drops it) in the same step.
+//! 3. `entries` points to one live allocation of [`IntTable::layout`]`(slots)` made by
+//!    [`IntTable::try_new`], where `slots = home_slots + limit - 1`, `home_slots` is a power of
+//!    two of at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`; or
+//!    `home_slots == 0`, nothing was allocated and no slot is ever read. Hence for every hash `h`
+//!    and every `d < limit`, `(h >> shift) + d` is a slot of the table when `home_slots > 0`.
+//! 4. `len` is the number of slots whose key is not [`EMPTY`].
+//! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
+//!    caller's hash, the same function on every call, see [`Hashes`]), key `k` is in slot `home(k) + d` with
+//!    `d < limit`, every slot from `home(k)` up to `k`'s is in use, and keys are unique. This is
+//!    what lets [`IntTable::find`] stop at the first free slot or after `limit` slots;
+//!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
+//!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole (which
+//!    moves them closer to home, never further).
+
+use core::alloc::Layout;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+use core::mem::{self, MaybeUninit};
+use core::ptr::NonNull;
+use core::slice;
+use std::alloc;
+
+/// The key that marks a free slot. Zero, so a zeroed allocation is a table of free slots.
+pub(crate) const EMPTY: u64 = 0;
+
+/// One entry slot: the key is always initialised (invariant 1), the value only when the key is
+/// not [`EMPTY`] (invariant 2).
+#[repr(C)]
+struct Entry<V> {
+    key: u64,
+    value: MaybeUninit<V>,
+}
+
+/// Why [`IntTable::try_new`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TableError {
+    /// The table would exceed `isize::MAX` bytes.
+    TooLarge,
+    /// The allocator refused a table of `bytes` bytes.
+    AllocFailed { bytes: usize },
+}
+
+/// How the caller hashes a key: a pure function of the key (invariant 5 depends on it giving the
+/// same answer every time). The table takes the hash's top bits as the home slot, so those are
+/// the bits that must be well mixed.
+pub(crate) trait Hashes {
+    /// The 64-bit hash of `key`.
+    fn hash(&self, key: u64) -> u64;
+}
+
+/// Where [`IntTable::find_or_free`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// The key is in this slot.
+    Found(usize),
+    /// The key is absent and this is the first free slot on its path, within the limit.
+    Free(usize),
+    /// The key is absent and every slot within the limit is in use.
+    Exhausted,
+}
+
+/// A power-of-two number of home slots and a tail, each slot an always-initialised key and maybe
+/// a value. See the module docs.
+pub(crate) struct IntTable<V> {
+    /// Start of the allocation: `slots` entries (dangling when `home_slots == 0`).
+    entries: NonNull<Entry<V>>,
+    /// `64 - log2(home_slots)`: a hash shifted right by this is a home slot (any value when
+    /// `home_slots == 0`; then nothing is ever read).
+    shift: u32,
+    /// The number of slots a key may be stored from (0 or a power of two).
+    home_slots: usize,
+    /// All slots: the home slots and the tail (0 when `home_slots == 0`).
+    slots: usize,
+    /// The probe bound: a key is stored fewer than `limit` slots past its home (invariant 5).
+    limit: usize,
+    /// Slots in use (invariant 4).
+    len: usize,
+    /// The table owns `V`s.
+    _owns: PhantomData<V>,
+}
+
+// SAFETY: an `IntTable<V>` owns its values like a `Box<[V]>` does and has no shared or interior
+// state; moving it to another thread moves the values.
+unsafe impl<V: Send> Send for IntTable<V> {}
+// SAFETY: `&IntTable<V>` only hands out `&V` and plain `u64` copies, so sharing it is sharing
+// `&V`.
+unsafe impl<V: Sync> Sync for IntTable<V> {}
+
+impl<V> IntTable<V> {
+    /// The allocation for `slots` slots; `None` if it would exceed `isize::MAX` bytes.
+    fn layout(slots: usize) -> Option<Layout> {
+        Layout::array::<Entry<V>>(slots).ok()
+    }
+
+    /// A table of `home_slots` home slots and its tail, all free, with probe bound
+    /// `min(max_probe, home_slots)`: one allocation, or none for `home_slots == 0`. Every byte is
+    /// written, so later operations do not fault on untouched pages.
+    ///
+    /// # Panics
+    ///
+    /// If `home_slots` is neither 0 nor a power of two of at least 2, or `max_probe` is below 2.
+    pub(crate) fn try_new(home_slots: usize, max_probe: usize) -> Result<Self, TableError> {
+        assert!(
+            (home_slots == 0 || (home_slots >= 2 && home_slots.is_power_of_two())) && max_probe > 1,
+            "IntTable: {home_slots} home slots is not 0 or a power of two above 1, or probe bound below 2"
+        );
+        let limit = max_probe.min(home_slots);
+        let slots = match home_slots {
+            0 => 0,
+            n => n.checked_add(limit - 1).ok_or(TableError::TooLarge)?,
+        };
+        let empty = |entries| IntTable {
+            entries,
+            shift: 64 - home_slots.trailing_zeros(),
+            home_slots,
+            slots,
+            limit,
+            len: 0,
+            _owns: PhantomData,
+        };
+        if slots == 0 {
+            return Ok(empty(NonNull::dangling()));
+        }
+        let layout = Self::layout(slots).ok_or(TableError::TooLarge)?;
+        // SAFETY: `layout` has a non-zero size: `slots > 0` and an entry holds at least a `u64`.
+        let base = unsafe { alloc::alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            return Err(TableError::AllocFailed {
+                bytes: layout.size(),
+            });
+        };
+        // SAFETY: `base` is valid for writes of `layout.size()` bytes, just allocated. Zero bytes
+        // make every key EMPTY (invariant 1), so no value is initialised (invariant 2).
+        unsafe { base.as_ptr().write_bytes(0, layout.size()) };
+        Ok(empty(base.cast()))
+    }
+
+    /// The number of home slots: 0 or a power of two.
+    #[inline]
+    pub(crate) fn home_slots(&self) -> usize {
+        self.home_slots
+    }
+
+    /// The number of slots, home slots and tail.
+    #[inline]
+    pub(crate) fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// The home slot of a key with hash `hash`: its top `log2(home_slots)` bits. Only for
+    /// `home_slots > 0`.
+    #[inline]
+    pub(crate) fn home(&self, hash: u64) -> usize {
+        // `shift` is at most 63 (`home_slots >= 2`), and the result is below `home_slots`.
+        (hash >> self.shift) as usize
+    }
+
+    /// The probe bound: `min(max_probe, home_slots)`.
+    #[inline]
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The number of slots in use.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The entry of slot `i`, which the caller has checked is below `slots`.
+    #[inline]
+    fn entry(&self, i: usize) -> *mut Entry<V> {
+        debug_assert!(i < self.slots);
+        // SAFETY: `i < slots` (callers check), a slot of the allocation (invariant 3).
+        unsafe { self.entries.as_ptr().add(i) }
+    }
+
+    /// The key of slot `i`, which the caller has checked is below `slots`.
+    #[inline]
+    fn key_at(&self, i: usize) -> u64 {
+        // SAFETY: `entry` points into the allocation and keys are always initialised
+        // (invariant 1). Only the key field is read, never the value.
+        unsafe { (*self.entry(i)).key }
+    }
+
+    /// The key of slot `i`, [`EMPTY`] if the slot is free.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= slots` (as do all methods taking a slot index).
+    #[inline]
+    pub(crate) fn key(&self, i: usize) -> u64 {
+        assert!(i < self.slots, "IntTable: slot {i} out of range");
+        self.key_at(i)
+    }
+
+    /// The slot holding `key`, whose hash is `hash`, looking at most `limit` slots from its home
+    /// slot: the
+    /// single load of each slot's key both matches the key and detects a free slot, where the
+    /// search ends (invariant 5).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is [`EMPTY`], which the table cannot hold.
+    #[inline]
+    pub(crate) fn find(&self, key: u64, hash: u64) -> Option<usize> {
+        assert_ne!(key, EMPTY, "IntTable::find of the empty key");
+        if self.home_slots == 0 {
+            return None;
+        }
+        let home = self.home(hash);
+        // `home + d` is a slot for `d < limit` (invariant 3), and `limit >= 2`. The home slot on
+        // its own first: most lookups end there, without the loop's counter.
+        let k = self.key_at(home);
+        if k == key {
+            return Some(home);
+        }
+        if k == EMPTY {
+            return None;
+        }
+        for i in home + 1..home + self.limit {
+            let k = self.key_at(i);
+            if k == key {
+                return Some(i);
+            }
+            if k == EMPTY {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The value of `key`, found as by [`find`](Self::find).
+    #[inline]
+    pub(crate) fn get(&self, key: u64, hash: u64) -> Option<&V> {
+        let i = self.find(key, hash)?;
+        // SAFETY: `find` returns a slot of the table holding `key`, which is not EMPTY, so its
+        // value is initialised (invariant 2); the borrow of `self` keeps it there.
+        Some(unsafe { (*self.entry(i)).value.assume_init_ref() })
+    }
+
+    /// The value of `key`, mutably, found as by [`find`](Self::find).
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: u64, hash: u64) -> Option<&mut V> {
+        let i = self.find(key, hash)?;
+        // SAFETY: as in `get`; `&mut self` makes the borrow unique.
+        Some(unsafe { (*self.entry(i)).value.assume_init_mut() })
+    }
+
+    /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
+    /// free slot within `limit` slots of its home, which is where the search stops.
+    ///
+    /// # Panics
+    ///
+    /// If `key` is [`EMPTY`].
+    #[inline]
+    pub(crate) fn find_or_free(&self, key: u64, hash: u64) -> Probe {
+        assert_ne!(key, EMPTY, "IntTable::find_or_free of the empty key");
+        if self.home_slots == 0 {
+            return Probe::Exhausted;
+        }
+        let home = self.home(hash);
+        // `home + d` is a slot for `d < limit` (invariant 3).
+        for i in home..home + self.limit {
+            let k = self.key_at(i);
+            if k == key {
+                return Probe::Found(i);
+            }
+            if k == EMPTY {
+                return Probe::Free(i);
+            }
+        }
+        Probe::Exhausted
+    }
+
+    /// The value of slot `i`, if it is in use.
+    #[inline]
+    pub(crate) fn value(&self, i: usize) -> Option<&V> {
+        if self.key(i) == EMPTY {
+            return None;
+        }
+        // SAFETY: `i < slots` (checked by `key`) and the key is not EMPTY, so the value is
+        // initialised (invariant 2). The borrow of `self` keeps it from being moved or dropped.
+        Some(unsafe { (*self.entry(i)).value.assume_init_ref() })
+    }
+
+    /// The value of slot `i`, mutably, if it is in use.
+    #[inline]
+    pub(crate) fn value_mut(&mut self, i: usize) -> Option<&mut V> {
+        if self.key(i) == EMPTY {
+            return None;
+        }
+        // SAFETY: as in `value`; `&mut self` makes the borrow unique.
+        Some(unsafe { (*self.entry(i)).value.assume_init_mut() })
+    }
+
+    /// Puts a new entry into free slot `i`, which must be the one [`find_or_free`] returned as
+    /// [`Probe::Free`] for this key with no change to the table since (invariant 5: the first free
+    /// slot on the key's path, the key absent).
+    ///
+    /// # Panics
+    ///
+    /// If `key` is [`EMPTY`] or slot `i` is in use; then `value` is dropped and nothing changes.
+    ///
+    /// [`find_or_free`]: Self::find_or_free
+    #[inline]
+    pub(crate) fn insert_at(&mut self, i: usize, key: u64, value: V) {
+        assert!(
+            key != EMPTY && self.key(i) == EMPTY,
+            "IntTable::insert_at({i}): empty key or slot in use"
+        );
+        // SAFETY: `i < slots` (checked by `key`). The value is written with the key, so a
+        // non-EMPTY key has an initialised value (invariant 2); the slot was free, so no value
+        // is overwritten.
+        unsafe {
+            let entry = self.entry(i);
+            (*entry).value.write(value);
+            (*entry).key = key;
+        }
+        self.len += 1;
+    }
+
+    /// Removes the entry of slot `i`, if it is in use, and moves later entries back so that every
+    /// key stays reachable from its home (hashed by `hashes`) without tombstones (invariant 5).
+    ///
+    /// The hole starts at `i`. For each following slot `j` in use, until a free one: its entry may
+    /// fill the hole exactly when its home is at or before the hole (probes do not wrap, so
+    /// `home <= hole < j` means the hole is on its path); then it moves and `j` becomes the hole.
+    /// An entry that stays put has its home after the hole, so the hole is not on its path. Moved
+    /// entries only get closer to their homes.
+    pub(crate) fn remove(&mut self, i: usize, hashes: &impl Hashes) -> Option<(u64, V)> {
+        let key = self.key(i);
+        if key == EMPTY {
+            return None;
+        }
+        // SAFETY: `i < slots` (checked by `key`) and the key is not EMPTY, so the value is
+        // initialised (invariant 2); the key is made EMPTY right below, so it is not read again.
+        let value = unsafe { (*self.entry(i)).value.assume_init_read() };
+        // SAFETY: as above; with the value moved out, the slot is free (invariant 2).
+        unsafe { (*self.entry(i)).key = EMPTY };
+        self.len -= 1;
+        let mut hole = i;
+        for j in i + 1..self.slots {
+            let k = self.key_at(j);
+            if k == EMPTY {
+                break;
+            }
+            if self.home(hashes.hash(k)) <= hole {
+                // SAFETY: `hole < j < slots` are distinct slots (`j` is in use, `hole` free). The
+                // entry moves as a whole, key and initialised value (invariant 2), and slot `j`
+                // becomes free with its key EMPTY and its value no longer owned there.
+                unsafe {
+                    self.entry(hole).copy_from_nonoverlapping(self.entry(j), 1);
+                    (*self.entry(j)).key = EMPTY;
+                }
+                hole = j;
+            }
+        }
+        Some((key, value))
+    }
+
+    /// Keeps only the entries for which `keep(key, &mut value)` is true, dropping the others, each
+    /// removed (as by [`remove`](Self::remove)) before its value is dropped: if `keep` or a drop
+    /// panics, the table is consistent and holds the entries not yet removed.
+    ///
+    /// Visits each entry once, from the last slot to the first, so that an entry shifted back into
+    /// a removed one's slot has already been visited.
+    pub(crate) fn retain(
+        &mut self,
+        hashes: &impl Hashes,
+        mut keep: impl FnMut(u64, &mut V) -> bool,
+    ) {
+        for j in (0..self.slots).rev() {
+            if self.len == 0 {
+                return;
+            }
+            let k = self.key_at(j);
+            if let Some(v) = self.value_mut(j)
+                && !keep(k, v)
+            {
+                drop(self.remove(j, hashes));
+            }
+        }
+    }
+
+    /// Frees every slot, dropping the values if `V` needs it (as [`retain`](Self::retain) with
+    /// nothing kept: a panicking drop leaves the entries not yet dropped), else with one pass of
+    /// writes over the table.
+    pub(crate) fn clear(&mut self, hashes: &impl Hashes) {
+        if self.len == 0 {
+            return;
+        }
+        if mem::needs_drop::<V>() {
+            // Backwards, each removed entry is followed by a free slot (or none), so no entry
+            // moves: this is a sweep of drops.
+            self.retain(hashes, |_, _| false);
+        } else {
+            // SAFETY: the allocation is `layout(slots)` bytes (invariant 3). All keys become
+            // EMPTY and no value needs dropping, which keeps invariant 2.
+            unsafe {
+                self.entries
+                    .as_ptr()
+                    .cast::<u8>()
+                    .write_bytes(0, self.slots * size_of::<Entry<V>>())
+            };
+            self.len = 0;
+        }
+    }
+
+    /// The entries as a slice.
+    fn entries(&self) -> &[Entry<V>] {
+        // SAFETY: the pointer is valid for `slots` entries (invariant 3), each initialised as an
+        // `Entry` since its key is (invariant 1) and its value is a `MaybeUninit`; dangling is
+        // aligned when `slots == 0`. `&self` keeps them from being written.
+        unsafe { slice::from_raw_parts(self.entries.as_ptr(), self.slots) }
+    }
+
+    /// The slots in use: `(key, &value)`, in slot order.
+    pub(crate) fn iter(&self) -> Iter<'_, V> {
+        Iter {
+            entries: self.entries().iter(),
+        }
+    }
+
+    /// The slots in use: `(key, &mut value)`, in slot order.
+    pub(crate) fn iter_mut(&mut self) -> IterMut<'_, V> {
+        // SAFETY: as in `entries`; the slice is the only reference to the entries for its
+        // lifetime, which `&mut self` bounds.
+        let entries = unsafe { slice::from_raw_parts_mut(self.entries.as_ptr(), self.slots) };
+        IterMut {
+            entries: entries.iter_mut(),
+        }
+    }
+
+    /// Moves the entry out of slot `i` without shifting others back, which breaks invariant 5
+    /// for the rest: only for tables that are never searched again (being dropped or drained).
+    fn take_unordered(&mut self, i: usize) -> Option<(u64, V)> {
+        let key = self.key(i);
+        if key == EMPTY {
+            return None;
+        }
+        // SAFETY: `i < slots` (checked by `key`), the key is not EMPTY so the value is
+        // initialised (invariant 2), and the key is made EMPTY in the same step, so it is read
+        // exactly once.
+        let value = unsafe {
+            let entry = self.entry(i);
+            (*entry).key = EMPTY;
+            (*entry).value.assume_init_read()
+        };
+        self.len -= 1;
+        Some((key, value))
+    }
+
+    /// Drops every value. If a drop panics, the remaining values are still dropped (while
+    /// unwinding) before the panic continues. Only for a table being dropped.
+    fn drop_values(&mut self) {
+        /// Finishes the job if a value's drop panics.
+        struct Rest<'a, V>(&'a mut IntTable<V>);
+        impl<V> Drop for Rest<'_, V> {
+            fn drop(&mut self) {
+                self.0.drop_values();
+            }
+        }
+        for i in 0..self.slots {
+            if self.len == 0 {
+                return;
+            }
+            if let Some((_, value)) = self.take_unordered(i) {
+                let rest = Rest(self);
+                drop(value);
+                mem::forget(rest);
+            }
+        }
+    }
+}
+
+impl<V: Clone> Clone for IntTable<V> {
+    /// One allocation; slot `i` of the copy has slot `i`'s key and a clone of its value, so the
+    /// copy satisfies invariant 5 like the original. If a clone panics, the copy made so far is
+    /// dropped properly.
+    fn clone(&self) -> Self {
+        let Ok(mut copy) = Self::try_new(self.home_slots, self.limit.max(2)) else {
+            // The same size was allocated once already.
+            panic!("IntTable::clone: allocating {} slots failed", self.slots);
+        };
+        for i in 0..self.slots {
+            if let Some(value) = self.value(i) {
+                let value = value.clone();
+                // SAFETY: `i < slots` of the copy (same size); the value is written before the
+                // key, so a non-EMPTY key always has a value (invariant 2) even if a later clone
+                // panics, and `len` counts it before that can happen (invariant 4).
+                unsafe {
+                    let entry = copy.entry(i);
+                    (*entry).value.write(value);
+                    (*entry).key = self.key_at(i);
+                }
+                copy.len += 1;
+            }
+        }
+        copy
+    }
+}
+
+impl<V> Drop for IntTable<V> {
+    fn drop(&mut self) {
+        /// Frees the allocation last, even if a value's drop panics.
+        struct Free(Option<(NonNull<u8>, Layout)>);
+        impl Drop for Free {
+            fn drop(&mut self) {
+                if let Some((base, layout)) = self.0 {
+                    // SAFETY: `base` was allocated with `layout` by `try_new` (invariant 3) and
+                    // is freed only here, when the table goes away.
+                    unsafe { alloc::dealloc(base.as_ptr(), layout) };
+                }
+            }
+        }
+        let _free = Free(match self.slots {
+            0 => None,
+            n => Self::layout(n).map(|layout| (self.entries.cast(), layout)),
+        });
+        if mem::needs_drop::<V>() {
+            self.drop_values();
+        }
+    }
+}
+
+/// Iterator over the slots in use of an [`IntTable`]: `(key, &value)`.
+pub(crate) struct Iter<'a, V> {
+    entries: slice::Iter<'a, Entry<V>>,
+}
+
+impl<'a, V> Iterator for Iter<'a, V> {
+    type Item = (u64, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.find(|e| e.key != EMPTY)?;
+        // SAFETY: the key is not EMPTY, so the value is initialised (invariant 2); the table is
+        // borrowed for 'a, so it stays so.
+        Some((entry.key, unsafe { entry.value.assume_init_ref() }))
+    }
+}
+
+impl<V> FusedIterator for Iter<'_, V> {}
+
+impl<V> Clone for Iter<'_, V> {
+    fn clone(&self) -> Self {
+        Iter {
+            entries: self.entries.clone(),
+        }
+    }
+}
+
+/// Iterator over the slots in use of an [`IntTable`]: `(key, &mut value)`.
+pub(crate) struct IterMut<'a, V> {
+    entries: slice::IterMut<'a, Entry<V>>,
+}
+
+impl<'a, V> Iterator for IterMut<'a, V> {
+    type Item = (u64, &'a mut V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.find(|e| e.key != EMPTY)?;
+        // SAFETY: the key is not EMPTY, so the value is initialised (invariant 2); the table is
+        // borrowed mutably for 'a and each entry is yielded once.
+        Some((entry.key, unsafe { entry.value.assume_init_mut() }))
+    }
+}
+
+impl<V> FusedIterator for IterMut<'_, V> {}
+
+/// Owning iterator over a table's entries, in slot order; the ones not yielded are dropped with
+/// it. It owns the table, so no search can see the slots it empties without shifting.
+pub(crate) struct IntoIter<V> {
+    table: IntTable<V>,
+    /// The next slot to look at.
+    next: usize,
+}
+
+impl<V> IntoIterator for IntTable<V> {
+    type Item = (u64, V);
+    type IntoIter = IntoIter<V>;
+
+    fn into_iter(self) -> IntoIter<V> {
+        IntoIter {
+            table: self,
+            next: 0,
+        }
+    }
+}
+
+impl<V> Iterator for IntoIter<V> {
+    type Item = (u64, V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.table.len > 0 && self.next < self.table.slots {
+            let i = self.next;
+            self.next += 1;
+            if let Some(entry) = self.table.take_unordered(i) {
+                return Some(entry);
+            }
+        }
+        None
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.table.len, Some(self.table.len))
+    }
+}
+
+impl<V> FusedIterator for IntoIter<V> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::rc::Rc;
+
+    /// Hashes for tests: the key in the top bits, so that a table of `2^b` home slots puts key
+    /// `k` at home `k mod 2^b` (tests place keys where they want).
+    struct Identity(u32);
+    impl Hashes for Identity {
+        fn hash(&self, key: u64) -> u64 {
+            key << (64 - self.0)
+        }
+    }
+
+    /// The test hash of `key` for table `t`.
+    fn hash<V>(t: &IntTable<V>, key: u64) -> u64 {
+        Identity(t.home_slots().trailing_zeros()).hash(key)
+    }
+
+    /// Counts its drops; panics in `drop` or `clone` when told to.
+    struct Probe {
+        drops: Rc<Cell<usize>>,
+        panic_on_drop: bool,
+        panic_on_clone: bool,
+    }
+
+    impl Probe {
+        fn new(drops: &Rc<Cell<usize>>) -> Self {
+            Probe {
+                drops: drops.clone(),
+                panic_on_drop: false,
+                panic_on_clone: false,
+            }
+        }
+    }
+
+    impl Clone for Probe {
+        fn clone(&self) -> Self {
+            assert!(!self.panic_on_clone, "clone panics");
+            Probe::new(&self.drops)
+        }
+    }
+
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            self.drops.set(self.drops.get() + 1);
+            if self.panic_on_drop {
+                self.panic_on_drop = false;
+                panic!("drop panics");
+            }
+        }
+    }
+
+    /// Inserts `key` (home: the key itself) as a map would.
+    fn put<V>(t: &mut IntTable<V>, key: u64, value: V) -> usize {
+        match t.find_or_free(key, hash(t, key)) {
+            super::Probe::Free(i) => {
+                t.insert_at(i, key, value);
+                i
+            }
+            other => panic!("put({key}): {other:?}"),
+        }
+    }
+
+    /// The keys of every slot.
+    fn keys<V>(t: &IntTable<V>) -> Vec<u64> {
+        (0..t.slots()).map(|i| t.key(i)).collect()
+    }
+
+    #[test]
+    fn new_table_is_free_slots() {
+        let t = IntTable::<u64>::try_new(8, 128).unwrap();
+        // 8 home slots, probe bound 8, and a tail of 7 slots.
+        assert_eq!(
+            (t.home_slots(), t.limit(), t.slots(), t.len()),
+            (8, 8, 15, 0)
+        );
+        for i in 0..15 {
+            assert_eq!((t.key(i), t.value(i)), (EMPTY, None));
+        }
+        assert_eq!(size_of::<Entry<u64>>(), 16);
+        assert_eq!(IntTable::<u64>::layout(15).unwrap().size(), 15 * 16);
+        let t = IntTable::<u64>::try_new(2, 128).unwrap();
+        assert_eq!((t.limit(), t.slots()), (2, 3));
+        let empty = IntTable::<String>::try_new(0, 128).unwrap();
+        assert_eq!(empty.iter().count(), 0);
+        assert_eq!(empty.find(5, 5), None);
+        assert_eq!(empty.find_or_free(5, 5), super::Probe::Exhausted);
+        drop(empty.clone());
+    }
+
+    #[test]
+    fn probing_runs_into_the_tail_and_stops_at_a_free_slot_or_the_limit() {
+        let mut t = IntTable::try_new(8, 6).unwrap();
+        // Keys 6, 14, 22, 30, 38, 46 all have home 6: slots 6 to 11, the last four in the tail.
+        for k in [6, 14, 22, 30, 38, 46] {
+            put(&mut t, k, k * 10);
+        }
+        assert_eq!(keys(&t), [0, 0, 0, 0, 0, 0, 6, 14, 22, 30, 38, 46, 0]);
+        for (d, k) in [6, 14, 22, 30, 38, 46].into_iter().enumerate() {
+            assert_eq!(t.find(k, hash(&t, k)), Some(6 + d), "key {k}");
+        }
+        assert_eq!(t.find(54, hash(&t, 54)), None, "the limit ends the search");
+        assert_eq!(t.find_or_free(54, hash(&t, 54)), super::Probe::Exhausted);
+        assert_eq!(t.find(7, hash(&t, 7)), None);
+        assert_eq!(
+            t.find_or_free(15, hash(&t, 15)),
+            super::Probe::Free(12),
+            "home 7: the tail's last"
+        );
+        assert_eq!(t.find(5, hash(&t, 5)), None);
+        assert_eq!(t.find_or_free(5, hash(&t, 5)), super::Probe::Free(5));
+        assert_eq!(t.find_or_free(14, hash(&t, 14)), super::Probe::Found(7));
+        *t.value_mut(7).unwrap() += 1;
+        assert_eq!(t.value(7), Some(&141));
+        let copy = t.clone();
+        assert_eq!(t.iter().count(), 6);
+        for (_, v) in t.iter_mut() {
+            *v += 1;
+        }
+        assert_eq!(copy.iter().map(|(_, &v)| v).sum::<u64>(), 1561);
+        assert_eq!(t.iter().map(|(_, &v)| v).sum::<u64>(), 1567);
+    }
+
+    #[test]
+    fn removal_shifts_back_only_what_stays_reachable() {
+        let mut t = IntTable::try_new(8, 8).unwrap();
+        // 6 and 14 (home 6), 7 (home 7), 9 (home 1): slots 6, 7, 8 and 1.
+        for k in [6, 14, 7, 9] {
+            put(&mut t, k, ());
+        }
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 6, 14, 7, 0]);
+        assert_eq!(t.remove(6, &Identity(3)), Some((6, ())));
+        // 14 moves home, 7 follows it home.
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 14, 7, 0, 0]);
+        assert_eq!(t.remove(0, &Identity(3)), None);
+        assert_eq!(t.len(), 3);
+        // Removing 14 leaves 7 in place: its home is 7, past the hole at 6.
+        assert_eq!(t.remove(6, &Identity(3)), Some((14, ())));
+        assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 0, 7, 0, 0]);
+        for k in [7, 9] {
+            assert_eq!(t.find(k, hash(&t, k)).map(|i| t.key(i)), Some(k));
+        }
+    }
+
+    #[test]
+    fn retain_and_clear_visit_each_entry_once() {
+        let drops = Rc::new(Cell::new(0));
+        let mut t = IntTable::try_new(16, 16).unwrap();
+        for k in [3, 19, 35, 4, 5, 15, 31] {
+            put(&mut t, k, Probe::new(&drops));
+        }
+        let mut seen = Vec::new();
+        t.retain(&Identity(4), |k, _| {
+            seen.push(k);
+            k % 2 == 1
+        });
+        seen.sort_unstable();
+        assert_eq!(seen, [3, 4, 5, 15, 19, 31, 35]);
+        assert_eq!((t.len(), drops.get()), (6, 1));
+        for k in [3, 19, 35, 5, 15, 31] {
+            assert!(t.find(k, hash(&t, k)).is_some(), "{k}");
+        }
+        t.clear(&Identity(4));
+        assert_eq!((t.len(), drops.get()), (0, 7));
+        assert!(keys(&t).iter().all(|&k| k == EMPTY));
+        let mut plain = IntTable::try_new(4, 4).unwrap();
+        put(&mut plain, 1, 1u8);
+        plain.clear(&Identity(2));
+        assert_eq!((plain.len(), plain.value(1)), (0, None));
+    }
+
+    #[test]
+    #[should_panic(expected = "empty key")]
+    fn the_empty_key_is_refused() {
+        IntTable::<u8>::try_new(2, 2).unwrap().find(EMPTY, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn indices_are_checked() {
+        IntTable::<u8>::try_new(2, 2).unwrap().key(5);
+    }
+
+    #[test]
+    fn too_large_is_an_error() {
+        assert_eq!(
+            IntTable::<u64>::try_new(1 << (usize::BITS - 2), 128).err(),
+            Some(TableError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn odd_value_types() {
+        #[derive(Clone, Debug, PartialEq)]
+        #[repr(align(32))]
+        struct Wide(u8);
+        let mut t = IntTable::try_new(4, 4).unwrap();
+        put(&mut t, 2, Wide(5));
+        assert_eq!(t.value(2), Some(&Wide(5)));
+        assert_eq!(t.clone().value(2), Some(&Wide(5)));
+        let mut z = IntTable::<()>::try_new(4, 4).unwrap();
+        put(&mut z, u64::MAX, ());
+        assert_eq!(z.iter().collect::<Vec<_>>(), [(u64::MAX, &())]);
+        assert_eq!(z.into_iter().collect::<Vec<_>>(), [(u64::MAX, ())]);
+    }
+
+    #[test]
+    fn drop_drops_every_value_once_even_if_one_panics() {
+        let drops = Rc::new(Cell::new(0));
+        let mut t = IntTable::try_new(8, 8).unwrap();
+        for k in 1..7 {
+            let mut p = Probe::new(&drops);
+            p.panic_on_drop = k == 3;
+            put(&mut t, k, p);
+        }
+        drop(t.remove(6, &Identity(3)));
+        assert_eq!(drops.get(), 1);
+        assert!(catch_unwind(AssertUnwindSafe(|| drop(t))).is_err());
+        assert_eq!(drops.get(), 6);
+    }
+
+    #[test]
+    fn a_panicking_clone_drops_the_partial_copy() {
+        let drops = Rc::new(Cell::new(0));
+        let mut t = IntTable::try_new(8, 8).unwrap();
+        for k in 1..5 {
+            let mut p = Probe::new(&drops);
+            p.panic_on_clone = k == 3;
+            put(&mut t, k, p);
+        }
+        assert!(catch_unwind(AssertUnwindSafe(|| t.clone())).is_err());
+        assert_eq!(drops.get(), 2, "the two clones made were dropped");
+        drop(t);
+        assert_eq!(drops.get(), 6);
+    }
+
+    #[test]
+    fn into_iter_drops_what_it_does_not_yield() {
+        let drops = Rc::new(Cell::new(0));
+        let mut t = IntTable::try_new(8, 8).unwrap();
+        for k in 1..5 {
+            put(&mut t, k, Probe::new(&drops));
+        }
+        let mut it = t.into_iter();
+        assert_eq!(it.size_hint(), (4, Some(4)));
+        assert_eq!(it.next().map(|(k, _)| k), Some(1));
+        assert_eq!(drops.get(), 1);
+        drop(it);
+        assert_eq!(drops.get(), 4);
+    }
+}
