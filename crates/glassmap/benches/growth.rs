@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use glassmap_workloads::single::keys::keys;
-use glassmap_workloads::single::{BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity};
+use glassmap_workloads::single::{
+    BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity,
+};
 
 struct Counting;
 

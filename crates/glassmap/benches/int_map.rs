@@ -11,7 +11,8 @@
 //! lookup); insert and remove time a whole pass over the `n` keys, with the refill or clear
 //! between passes left out of the timing.
 //!
-//! To add a map: implement [`BenchMap`] for it and add it to `for_each_map!`.
+//! The maps are used through `glassmap_workloads::single::BenchMap`, as in the other benchmarks;
+//! to add one, add it to `for_each_map!`.
 //!
 //! # Figures
 //!
@@ -29,82 +30,35 @@ use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use glassmap::IntMap;
+use glassmap_workloads::single::BenchMap;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-/// What each benchmark needs from a map: `u64` keys and values, presized.
-trait BenchMap {
-    const NAME: &'static str;
-    fn with_capacity(n: usize) -> Self;
-    fn insert(&mut self, k: u64, v: u64);
-    fn get(&self, k: u64) -> Option<u64>;
-    fn remove(&mut self, k: u64) -> Option<u64>;
-    fn clear(&mut self);
-}
-
-impl BenchMap for IntMap<u64> {
-    const NAME: &'static str = "IntMap";
-    fn with_capacity(n: usize) -> Self {
-        IntMap::with_capacity(n)
-    }
-    #[inline]
-    fn insert(&mut self, k: u64, v: u64) {
-        if self.insert(k, v).is_err() {
-            panic!("IntMap presized for every key refused one");
-        }
-    }
-    #[inline]
-    fn get(&self, k: u64) -> Option<u64> {
-        self.get(k).copied()
-    }
-    #[inline]
-    fn remove(&mut self, k: u64) -> Option<u64> {
-        self.remove(k)
-    }
-    fn clear(&mut self) {
-        self.clear();
-    }
-}
-
-/// Implements [`BenchMap`] for a map with std's method names.
-macro_rules! bench_map_like_std {
-    ($map:ty, $name:literal) => {
-        impl BenchMap for $map {
-            const NAME: &'static str = $name;
-            fn with_capacity(n: usize) -> Self {
-                <$map>::with_capacity_and_hasher(n, Default::default())
-            }
-            #[inline]
-            fn insert(&mut self, k: u64, v: u64) {
-                self.insert(k, v);
-            }
-            #[inline]
-            fn get(&self, k: u64) -> Option<u64> {
-                self.get(&k).copied()
-            }
-            #[inline]
-            fn remove(&mut self, k: u64) -> Option<u64> {
-                self.remove(&k)
-            }
-            fn clear(&mut self) {
-                self.clear();
-            }
-        }
-    };
+/// A map under comparison: its name in the report and how to build one with room for `n` keys.
+struct Contender<M> {
+    name: &'static str,
+    with_capacity: fn(usize) -> M,
 }
 
 type Hashbrown = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
 type Glassmap = glassmap::Map<u64, u64, foldhash::fast::FixedState>;
-bench_map_like_std!(Hashbrown, "hashbrown+foldhash");
-bench_map_like_std!(Glassmap, "glassmap::Map+foldhash");
 
-/// Runs `$bench::<M>($args)` for every map under comparison.
+/// Runs `$bench($args, contender)` for every map under comparison.
 macro_rules! for_each_map {
     ($bench:ident($($arg:expr),*)) => {
-        $bench::<IntMap<u64>>($($arg),*);
-        $bench::<Hashbrown>($($arg),*);
-        $bench::<Glassmap>($($arg),*);
+        $bench($($arg),*, &Contender {
+            name: "IntMap",
+            with_capacity: IntMap::<u64>::with_capacity,
+        });
+        $bench($($arg),*, &Contender {
+            name: "hashbrown+foldhash",
+            with_capacity: |n| Hashbrown::with_capacity_and_hasher(n, Default::default()),
+        });
+        $bench($($arg),*, &Contender {
+            name: "glassmap::Map+foldhash",
+            with_capacity: |n| Glassmap::with_capacity_and_hasher(n, Default::default()),
+        });
     };
 }
 
@@ -150,8 +104,8 @@ impl Data {
         }
     }
 
-    fn filled<M: BenchMap>(&self) -> M {
-        let mut map = M::with_capacity(self.keys.len());
+    fn filled<M: BenchMap<u64, u64>>(&self, contender: &Contender<M>) -> M {
+        let mut map = (contender.with_capacity)(self.keys.len());
         for &k in &self.keys {
             map.insert(k, k);
         }
@@ -159,45 +113,66 @@ impl Data {
     }
 }
 
-fn lookups<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, stream: &[u64]) {
-    let map: M = d.filled();
+fn lookups<M: BenchMap<u64, u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    d: &Data,
+    stream: &[u64],
+    c: &Contender<M>,
+) {
+    let map = d.filled(c);
     let mut chunks = stream.chunks_exact(LOOKUPS_PER_ITER).cycle();
     g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
-    g.bench_function(M::NAME, |b| {
+    g.bench_function(c.name, |b| {
         b.iter(|| {
             let mut sum = 0u64;
             for &k in chunks.next().unwrap() {
-                sum = sum.wrapping_add(map.get(k).unwrap_or(1));
+                sum = sum.wrapping_add(map.get(&k).copied().unwrap_or(1));
             }
             black_box(sum)
         })
     });
 }
 
-fn get_hit<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    lookups::<M>(g, d, &d.hits);
+fn get_hit<M: BenchMap<u64, u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    d: &Data,
+    c: &Contender<M>,
+) {
+    lookups(g, d, &d.hits, c);
 }
 
 /// Hits over a permutation of the keys (each key once per pass), values summed.
-fn get_hit_perm<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    lookups::<M>(g, d, &d.permutation);
+fn get_hit_perm<M: BenchMap<u64, u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    d: &Data,
+    c: &Contender<M>,
+) {
+    lookups(g, d, &d.permutation, c);
 }
 
 /// Random hits with repeats, only counted (`is_some`): the value is never read.
-fn get_hit_count<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    let map: M = d.filled();
+fn get_hit_count<M: BenchMap<u64, u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    d: &Data,
+    c: &Contender<M>,
+) {
+    let map = d.filled(c);
     let mut chunks = d.hits.chunks_exact(LOOKUPS_PER_ITER).cycle();
     g.throughput(Throughput::Elements(LOOKUPS_PER_ITER as u64));
-    g.bench_function(M::NAME, |b| {
+    g.bench_function(c.name, |b| {
         b.iter(|| {
             let found = chunks.next().unwrap().iter();
-            black_box(found.filter(|&&k| map.get(k).is_some()).count())
+            black_box(found.filter(|&&k| map.get(&k).is_some()).count())
         })
     });
 }
 
-fn get_miss<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    lookups::<M>(g, d, &d.misses);
+fn get_miss<M: BenchMap<u64, u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    d: &Data,
+    c: &Contender<M>,
+) {
+    lookups(g, d, &d.misses, c);
 }
 
 /// Times `op` over a whole pass, `iters` times, running `reset` untimed before each pass.
@@ -217,27 +192,32 @@ fn timed_passes<M>(
     total
 }
 
-fn insert<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    let mut map = M::with_capacity(d.keys.len());
+fn insert<M: BenchMap<u64, u64>>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, c: &Contender<M>) {
+    let mut map = (c.with_capacity)(d.keys.len());
     g.throughput(Throughput::Elements(d.keys.len() as u64));
-    g.bench_function(M::NAME, |b| {
+    g.bench_function(c.name, |b| {
         b.iter_custom(|iters| {
-            timed_passes(&mut map, iters, M::clear, |m| {
-                for &k in &d.keys {
-                    m.insert(k, k);
-                }
-            })
+            timed_passes(
+                &mut map,
+                iters,
+                |m| m.clear(),
+                |m| {
+                    for &k in &d.keys {
+                        m.insert(k, k);
+                    }
+                },
+            )
         })
     });
 }
 
 /// How users fill a fixed-capacity map: build it for `n` and insert the `n` keys, both timed
 /// (the allocation, and for IntMap the zeroing of its table, included).
-fn fill<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
+fn fill<M: BenchMap<u64, u64>>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, c: &Contender<M>) {
     g.throughput(Throughput::Elements(d.keys.len() as u64));
-    g.bench_function(M::NAME, |b| {
+    g.bench_function(c.name, |b| {
         b.iter_with_large_drop(|| {
-            let mut map = M::with_capacity(d.keys.len());
+            let mut map = (c.with_capacity)(d.keys.len());
             for &k in &d.keys {
                 map.insert(k, k);
             }
@@ -246,8 +226,8 @@ fn fill<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
     });
 }
 
-fn remove<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
-    let mut map = M::with_capacity(d.keys.len());
+fn remove<M: BenchMap<u64, u64>>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data, c: &Contender<M>) {
+    let mut map = (c.with_capacity)(d.keys.len());
     let refill = |m: &mut M| {
         m.clear();
         for &k in &d.keys {
@@ -255,12 +235,12 @@ fn remove<M: BenchMap>(g: &mut BenchmarkGroup<'_, WallTime>, d: &Data) {
         }
     };
     g.throughput(Throughput::Elements(d.keys.len() as u64));
-    g.bench_function(M::NAME, |b| {
+    g.bench_function(c.name, |b| {
         b.iter_custom(|iters| {
             timed_passes(&mut map, iters, refill, |m| {
                 let mut sum = 0u64;
                 for &k in &d.shuffled {
-                    sum = sum.wrapping_add(m.remove(k).unwrap_or(1));
+                    sum = sum.wrapping_add(m.remove(&k).unwrap_or(1));
                 }
                 black_box(sum);
             })

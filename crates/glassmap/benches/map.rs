@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use glassmap_workloads::single::keys::{keys, missing_keys, shuffled, string_keys};
-use glassmap_workloads::single::{BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity};
+use glassmap_workloads::single::{
+    BenchMap, Glassmap, Griddle, Hashbrown, MapKind, Std, with_capacity,
+};
 
 const SIZES: [usize; 3] = [1_000, 1_000_000, 8_000_000];
 

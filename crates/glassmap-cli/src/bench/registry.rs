@@ -5,11 +5,11 @@
 use std::marker::PhantomData;
 
 use super::input::Input;
-use glassmap_workloads::single::{Glassmap, Griddle, Hashbrown, MapKind, Std};
 use super::workloads::{Outcome, Workload};
 use crate::error::Error;
 use crate::hashers::{HasherChoice, HasherVisitor};
 use glassmap_workloads::concurrent::maps::SharedHasher;
+use glassmap_workloads::single::{Glassmap, Griddle, Hashbrown, MapKind, Std};
 
 /// How every sample of a run is taken.
 #[derive(Clone, Copy, Debug)]

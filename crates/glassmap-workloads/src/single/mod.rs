@@ -140,8 +140,9 @@ bench_map_like_std!(GlassmapMap, {
     where
         V: Copy + Into<u64>,
     {
-        self.get_batch(keys)
-            .fold(0u64, |sum, v| sum.wrapping_add(v.map_or(1, |v| (*v).into())))
+        self.get_batch(keys).fold(0u64, |sum, v| {
+            sum.wrapping_add(v.map_or(1, |v| (*v).into()))
+        })
     }
 });
 bench_map_like_std!(HashbrownMap);
