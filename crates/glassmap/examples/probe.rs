@@ -10,7 +10,8 @@
 //!
 //! Divide the collected instructions by N for instructions per operation. Operations: `hit`,
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
-//! `batch` (get_batch over the hit keys). Maps: `glassmap`, `hashbrown`, `intmap`.
+//! `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
+//! `fold`, as `sum`, `count` and `for_each` do). Maps: `glassmap`, `hashbrown`, `intmap`.
 
 use std::hint::black_box;
 
@@ -48,6 +49,10 @@ macro_rules! measured {
                     for v in $batch {
                         acc += v.copied().unwrap_or(1);
                     }
+                }
+                "batchfold" => {
+                    let ($m, $probes) = (&*map, probes);
+                    acc = $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
                 }
                 "insert" | "presized" => {
                     for &k in probes {

@@ -1,14 +1,15 @@
 //! Batched lookups and inserts that overlap memory latency with software prefetch.
 //!
-//! A lookup in a table far bigger than the caches waits for DRAM twice (the tophash word, then
+//! A lookup in a table far bigger than the caches waits for memory twice (the tophash word, then
 //! the entry's line), and a loop of independent lookups overlaps only as many of those misses as
-//! the core's out-of-order window holds. `get_batch` prefetches in two stages: each key is hashed
-//! [`WINDOW`] keys ahead of its probe and its tophash word prefetched (one line); [`STAGE_TWO`]
-//! keys ahead the word has arrived, so the probe reads it and prefetches only the line of the
-//! matching slot (none for most misses). Prefetching the whole bucket instead (3-4 lines per key)
-//! asked for more lines than the core's fill buffers hold. Maps small enough to stay in cache
-//! skip the prefetching ([`SMALL_MAP_LOG2`]): there it costs more than it hides. Results come
-//! back in key order; no heap memory is used.
+//! the core's out-of-order window holds. `get_batch` runs each key through three stages (see
+//! `raw/batch.rs`): [`WINDOW`] keys ahead of its lookup the key is hashed and its tophash word
+//! prefetched (one line); [`STAGE_TWO`] keys ahead the word has arrived, and only the line of the
+//! matching slot is prefetched (none for a miss); then the lookup finds both lines cached.
+//! Prefetching the whole bucket instead (3-4 lines per key) asked for more lines than the core's
+//! fill buffers hold. Tables small enough to stay in cache skip the prefetching: there it costs
+//! more than it hides. Either way the table's state is read once per batch, not once per key.
+//! Results come back in key order; no heap memory is used.
 
 use core::borrow::Borrow;
 use core::fmt;
@@ -16,34 +17,31 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
 use super::Map;
+use crate::raw::batch::{BatchLookup, Stages};
 
-/// How many keys ahead of the probe `get_batch` hashes a key and prefetches its tophash word.
+/// How many keys ahead of its lookup `get_batch` hashes a key and prefetches its tophash word.
 pub(crate) const WINDOW: usize = 32;
 
 /// How many entries ahead of its insert `insert_batch` hashes an entry and prefetches its whole
 /// bucket (3-4 lines each, so fewer than `get_batch`'s one-line first stage).
 const INSERT_WINDOW: usize = 16;
 
-/// How many keys ahead of the probe `get_batch` reads a key's tophash word and prefetches the
+/// How many keys ahead of its lookup `get_batch` reads a key's tophash word and prefetches the
 /// matching slot's line: the word has had `WINDOW - STAGE_TWO` keys' time to arrive, the entry
 /// `STAGE_TWO` keys' time.
-const STAGE_TWO: usize = 12;
-
-/// Maps of at most 2^SMALL_MAP_LOG2 buckets (about 300 KiB for `u64 -> u64`) are probed without
-/// prefetching: they fit in the L2 cache of the reference machine (512 KiB), where a lookup does
-/// not wait for DRAM. Under Miri every allocated map prefetches, so the small test maps exercise
-/// the prefetching path.
-const SMALL_MAP_LOG2: u8 = if cfg!(miri) { 0 } else { 11 };
+pub(crate) const STAGE_TWO: usize = 12;
 
 /// Results of [`Map::get_batch`], in the order of the keys.
 pub struct GetBatch<'a, 'k, K, V, S, Q> {
-    map: &'a Map<K, V, S>,
+    hasher: &'a S,
+    lookup: BatchLookup<'a, K, V>,
+    /// Whether the table is too big for the cache, so that the batch prefetches.
+    prefetching: bool,
     keys: &'k [Q],
-    /// The hash of key `i` in slot `i % WINDOW`, for the keys `next .. next + WINDOW`.
+    /// While prefetching: the hash of key `i` in `hashes[i % WINDOW]`, for the keys
+    /// `next .. next + WINDOW`.
     hashes: [u64; WINDOW],
     next: usize,
-    /// False for a small map: plain lookups.
-    prefetching: bool,
 }
 
 /// Results of [`Map::contains_batch`], in the order of the keys.
@@ -72,19 +70,21 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq,
     {
+        let (lookup, prefetching) = self.table.batch_lookup();
         let mut batch = GetBatch {
-            map: self,
+            hasher: self.hasher(),
+            lookup,
+            prefetching,
             keys,
             hashes: [0; WINDOW],
             next: 0,
-            prefetching: self.table.log2_buckets() > SMALL_MAP_LOG2,
         };
-        if batch.prefetching {
+        if prefetching {
             for (i, key) in keys.iter().take(WINDOW).enumerate() {
-                batch.hashes[i] = batch.hash_and_prefetch(key);
+                batch.hashes[i] = batch.hash_and_prefetch(lookup, key);
             }
             for &hash in batch.hashes.iter().take(STAGE_TWO.min(keys.len())) {
-                self.table.prefetch_match(hash);
+                batch.lookup.prefetch_match(hash);
             }
         }
         batch
@@ -158,11 +158,91 @@ where
     S: BuildHasher,
 {
     /// Stage one: hashes `key` and prefetches its tophash word.
-    #[inline]
-    fn hash_and_prefetch(&self, key: &Q) -> u64 {
-        let hash = self.map.hasher().hash_one(key);
-        self.map.table.prefetch_tophash(hash);
+    #[inline(always)]
+    fn hash_and_prefetch(&self, stages: impl Stages<'a, K, V>, key: &Q) -> u64 {
+        let hash = self.hasher.hash_one(key);
+        stages.prefetch_tophash(hash);
         hash
+    }
+
+    /// A lookup without prefetching (a table that fits in the cache).
+    #[inline(always)]
+    fn lookup(&self, stages: impl Stages<'a, K, V>, key: &Q) -> Option<&'a V> {
+        let hash = self.hasher.hash_one(key);
+        stages
+            .get(hash, |stored| stored.borrow() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// The lookup of key `i` (`key`) while prefetching: first stage two for key `i + STAGE_TWO`
+    /// if `stage_two`, and stage one for `ahead`, key `i + WINDOW`, whose hash takes key `i`'s
+    /// place in the ring.
+    #[inline(always)]
+    fn pipelined(
+        &mut self,
+        stages: impl Stages<'a, K, V>,
+        i: usize,
+        key: &Q,
+        ahead: Option<&Q>,
+        stage_two: bool,
+    ) -> Option<&'a V> {
+        let slot = i % WINDOW;
+        let hash = self.hashes[slot];
+        if stage_two {
+            stages.prefetch_match(self.hashes[(i + STAGE_TWO) % WINDOW]);
+        }
+        if let Some(ahead) = ahead {
+            self.hashes[slot] = self.hash_and_prefetch(stages, ahead);
+        }
+        stages
+            .get(hash, |stored| stored.borrow() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// The lookup of key `i` while prefetching, with the look-ahead's bounds checked.
+    #[inline(always)]
+    fn pipelined_checked(&mut self, stages: impl Stages<'a, K, V>, i: usize) -> Option<&'a V> {
+        let keys = self.keys;
+        let stage_two = i + STAGE_TWO < keys.len();
+        self.pipelined(stages, i, &keys[i], keys.get(i + WINDOW), stage_two)
+    }
+
+    /// `fold` over the keys left, without prefetching.
+    #[inline(always)]
+    fn fold_plain<B>(
+        self,
+        stages: impl Stages<'a, K, V>,
+        init: B,
+        mut f: impl FnMut(B, Option<&'a V>) -> B,
+    ) -> B {
+        self.keys[self.next..]
+            .iter()
+            .fold(init, |acc, key| f(acc, self.lookup(stages, key)))
+    }
+
+    /// `fold` over the keys left, prefetching: the keys that have a key `WINDOW` places after
+    /// them run without the look-ahead's bounds checks, the last `WINDOW` after.
+    #[inline(always)]
+    fn fold_pipelined<B>(
+        mut self,
+        stages: impl Stages<'a, K, V>,
+        init: B,
+        mut f: impl FnMut(B, Option<&'a V>) -> B,
+    ) -> B {
+        let keys = self.keys;
+        let mut acc = init;
+        let start = self.next;
+        let split = keys.len().saturating_sub(WINDOW).max(start);
+        if split > start {
+            let pairs = keys[start..split].iter().zip(&keys[start + WINDOW..]);
+            for (i, (key, ahead)) in (start..).zip(pairs) {
+                acc = f(acc, self.pipelined(stages, i, key, Some(ahead), true));
+            }
+        }
+        for i in split..keys.len() {
+            acc = f(acc, self.pipelined_checked(stages, i));
+        }
+        acc
     }
 }
 
@@ -176,27 +256,14 @@ where
 
     #[inline]
     fn next(&mut self) -> Option<Option<&'a V>> {
-        let key = self.keys.get(self.next)?;
-        let map: &'a Map<K, V, S> = self.map;
-        if !self.prefetching {
-            self.next += 1;
-            return Some(map.get(key));
-        }
-        let slot = self.next % WINDOW;
-        let hash = self.hashes[slot];
-        if self.next + STAGE_TWO < self.keys.len() {
-            map.table
-                .prefetch_match(self.hashes[(self.next + STAGE_TWO) % WINDOW]);
-        }
-        if let Some(ahead) = self.keys.get(self.next + WINDOW) {
-            self.hashes[slot] = self.hash_and_prefetch(ahead);
-        }
+        let i = self.next;
+        let key = self.keys.get(i)?;
         self.next += 1;
-        Some(
-            map.table
-                .get(hash, |stored| stored.borrow() == key)
-                .map(|(_, v)| v),
-        )
+        Some(if self.prefetching {
+            self.pipelined_checked(self.lookup, i)
+        } else {
+            self.lookup(self.lookup, key)
+        })
     }
 
     #[inline]
@@ -205,21 +272,16 @@ where
         (left, Some(left))
     }
 
-    /// Internal iteration (`for_each`, `sum`, `count`, `collect`...): for a small map, a plain
-    /// loop of lookups that keeps no window state.
+    /// Internal iteration (`for_each`, `sum`, `count`, `fold`...): one loop per kind of table
+    /// (steady or growing), so the loop makes no per-key choice between them.
     #[inline]
-    fn fold<B, F: FnMut(B, Self::Item) -> B>(mut self, init: B, mut f: F) -> B {
-        if self.prefetching {
-            let mut acc = init;
-            for found in self.by_ref() {
-                acc = f(acc, found);
-            }
-            return acc;
+    fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
+        match (self.lookup, self.prefetching) {
+            (BatchLookup::Steady(steady), true) => self.fold_pipelined(steady, init, f),
+            (BatchLookup::Growing(table), true) => self.fold_pipelined(table, init, f),
+            (BatchLookup::Steady(steady), false) => self.fold_plain(steady, init, f),
+            (BatchLookup::Growing(table), false) => self.fold_plain(table, init, f),
         }
-        let map: &'a Map<K, V, S> = self.map;
-        self.keys[self.next..]
-            .iter()
-            .fold(init, |acc, key| f(acc, map.get(key)))
     }
 }
 
