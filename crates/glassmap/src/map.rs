@@ -10,7 +10,7 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-pub(crate) use self::batch::WINDOW as PREFETCH_WINDOW;
+pub(crate) use crate::raw::batch::WINDOW as PREFETCH_WINDOW;
 pub use self::batch::{ContainsBatch, GetBatch};
 pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{

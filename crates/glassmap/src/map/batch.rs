@@ -17,30 +17,20 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
 use super::Map;
-use crate::raw::batch::{BatchLookup, Stages};
-
-/// How many keys ahead of its lookup `get_batch` hashes a key and prefetches its tophash word.
-pub(crate) const WINDOW: usize = 32;
+use crate::raw::batch::{BatchLookup, Pipeline, STAGE_TWO, Specialized, Stages, WINDOW};
 
 /// How many entries ahead of its insert `insert_batch` hashes an entry and prefetches its whole
 /// bucket (3-4 lines each, so fewer than `get_batch`'s one-line first stage).
 const INSERT_WINDOW: usize = 16;
 
-/// How many keys ahead of its lookup `get_batch` reads a key's tophash word and prefetches the
-/// matching slot's line: the word has had `WINDOW - STAGE_TWO` keys' time to arrive, the entry
-/// `STAGE_TWO` keys' time.
-pub(crate) const STAGE_TWO: usize = 12;
-
 /// Results of [`Map::get_batch`], in the order of the keys.
 pub struct GetBatch<'a, 'k, K, V, S, Q> {
     hasher: &'a S,
-    lookup: BatchLookup<'a, K, V>,
+    /// The keys `next .. next + WINDOW` on their way through the stages, while prefetching.
+    pipeline: Pipeline<BatchLookup<'a, K, V>>,
     /// Whether the table is too big for the cache, so that the batch prefetches.
     prefetching: bool,
     keys: &'k [Q],
-    /// While prefetching: the hash of key `i` in `hashes[i % WINDOW]`, for the keys
-    /// `next .. next + WINDOW`.
-    hashes: [u64; WINDOW],
     next: usize,
 }
 
@@ -71,23 +61,22 @@ where
         Q: Hash + Eq,
     {
         let (lookup, prefetching) = self.table.batch_lookup();
-        let mut batch = GetBatch {
-            hasher: self.hasher(),
-            lookup,
-            prefetching,
-            keys,
-            hashes: [0; WINDOW],
-            next: 0,
-        };
+        let mut pipeline = Pipeline::new(lookup);
         if prefetching {
             for (i, key) in keys.iter().take(WINDOW).enumerate() {
-                batch.hashes[i] = batch.hash_and_prefetch(lookup, key);
+                pipeline.stage_one(i, self.hasher().hash_one(key));
             }
-            for &hash in batch.hashes.iter().take(STAGE_TWO.min(keys.len())) {
-                batch.lookup.prefetch_match(hash);
+            for i in 0..STAGE_TWO.min(keys.len()) {
+                pipeline.stage_two(i);
             }
         }
-        batch
+        GetBatch {
+            hasher: self.hasher(),
+            pipeline,
+            prefetching,
+            keys,
+            next: 0,
+        }
     }
 
     /// As [`get_batch`](Map::get_batch), yielding whether each key is present.
@@ -151,99 +140,88 @@ where
     }
 }
 
-impl<'a, K, V, S, Q> GetBatch<'a, '_, K, V, S, Q>
-where
-    K: Hash + Eq + Borrow<Q>,
-    Q: Hash + Eq,
-    S: BuildHasher,
-{
-    /// Stage one: hashes `key` and prefetches its tophash word.
-    #[inline(always)]
-    fn hash_and_prefetch(&self, stages: impl Stages<'a, K, V>, key: &Q) -> u64 {
-        let hash = self.hasher.hash_one(key);
-        stages.prefetch_tophash(hash);
-        hash
+/// Key `i`'s turn while prefetching: stage two for key `i + STAGE_TWO` if `stage_two`, stage
+/// three for key `i` (`key`), then stage one for `ahead`, key `i + WINDOW`, whose hash takes key
+/// `i`'s place in the ring.
+#[inline(always)]
+fn pipelined<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq>(
+    pipeline: &mut Pipeline<impl Stages<'a, K, V>>,
+    hasher: &impl BuildHasher,
+    i: usize,
+    key: &Q,
+    ahead: Option<&Q>,
+    stage_two: bool,
+) -> Option<&'a V> {
+    if stage_two {
+        pipeline.stage_two(i + STAGE_TWO);
     }
-
-    /// A lookup without prefetching (a table that fits in the cache).
-    #[inline(always)]
-    fn lookup(&self, stages: impl Stages<'a, K, V>, key: &Q) -> Option<&'a V> {
-        let hash = self.hasher.hash_one(key);
-        stages
-            .get(hash, |stored| stored.borrow() == key)
-            .map(|(_, v)| v)
+    let found = pipeline.stage_three(i, |stored: &K| stored.borrow() == key);
+    if let Some(ahead) = ahead {
+        pipeline.stage_one(i + WINDOW, hasher.hash_one(ahead));
     }
+    found.map(|(_, v)| v)
+}
 
-    /// The lookup of key `i` (`key`) while prefetching: first stage two for key `i + STAGE_TWO`
-    /// if `stage_two`, and stage one for `ahead`, key `i + WINDOW`, whose hash takes key `i`'s
-    /// place in the ring.
-    #[inline(always)]
-    fn pipelined(
-        &mut self,
-        stages: impl Stages<'a, K, V>,
-        i: usize,
-        key: &Q,
-        ahead: Option<&Q>,
-        stage_two: bool,
-    ) -> Option<&'a V> {
-        let slot = i % WINDOW;
-        let hash = self.hashes[slot];
-        if stage_two {
-            stages.prefetch_match(self.hashes[(i + STAGE_TWO) % WINDOW]);
+/// Key `i`'s turn while prefetching, with the look-ahead's bounds checked.
+#[inline(always)]
+fn pipelined_checked<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq>(
+    pipeline: &mut Pipeline<impl Stages<'a, K, V>>,
+    hasher: &impl BuildHasher,
+    keys: &[Q],
+    i: usize,
+) -> Option<&'a V> {
+    let stage_two = i + STAGE_TWO < keys.len();
+    pipelined(pipeline, hasher, i, &keys[i], keys.get(i + WINDOW), stage_two)
+}
+
+/// A lookup without prefetching (a table that fits in the cache).
+#[inline(always)]
+fn plain<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq>(
+    stages: impl Stages<'a, K, V>,
+    hasher: &impl BuildHasher,
+    key: &Q,
+) -> Option<&'a V> {
+    stages
+        .get(hasher.hash_one(key), |stored| stored.borrow() == key)
+        .map(|(_, v)| v)
+}
+
+/// `fold` over `keys[start..]`, without prefetching.
+#[inline(always)]
+fn fold_plain<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq, B>(
+    stages: impl Stages<'a, K, V>,
+    hasher: &impl BuildHasher,
+    keys: &[Q],
+    init: B,
+    mut f: impl FnMut(B, Option<&'a V>) -> B,
+) -> B {
+    keys.iter()
+        .fold(init, |acc, key| f(acc, plain(stages, hasher, key)))
+}
+
+/// `fold` over the keys from `start` on, prefetching: the keys that have a key `WINDOW` places
+/// after them run without the look-ahead's bounds checks, the last `WINDOW` after.
+#[inline(always)]
+fn fold_pipelined<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq, B>(
+    mut pipeline: Pipeline<impl Stages<'a, K, V>>,
+    hasher: &impl BuildHasher,
+    keys: &[Q],
+    start: usize,
+    init: B,
+    mut f: impl FnMut(B, Option<&'a V>) -> B,
+) -> B {
+    let mut acc = init;
+    let split = keys.len().saturating_sub(WINDOW).max(start);
+    if split > start {
+        let pairs = keys[start..split].iter().zip(&keys[start + WINDOW..]);
+        for (i, (key, ahead)) in (start..).zip(pairs) {
+            acc = f(acc, pipelined(&mut pipeline, hasher, i, key, Some(ahead), true));
         }
-        if let Some(ahead) = ahead {
-            self.hashes[slot] = self.hash_and_prefetch(stages, ahead);
-        }
-        stages
-            .get(hash, |stored| stored.borrow() == key)
-            .map(|(_, v)| v)
     }
-
-    /// The lookup of key `i` while prefetching, with the look-ahead's bounds checked.
-    #[inline(always)]
-    fn pipelined_checked(&mut self, stages: impl Stages<'a, K, V>, i: usize) -> Option<&'a V> {
-        let keys = self.keys;
-        let stage_two = i + STAGE_TWO < keys.len();
-        self.pipelined(stages, i, &keys[i], keys.get(i + WINDOW), stage_two)
+    for i in split..keys.len() {
+        acc = f(acc, pipelined_checked(&mut pipeline, hasher, keys, i));
     }
-
-    /// `fold` over the keys left, without prefetching.
-    #[inline(always)]
-    fn fold_plain<B>(
-        self,
-        stages: impl Stages<'a, K, V>,
-        init: B,
-        mut f: impl FnMut(B, Option<&'a V>) -> B,
-    ) -> B {
-        self.keys[self.next..]
-            .iter()
-            .fold(init, |acc, key| f(acc, self.lookup(stages, key)))
-    }
-
-    /// `fold` over the keys left, prefetching: the keys that have a key `WINDOW` places after
-    /// them run without the look-ahead's bounds checks, the last `WINDOW` after.
-    #[inline(always)]
-    fn fold_pipelined<B>(
-        mut self,
-        stages: impl Stages<'a, K, V>,
-        init: B,
-        mut f: impl FnMut(B, Option<&'a V>) -> B,
-    ) -> B {
-        let keys = self.keys;
-        let mut acc = init;
-        let start = self.next;
-        let split = keys.len().saturating_sub(WINDOW).max(start);
-        if split > start {
-            let pairs = keys[start..split].iter().zip(&keys[start + WINDOW..]);
-            for (i, (key, ahead)) in (start..).zip(pairs) {
-                acc = f(acc, self.pipelined(stages, i, key, Some(ahead), true));
-            }
-        }
-        for i in split..keys.len() {
-            acc = f(acc, self.pipelined_checked(stages, i));
-        }
-        acc
-    }
+    acc
 }
 
 impl<'a, K, V, S, Q> Iterator for GetBatch<'a, '_, K, V, S, Q>
@@ -260,9 +238,9 @@ where
         let key = self.keys.get(i)?;
         self.next += 1;
         Some(if self.prefetching {
-            self.pipelined_checked(self.lookup, i)
+            pipelined_checked(&mut self.pipeline, self.hasher, self.keys, i)
         } else {
-            self.lookup(self.lookup, key)
+            plain(self.pipeline.stages(), self.hasher, key)
         })
     }
 
@@ -276,11 +254,17 @@ where
     /// (steady or growing), so the loop makes no per-key choice between them.
     #[inline]
     fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
-        match (self.lookup, self.prefetching) {
-            (BatchLookup::Steady(steady), true) => self.fold_pipelined(steady, init, f),
-            (BatchLookup::Growing(table), true) => self.fold_pipelined(table, init, f),
-            (BatchLookup::Steady(steady), false) => self.fold_plain(steady, init, f),
-            (BatchLookup::Growing(table), false) => self.fold_plain(table, init, f),
+        let (hasher, keys, start) = (self.hasher, self.keys, self.next);
+        if !self.prefetching {
+            let rest = &keys[start..];
+            return match self.pipeline.stages() {
+                BatchLookup::Steady(steady) => fold_plain(steady, hasher, rest, init, f),
+                BatchLookup::Growing(table) => fold_plain(table, hasher, rest, init, f),
+            };
+        }
+        match self.pipeline.specialize() {
+            Specialized::Steady(p) => fold_pipelined(p, hasher, keys, start, init, f),
+            Specialized::Growing(p) => fold_pipelined(p, hasher, keys, start, init, f),
         }
     }
 }

@@ -1,22 +1,31 @@
-//! The engine side of `Map::get_batch`: a view of a table, taken once per batch, through which a
-//! batch prefetches and looks up keys by their precomputed hashes.
+//! The engine side of `Map::get_batch`: a pipeline of lookups by precomputed hash, through a view
+//! of the table taken once per batch.
 //!
 //! A batch borrows the table immutably, so nothing it reads can change while it runs: whether the
 //! table is growing, where the current array's buckets start and its mask are read once, when the
 //! view is taken, instead of once per key as [`RawTable::get`] does. While the table grows every
-//! call goes through the table's general path (a key may then be in either array, invariant 1).
+//! stage goes through the table's general path (a key may then be in either array, invariant 1).
 //!
-//! The three stages of a lookup, in the order a batch runs them for one key:
+//! Each key passes three stages, [`WINDOW`] and [`STAGE_TWO`] keys apart:
 //! 1. [`Stages::prefetch_tophash`]: the line of the key's tophash word.
-//! 2. [`Stages::prefetch_match`], once that word has arrived: the line of the first slot whose
-//!    tophash matches, or nothing new for a miss (the word's own line again, already cached), so a
-//!    hit costs two lines in flight and a miss one.
-//! 3. [`Stages::get`]: the lookup itself, which now finds both lines cached.
+//! 2. [`Stages::inspect`], once that word has arrived: it reads the word and prefetches the line of
+//!    the first slot whose tophash matches (for a miss nothing new: the word's own line again,
+//!    already cached), so a hit has two lines in flight and a miss one. It leaves a hint for
+//!    stage three: that slot, or "absent" (no match and the chain ends in this bucket), or
+//!    "search".
+//! 3. [`Stages::get_hinted`]: the lookup itself, which now finds both lines cached. With a slot
+//!    hint it compares that slot's key and is done; only a tophash collision, an overflow chain
+//!    or a growing table search the chain as [`RawTable::get`] does.
+//!
+//! Invariant of [`Pipeline`] (cited as "pipeline invariant"): `hints[j]` is [`SEARCH`] or what
+//! `stages.inspect(hashes[j])` returned; both arrays are private and written only by
+//! [`Pipeline::stage_one`] (a new hash, with `SEARCH`) and [`Pipeline::stage_two`].
 
 use core::marker::PhantomData;
 
 use super::array::Heads;
 use super::bucket::{Bucket, Cell, Slots, Tophash};
+use super::growth::BUCKET_SLOTS;
 use super::tophash::Needle;
 use super::{RawTable, prefetch, search_chain};
 
@@ -28,17 +37,46 @@ use super::{RawTable, prefetch, search_chain};
 /// prefetching path.
 const CACHED_TABLE_BYTES: usize = if cfg!(miri) { 0 } else { 512 << 10 };
 
-/// The three stages of a lookup by precomputed hash (see the module docs). Implemented by
-/// [`Steady`] (a table that is not growing), by the table itself (its general path, for a growing
-/// table) and by [`BatchLookup`], which picks one of the two per call; a batch's inner loop is
-/// generic over this trait so that it runs one of the first two without a per-key dispatch.
+/// How many keys ahead of its lookup a key is hashed and its tophash word prefetched.
+pub(crate) const WINDOW: usize = 32;
+
+/// How many keys ahead of its lookup a key's tophash word is read and the matching slot's line
+/// prefetched: the word has had `WINDOW - STAGE_TWO` keys' time to arrive, the entry
+/// `STAGE_TWO` keys' time.
+pub(crate) const STAGE_TWO: usize = 12;
+
+/// Stage two's hint that the key is absent: no slot of its bucket matches and the bucket holds
+/// an `EMPTY_REST`, which ends the chain. (Hints below 8 are slots.)
+const ABSENT: u8 = 8;
+
+/// Stage two's hint that stage three has to search the chain (or that stage two has not run).
+const SEARCH: u8 = 9;
+
+/// The three stages of a lookup by precomputed hash (see the module docs), plus the plain lookup.
+/// Implemented by [`Steady`] (a table that is not growing), by the table itself (its general
+/// path, for a growing table) and by [`BatchLookup`], which picks one of the two per call; a
+/// batch's inner loop is generic over this trait so that it runs one of the first two without a
+/// per-key dispatch.
 pub(crate) trait Stages<'a, K: 'a, V: 'a>: Copy {
     /// Stage 1: starts loading the line of `hash`'s tophash word.
     fn prefetch_tophash(self, hash: u64);
-    /// Stage 2, once the tophash word has arrived: starts loading the line of the entry it
-    /// points to.
-    fn prefetch_match(self, hash: u64);
-    /// Stage 3: the key whose hash is `hash` and for which `eq` holds, and its value.
+
+    /// Stage 2, once the tophash word has arrived: starts loading the line of the entry it points
+    /// to, and returns the hint for stage three.
+    fn inspect(self, hash: u64) -> u8;
+
+    /// Stage 3: as [`Stages::get`], helped by stage two's `hint`.
+    ///
+    /// # Safety
+    /// `hint` is [`SEARCH`] or what `self.inspect(hash)` returned.
+    unsafe fn get_hinted(
+        self,
+        hash: u64,
+        hint: u8,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&'a K, &'a V)>;
+
+    /// The key whose hash is `hash` and for which `eq` holds, and its value.
     fn get(self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<(&'a K, &'a V)>;
 }
 
@@ -81,20 +119,45 @@ impl<'a, K: 'a, V: 'a> Stages<'a, K, V> for Steady<'a, K, V> {
         prefetch::prefetch_read(self.head(hash).tophash_address());
     }
 
-    /// The line of the first slot whose tophash matches. Without a match the word's own line is
-    /// asked for again (it is cached): one prefetch either way, chosen without a branch, since
-    /// hits and misses may mix unpredictably.
+    /// Prefetches the line of the first slot whose tophash matches; without a match the word's
+    /// own line is asked for again (it is cached): one prefetch either way, chosen without a
+    /// branch, since hits and misses may mix unpredictably.
     #[inline]
-    fn prefetch_match(self, hash: u64) {
+    fn inspect(self, hash: u64) -> u8 {
         let head = self.head(hash);
         // SAFETY: `head` is a live bucket of the current array or the static word of an
         // unallocated one: its tophash bytes may be read.
-        let matched = unsafe { head.group() }.matching(Needle::of(hash)).lowest();
-        let address = match matched {
-            Some(slot) => Cell::new(head, slot).address(),
-            None => head.tophash_address(),
+        let group = unsafe { head.group() };
+        let (address, hint) = match group.matching(Needle::of(hash)).lowest() {
+            Some(slot) => (Cell::new(head, slot).address(), slot as u8),
+            None if group.has_empty_rest() => (head.tophash_address(), ABSENT),
+            None => (head.tophash_address(), SEARCH),
         };
         prefetch::prefetch_read(address);
+        hint
+    }
+
+    #[inline]
+    unsafe fn get_hinted(
+        self,
+        hash: u64,
+        hint: u8,
+        mut eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&'a K, &'a V)> {
+        if usize::from(hint) < BUCKET_SLOTS {
+            let cell = Cell::new(self.head(hash), usize::from(hint));
+            // SAFETY: `hint` is a slot of `hash`'s bucket whose tophash matched (caller), so it is
+            // full (see `Group::matching`) in a table that has not changed since (the borrow
+            // `'a`), which also covers the references.
+            let (key, value) = unsafe { (&*cell.key(), &*cell.value()) };
+            if eq(key) {
+                return Some((key, value));
+            }
+            // A tophash collision: another slot of the chain may hold the key.
+        } else if hint == ABSENT {
+            return None;
+        }
+        self.get(hash, eq)
     }
 
     #[inline]
@@ -118,8 +181,19 @@ impl<'a, K: 'a, V: 'a> Stages<'a, K, V> for &'a RawTable<K, V> {
     }
 
     #[inline]
-    fn prefetch_match(self, hash: u64) {
+    fn inspect(self, hash: u64) -> u8 {
         RawTable::prefetch_match(self, hash);
+        SEARCH
+    }
+
+    #[inline]
+    unsafe fn get_hinted(
+        self,
+        hash: u64,
+        _hint: u8,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&'a K, &'a V)> {
+        RawTable::get(self, hash, eq)
     }
 
     #[inline]
@@ -151,10 +225,26 @@ impl<'a, K: 'a, V: 'a> Stages<'a, K, V> for BatchLookup<'a, K, V> {
     }
 
     #[inline]
-    fn prefetch_match(self, hash: u64) {
+    fn inspect(self, hash: u64) -> u8 {
         match self {
-            BatchLookup::Steady(steady) => steady.prefetch_match(hash),
-            BatchLookup::Growing(table) => table.prefetch_match(hash),
+            BatchLookup::Steady(steady) => steady.inspect(hash),
+            BatchLookup::Growing(table) => table.inspect(hash),
+        }
+    }
+
+    #[inline]
+    unsafe fn get_hinted(
+        self,
+        hash: u64,
+        hint: u8,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&'a K, &'a V)> {
+        // SAFETY: `self.inspect` is the same variant's `inspect` (caller's contract passes on).
+        unsafe {
+            match self {
+                BatchLookup::Steady(steady) => steady.get_hinted(hash, hint, eq),
+                BatchLookup::Growing(table) => table.get_hinted(hash, hint, eq),
+            }
         }
     }
 
@@ -185,5 +275,102 @@ impl<K, V> RawTable<K, V> {
             })
         };
         (lookup, prefetching)
+    }
+}
+
+/// The ring of keys between stage one and stage three: key `i`'s hash and stage two's hint in
+/// slot `i % WINDOW` (see the pipeline invariant in the module docs). The caller runs, for each
+/// key `i` in order, stage one `WINDOW` keys ahead, stage two `STAGE_TWO` keys ahead and stage
+/// three last; run out of order, the answers stay memory-safe but may be wrong.
+pub(crate) struct Pipeline<P> {
+    stages: P,
+    hashes: [u64; WINDOW],
+    hints: [u8; WINDOW],
+}
+
+/// A batch's pipeline, by kind of table, for loops that should not choose per key.
+pub(crate) enum Specialized<'a, K, V> {
+    Steady(Pipeline<Steady<'a, K, V>>),
+    Growing(Pipeline<&'a RawTable<K, V>>),
+}
+
+impl<P: Copy> Pipeline<P> {
+    /// An empty pipeline over `stages`.
+    pub(crate) fn new(stages: P) -> Self {
+        Pipeline {
+            stages,
+            hashes: [0; WINDOW],
+            hints: [SEARCH; WINDOW],
+        }
+    }
+
+    /// The stages, for plain lookups.
+    #[inline]
+    pub(crate) fn stages(&self) -> P {
+        self.stages
+    }
+
+    /// Stage one of key `i`, whose hash is `hash`.
+    #[inline(always)]
+    pub(crate) fn stage_one<'a, K: 'a, V: 'a>(&mut self, i: usize, hash: u64)
+    where
+        P: Stages<'a, K, V>,
+    {
+        let slot = i % WINDOW;
+        self.hashes[slot] = hash;
+        self.hints[slot] = SEARCH;
+        self.stages.prefetch_tophash(hash);
+    }
+
+    /// Stage two of key `i`.
+    #[inline(always)]
+    pub(crate) fn stage_two<'a, K: 'a, V: 'a>(&mut self, i: usize)
+    where
+        P: Stages<'a, K, V>,
+    {
+        let slot = i % WINDOW;
+        self.hints[slot] = self.stages.inspect(self.hashes[slot]);
+    }
+
+    /// Stage three of key `i`: the key for which `eq` holds, and its value.
+    #[inline(always)]
+    pub(crate) fn stage_three<'a, K: 'a, V: 'a>(
+        &self,
+        i: usize,
+        eq: impl FnMut(&K) -> bool,
+    ) -> Option<(&'a K, &'a V)>
+    where
+        P: Stages<'a, K, V>,
+    {
+        let slot = i % WINDOW;
+        // SAFETY: the pipeline invariant: the hint is SEARCH or stage two's for this hash.
+        unsafe {
+            self.stages
+                .get_hinted(self.hashes[slot], self.hints[slot], eq)
+        }
+    }
+}
+
+impl<'a, K, V> Pipeline<BatchLookup<'a, K, V>> {
+    /// The same pipeline with stages of one kind of table.
+    #[inline]
+    pub(crate) fn specialize(self) -> Specialized<'a, K, V> {
+        let Pipeline {
+            stages,
+            hashes,
+            hints,
+        } = self;
+        match stages {
+            BatchLookup::Steady(stages) => Specialized::Steady(Pipeline {
+                stages,
+                hashes,
+                hints,
+            }),
+            BatchLookup::Growing(stages) => Specialized::Growing(Pipeline {
+                stages,
+                hashes,
+                hints,
+            }),
+        }
     }
 }
