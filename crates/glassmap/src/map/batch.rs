@@ -318,3 +318,156 @@ impl<K, V, S, Q> fmt::Debug for ContainsBatch<'_, '_, K, V, S, Q> {
         self.inner.fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use core::hash::{BuildHasherDefault, Hasher};
+
+    use super::{STAGE_TWO, WINDOW};
+    use crate::{Map, RandomState};
+
+    /// A `u64` key is its own hash, so a test can place keys in chosen buckets with chosen
+    /// tophashes.
+    #[derive(Default)]
+    struct Identity(u64);
+
+    impl Hasher for Identity {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, _: &[u8]) {
+            unreachable!("only u64 keys")
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = n;
+        }
+    }
+
+    type IdentityMap = Map<u64, u64, BuildHasherDefault<Identity>>;
+
+    fn mix(i: u64) -> u64 {
+        let z = (i ^ 0x5555).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        z ^ (z >> 29)
+    }
+
+    /// Batch lengths around the pipeline's boundaries.
+    fn lengths() -> Vec<usize> {
+        let mut lengths = vec![0, 1, 2, STAGE_TWO - 1, STAGE_TWO, STAGE_TWO + 1];
+        lengths.extend([WINDOW - 1, WINDOW, WINDOW + 1, WINDOW + STAGE_TWO, 2 * WINDOW + 1]);
+        lengths
+    }
+
+    /// Every batch length of [`lengths`], from every window of `probes`, through `next`, through
+    /// `fold` and through `fold` after one `next`, against a loop of `get`.
+    fn check_batches<S: core::hash::BuildHasher>(map: &Map<u64, u64, S>, probes: &[u64]) {
+        for len in lengths() {
+            let step = if cfg!(miri) { len.max(7) } else { 1 };
+            for start in (0..probes.len().saturating_sub(len)).step_by(step) {
+                let keys = &probes[start..start + len];
+                let want: Vec<_> = keys.iter().map(|k| map.get(k)).collect();
+                assert_eq!(map.get_batch(keys).collect::<Vec<_>>(), want, "next, {len} keys");
+                let mut folded = Vec::new();
+                map.get_batch(keys).for_each(|v| folded.push(v));
+                assert_eq!(folded, want, "fold, {len} keys");
+                let mut rest = map.get_batch(keys);
+                let first = rest.next();
+                assert_eq!(first, want.first().copied());
+                let tail: Vec<_> = rest.fold(Vec::new(), |mut v, x| {
+                    v.push(x);
+                    v
+                });
+                assert_eq!(tail, want.get(1..).unwrap_or_default(), "next then fold");
+                assert!(map.contains_batch(keys).eq(want.iter().map(Option::is_some)));
+            }
+        }
+    }
+
+    /// Hits, misses and duplicates, mixed.
+    fn probes_for(present: &[u64], absent: &[u64]) -> Vec<u64> {
+        let mut probes = Vec::new();
+        for i in 0..present.len().max(absent.len()) {
+            probes.extend(present.get(i));
+            if i % 3 == 0 {
+                probes.extend(absent.get(i));
+            }
+            if i % 5 == 0 {
+                probes.extend(present.get(i / 2));
+            }
+        }
+        probes.truncate(if cfg!(miri) { 90 } else { 400 });
+        probes
+    }
+
+    /// The cached (no prefetching) path: a map far below the cache threshold (under Miri every
+    /// allocated map prefetches, so this covers the pipeline there).
+    #[test]
+    fn small_map_batches_match_get() {
+        let mut map = Map::with_hasher(RandomState::with_seed(5));
+        let present: Vec<u64> = (0..100).map(mix).collect();
+        for &k in &present {
+            map.insert(k, k + 1);
+        }
+        let absent: Vec<u64> = (1000..1100).map(mix).collect();
+        assert!(cfg!(miri) || !map.table.batch_lookup().1, "the cached path is tested");
+        check_batches(&map, &probes_for(&present, &absent));
+        let empty: Map<u64, u64> = Map::new();
+        check_batches(&empty, &absent[..40]);
+    }
+
+    /// The pipeline on a map above the cache threshold, with keys placed so that every hint
+    /// occurs: a matching slot that holds the key, a matching slot that holds another key with
+    /// the same bucket and tophash (a collision, present or absent), "absent", and "search"
+    /// (buckets with overflow chains).
+    #[test]
+    fn prefetching_batches_match_get_on_every_hint() {
+        let n: u64 = if cfg!(miri) { 120 } else { 40_000 };
+        let mut map = IdentityMap::default();
+        let present: Vec<u64> = (0..n).map(mix).collect();
+        for &k in &present {
+            map.insert(k, !k);
+        }
+        map.finish_growth();
+        // Bit 40 is neither in the bucket index nor in the tophash: a twin shares both.
+        let twin = |k: u64| k ^ (1 << 40);
+        let twins: Vec<u64> = present.iter().step_by(4).map(|&k| twin(k)).collect();
+        for &k in twins.iter().step_by(2) {
+            map.insert(k, k);
+        }
+        // A crowd: keys that share one bucket but not their tophash (the top byte), more than
+        // a bucket holds, so some live in its overflow bucket, and stage two finds no match and
+        // no EMPTY_REST in the first bucket for them ("search").
+        let crowd: Vec<u64> = (1..20u64).map(|j| 0x77 ^ (j << 57)).collect();
+        for &k in &crowd[..14] {
+            map.insert(k, k);
+        }
+        map.finish_growth();
+        assert!(!map.is_growing() && map.table.batch_lookup().1);
+        let absent: Vec<u64> = (n..2 * n).map(mix).collect();
+        let mut probes = Vec::new();
+        for i in 0..twins.len() {
+            probes.extend([twins[i], present[4 * i], absent[i], present[4 * i + 1]]);
+            probes.extend(crowd.get(i % 40));
+        }
+        probes.truncate(if cfg!(miri) { 90 } else { 400 });
+        check_batches(&map, &probes);
+        assert!(map.stats().overflow_buckets > 0, "no overflow chain tested");
+    }
+
+    /// The pipeline on a map in the middle of a growth (its general path).
+    #[test]
+    fn growing_map_batches_match_get() {
+        let n: u64 = if cfg!(miri) { 200 } else { 30_000 };
+        let mut map = Map::with_hasher(RandomState::with_seed(9));
+        let present: Vec<u64> = (0..n).map(mix).collect();
+        let mut inserted = 0;
+        for &k in &present {
+            map.insert(k, k);
+            inserted += 1;
+            if map.is_growing() && inserted > n as usize / 2 {
+                break;
+            }
+        }
+        assert!(map.is_growing() && map.table.batch_lookup().1);
+        check_batches(&map, &probes_for(&present, &present[inserted..]));
+    }
+}
