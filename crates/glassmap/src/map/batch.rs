@@ -286,6 +286,13 @@ where
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
+
+    /// Internal iteration goes through [`GetBatch`]'s `fold`, its fastest path.
+    #[inline]
+    fn fold<B, F: FnMut(B, bool) -> B>(self, init: B, mut f: F) -> B {
+        self.inner
+            .fold(init, |acc, found| f(acc, found.is_some()))
+    }
 }
 
 impl<K: Hash + Eq + Borrow<Q>, V, S: BuildHasher, Q: Hash + Eq> ExactSizeIterator
@@ -378,6 +385,8 @@ mod tests {
                 });
                 assert_eq!(tail, want.get(1..).unwrap_or_default(), "next then fold");
                 assert!(map.contains_batch(keys).eq(want.iter().map(Option::is_some)));
+                let hits = want.iter().filter(|v| v.is_some()).count();
+                assert_eq!(map.contains_batch(keys).filter(|&hit| hit).count(), hits);
             }
         }
     }

@@ -1,0 +1,104 @@
+//! Every usage pattern of `get_batch` against hashbrown's `get` loop, in interleaved rounds, for
+//! a quick and less noise-prone comparison than a criterion run on a shared machine:
+//!
+//! ```text
+//! cargo run --release -p glassmap --example batch_patterns -- 8000000 3
+//! ```
+//!
+//! For each round and pattern it times one pass over as many probes as entries with hashbrown's
+//! `get`, glassmap's `get` and `get_batch` (chunks of 16, 64, 256, 1024 keys and one call over
+//! all), back to back, and prints the median over the rounds of hashbrown's time divided by each
+//! glassmap time (above 1: glassmap is faster), with the range. Same hasher for both maps
+//! (foldhash, fixed seed); keys as in the criterion benchmarks (SplitMix64 of a counter).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use glassmap::{Map, RandomState};
+
+type Hb = hashbrown::HashMap<u64, u64, RandomState>;
+
+fn splitmix(i: u64) -> u64 {
+    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Counts the present results, or adds up their values.
+#[inline]
+fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
+    if sum {
+        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
+    } else {
+        found.filter(Option::is_some).count() as u64
+    }
+}
+
+fn seconds(f: impl FnOnce() -> u64) -> f64 {
+    let start = Instant::now();
+    black_box(f());
+    start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().map_or(8_000_000, |a| a.parse().expect("entries"));
+    let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
+    let keys: Vec<u64> = (0..n as u64).map(splitmix).collect();
+    let hasher = || RandomState::with_seed(0x5eed);
+    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
+    let mut hashbrown = Hb::with_hasher(hasher());
+    for &k in &keys {
+        glassmap.insert(k, k);
+        hashbrown.insert(k, k);
+    }
+    let mut perm = keys.clone();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for i in (1..perm.len()).rev() {
+        state = splitmix(state);
+        perm.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    let repeats: Vec<u64> = (0..n as u64)
+        .map(|i| keys[(splitmix(i ^ 0x5eed) % n as u64) as usize])
+        .collect();
+    let chunks = [16, 64, 256, 1024, usize::MAX];
+    let names = ["get", "batch16", "batch64", "batch256", "batch1024", "batch_all"];
+    // ratios[pattern][variant][round]
+    let mut ratios = vec![vec![Vec::new(); names.len()]; 4];
+    for _ in 0..rounds {
+        for (p, (probes, sum)) in [(&perm, false), (&perm, true), (&repeats, false), (&repeats, true)]
+            .into_iter()
+            .enumerate()
+        {
+            let hb = seconds(|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum));
+            let mut times = vec![seconds(|| {
+                consume(probes.iter().map(|k| glassmap.get(black_box(k))), sum)
+            })];
+            for chunk in chunks {
+                times.push(seconds(|| {
+                    probes
+                        .chunks(chunk.min(probes.len()))
+                        .map(|c| consume(glassmap.get_batch(black_box(c)), sum))
+                        .fold(0u64, u64::wrapping_add)
+                }));
+            }
+            for (v, t) in times.iter().enumerate() {
+                ratios[p][v].push(hb / t);
+            }
+        }
+    }
+    println!("n = {n}, {rounds} rounds: hashbrown get time / glassmap time, median [min, max]");
+    let patterns = ["perm count", "perm sum", "repeats count", "repeats sum"];
+    for (p, pattern) in patterns.iter().enumerate() {
+        let row: Vec<String> = names
+            .iter()
+            .zip(&mut ratios[p])
+            .map(|(name, r)| {
+                r.sort_by(f64::total_cmp);
+                format!("{name} {:.2} [{:.2}, {:.2}]", r[r.len() / 2], r[0], r[r.len() - 1])
+            })
+            .collect();
+        println!("{pattern:>14}: {}", row.join("  "));
+    }
+}
