@@ -8,7 +8,9 @@
 //! For each round and pattern it times one pass over as many probes as entries with hashbrown's
 //! `get`, glassmap's `get` and `get_batch` (chunks of 16, 64, 256, 1024 keys and one call over
 //! all), back to back, and prints the median over the rounds of hashbrown's time divided by each
-//! glassmap time (above 1: glassmap is faster), with the range. Same hasher for both maps
+//! glassmap time (above 1: glassmap is faster), with the range. Times are the thread's CPU time
+//! (Linux), so other processes' time slices on a shared machine do not count; their use of the
+//! caches and memory still does. Same hasher for both maps
 //! (foldhash, fixed seed); keys as in the criterion benchmarks (SplitMix64 of a counter).
 
 use std::hint::black_box;
@@ -35,10 +37,22 @@ fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
     }
 }
 
+/// This thread's time on a CPU in nanoseconds (Linux: the first field of
+/// `/proc/thread-self/schedstat`), which time slices given to other processes on a shared machine
+/// do not inflate as they do wall time.
+fn cpu_nanos() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU seconds spent in `f` (wall seconds where the CPU time is not available).
 fn seconds(f: impl FnOnce() -> u64) -> f64 {
-    let start = Instant::now();
+    let (cpu, wall) = (cpu_nanos(), Instant::now());
     black_box(f());
-    start.elapsed().as_secs_f64()
+    match (cpu, cpu_nanos()) {
+        (Some(start), Some(end)) => (end - start) as f64 * 1e-9,
+        _ => wall.elapsed().as_secs_f64(),
+    }
 }
 
 fn main() {
@@ -88,7 +102,8 @@ fn main() {
             }
         }
     }
-    println!("n = {n}, {rounds} rounds: hashbrown get time / glassmap time, median [min, max]");
+    let clock = if cpu_nanos().is_some() { "CPU" } else { "wall" };
+    println!("n = {n}, {rounds} rounds, {clock} time: hashbrown get / glassmap, median [min, max]");
     let patterns = ["perm count", "perm sum", "repeats count", "repeats sum"];
     for (p, pattern) in patterns.iter().enumerate() {
         let row: Vec<String> = names
