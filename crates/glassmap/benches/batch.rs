@@ -55,7 +55,11 @@ fn bench_get_batch(c: &mut Criterion) {
         ];
         for (set, probe) in &sets {
             // Misses have no values to add up.
-            let uses: &[&str] = if *set == "miss" { &["count"] } else { &["count", "sum"] };
+            let uses: &[&str] = if *set == "miss" {
+                &["count"]
+            } else {
+                &["count", "sum"]
+            };
             for &use_ in uses {
                 let sum = use_ == "sum";
                 let mut g = group(c, &format!("get_{set}_{use_}/{n}"), n, n);

@@ -57,7 +57,9 @@ fn seconds(f: impl FnOnce() -> u64) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map_or(8_000_000, |a| a.parse().expect("entries"));
+    let n: usize = args
+        .next()
+        .map_or(8_000_000, |a| a.parse().expect("entries"));
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
     let keys: Vec<u64> = (0..n as u64).map(splitmix).collect();
     let hasher = || RandomState::with_seed(0x5eed);
@@ -77,13 +79,25 @@ fn main() {
         .map(|i| keys[(splitmix(i ^ 0x5eed) % n as u64) as usize])
         .collect();
     let chunks = [16, 64, 256, 1024, usize::MAX];
-    let names = ["get", "batch16", "batch64", "batch256", "batch1024", "batch_all"];
+    let names = [
+        "get",
+        "batch16",
+        "batch64",
+        "batch256",
+        "batch1024",
+        "batch_all",
+    ];
     // ratios[pattern][variant][round]
     let mut ratios = vec![vec![Vec::new(); names.len()]; 4];
     for _ in 0..rounds {
-        for (p, (probes, sum)) in [(&perm, false), (&perm, true), (&repeats, false), (&repeats, true)]
-            .into_iter()
-            .enumerate()
+        for (p, (probes, sum)) in [
+            (&perm, false),
+            (&perm, true),
+            (&repeats, false),
+            (&repeats, true),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let hb = seconds(|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum));
             let mut times = vec![seconds(|| {
@@ -111,7 +125,12 @@ fn main() {
             .zip(&mut ratios[p])
             .map(|(name, r)| {
                 r.sort_by(f64::total_cmp);
-                format!("{name} {:.2} [{:.2}, {:.2}]", r[r.len() / 2], r[0], r[r.len() - 1])
+                format!(
+                    "{name} {:.2} [{:.2}, {:.2}]",
+                    r[r.len() / 2],
+                    r[0],
+                    r[r.len() - 1]
+                )
             })
             .collect();
         println!("{pattern:>14}: {}", row.join("  "));

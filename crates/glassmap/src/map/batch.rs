@@ -171,7 +171,14 @@ fn pipelined_checked<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq>(
     i: usize,
 ) -> Option<&'a V> {
     let stage_two = i + STAGE_TWO < keys.len();
-    pipelined(pipeline, hasher, i, &keys[i], keys.get(i + WINDOW), stage_two)
+    pipelined(
+        pipeline,
+        hasher,
+        i,
+        &keys[i],
+        keys.get(i + WINDOW),
+        stage_two,
+    )
 }
 
 /// A lookup without prefetching (a table that fits in the cache).
@@ -215,7 +222,10 @@ fn fold_pipelined<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq, B>(
     if split > start {
         let pairs = keys[start..split].iter().zip(&keys[start + WINDOW..]);
         for (i, (key, ahead)) in (start..).zip(pairs) {
-            acc = f(acc, pipelined(&mut pipeline, hasher, i, key, Some(ahead), true));
+            acc = f(
+                acc,
+                pipelined(&mut pipeline, hasher, i, key, Some(ahead), true),
+            );
         }
     }
     for i in split..keys.len() {
@@ -290,8 +300,7 @@ where
     /// Internal iteration goes through [`GetBatch`]'s `fold`, its fastest path.
     #[inline]
     fn fold<B, F: FnMut(B, bool) -> B>(self, init: B, mut f: F) -> B {
-        self.inner
-            .fold(init, |acc, found| f(acc, found.is_some()))
+        self.inner.fold(init, |acc, found| f(acc, found.is_some()))
     }
 }
 
@@ -360,7 +369,13 @@ mod tests {
     /// Batch lengths around the pipeline's boundaries.
     fn lengths() -> Vec<usize> {
         let mut lengths = vec![0, 1, 2, STAGE_TWO - 1, STAGE_TWO, STAGE_TWO + 1];
-        lengths.extend([WINDOW - 1, WINDOW, WINDOW + 1, WINDOW + STAGE_TWO, 2 * WINDOW + 1]);
+        lengths.extend([
+            WINDOW - 1,
+            WINDOW,
+            WINDOW + 1,
+            WINDOW + STAGE_TWO,
+            2 * WINDOW + 1,
+        ]);
         lengths
     }
 
@@ -372,7 +387,11 @@ mod tests {
             for start in (0..probes.len().saturating_sub(len)).step_by(step) {
                 let keys = &probes[start..start + len];
                 let want: Vec<_> = keys.iter().map(|k| map.get(k)).collect();
-                assert_eq!(map.get_batch(keys).collect::<Vec<_>>(), want, "next, {len} keys");
+                assert_eq!(
+                    map.get_batch(keys).collect::<Vec<_>>(),
+                    want,
+                    "next, {len} keys"
+                );
                 let mut folded = Vec::new();
                 map.get_batch(keys).for_each(|v| folded.push(v));
                 assert_eq!(folded, want, "fold, {len} keys");
@@ -384,7 +403,10 @@ mod tests {
                     v
                 });
                 assert_eq!(tail, want.get(1..).unwrap_or_default(), "next then fold");
-                assert!(map.contains_batch(keys).eq(want.iter().map(Option::is_some)));
+                assert!(
+                    map.contains_batch(keys)
+                        .eq(want.iter().map(Option::is_some))
+                );
                 let hits = want.iter().filter(|v| v.is_some()).count();
                 assert_eq!(map.contains_batch(keys).filter(|&hit| hit).count(), hits);
             }
@@ -417,7 +439,10 @@ mod tests {
             map.insert(k, k + 1);
         }
         let absent: Vec<u64> = (1000..1100).map(mix).collect();
-        assert!(cfg!(miri) || !map.table.batch_lookup().1, "the cached path is tested");
+        assert!(
+            cfg!(miri) || !map.table.batch_lookup().1,
+            "the cached path is tested"
+        );
         check_batches(&map, &probes_for(&present, &absent));
         let empty: Map<u64, u64> = Map::new();
         check_batches(&empty, &absent[..40]);
