@@ -11,7 +11,7 @@
 //! Divide the collected instructions by N for instructions per operation. Operations: `hit`,
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
 //! `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
-//! `fold`, as `sum`, `count` and `for_each` do). Maps: `glassmap`, `hashbrown`, `intmap`.
+//! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys). Maps: `glassmap`, `hashbrown`, `intmap`.
 
 use std::hint::black_box;
 
@@ -53,6 +53,12 @@ macro_rules! measured {
                 "batchfold" => {
                     let ($m, $probes) = (&*map, probes);
                     acc = $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
+                }
+                "batch16" => {
+                    for chunk in probes.chunks(16) {
+                        let ($m, $probes) = (&*map, chunk);
+                        acc += $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
+                    }
                 }
                 "insert" | "presized" => {
                     for &k in probes {

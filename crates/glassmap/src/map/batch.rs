@@ -55,6 +55,7 @@ where
     /// let found: Vec<_> = map.get_batch(&[3, 2000, 10]).collect();
     /// assert_eq!(found, [Some(&9), None, Some(&100)]);
     /// ```
+    #[inline(always)]
     pub fn get_batch<'a, 'k, Q>(&'a self, keys: &'k [Q]) -> GetBatch<'a, 'k, K, V, S, Q>
     where
         K: Borrow<Q>,
