@@ -28,13 +28,6 @@ fn group<'a>(c: &'a mut Criterion, name: &str, n: usize, probes: usize) -> Group
 /// Chunk sizes a caller might batch by; `usize::MAX` is one call over every key.
 const BATCH_SIZES: [usize; 5] = [16, 64, 256, 1024, usize::MAX];
 
-/// `n` keys drawn uniformly from `keys`, with repeats (some keys probed twice, some never).
-fn with_repeats(keys: &[u64], n: usize) -> Vec<u64> {
-    (0..n as u64)
-        .map(|i| keys[(peers::splitmix(i ^ 0x5eed) % keys.len() as u64) as usize])
-        .collect()
-}
-
 /// The usage patterns of issue 10: the probe set (`perm`: every key once in random order,
 /// `repeats`: random keys with repeats, `miss`: absent keys) and what is done with the results
 /// (`count`: how many are present, `sum`: the values added up), one-at-a-time `get` for
@@ -50,7 +43,7 @@ fn bench_get_batch(c: &mut Criterion) {
         // keep its buckets in cache and measure a smaller table.
         let sets = [
             ("perm", peers::shuffled(&keys)),
-            ("repeats", with_repeats(&keys, n)),
+            ("repeats", peers::with_repeats(&keys, n)),
             ("miss", peers::missing_keys(n)),
         ];
         for (set, probe) in &sets {
@@ -66,13 +59,13 @@ fn bench_get_batch(c: &mut Criterion) {
                 g.bench_function("hashbrown_get", |b| {
                     b.iter(|| {
                         let found = probe.iter().map(|k| hashbrown.get(black_box(k)));
-                        consume(found, sum)
+                        peers::consume(found, sum)
                     })
                 });
                 g.bench_function("glassmap_get", |b| {
                     b.iter(|| {
                         let found = probe.iter().map(|k| glassmap.get(black_box(k)));
-                        consume(found, sum)
+                        peers::consume(found, sum)
                     })
                 });
                 for batch in BATCH_SIZES {
@@ -88,7 +81,9 @@ fn bench_get_batch(c: &mut Criterion) {
                             b.iter(|| {
                                 probe
                                     .chunks(batch.min(probe.len()))
-                                    .map(|chunk| consume(glassmap.get_batch(black_box(chunk)), sum))
+                                    .map(|chunk| {
+                                        peers::consume(glassmap.get_batch(black_box(chunk)), sum)
+                                    })
                                     .fold(0u64, u64::wrapping_add)
                             })
                         },
@@ -97,16 +92,6 @@ fn bench_get_batch(c: &mut Criterion) {
                 g.finish();
             }
         }
-    }
-}
-
-/// Counts the present results, or adds up their values.
-#[inline]
-fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
-    if sum {
-        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
-    } else {
-        found.filter(Option::is_some).count() as u64
     }
 }
 

@@ -88,3 +88,20 @@ pub fn string_keys(n: usize) -> Vec<String> {
         .map(|i| format!("{:016x}", splitmix(i)))
         .collect()
 }
+
+/// `n` keys drawn uniformly from `keys`, with repeats (some keys probed twice, some never).
+pub fn with_repeats(keys: &[u64], n: usize) -> Vec<u64> {
+    (0..n as u64)
+        .map(|i| keys[(splitmix(i ^ 0x5eed) % keys.len() as u64) as usize])
+        .collect()
+}
+
+/// Counts the present results, or adds up their values.
+#[inline]
+pub fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
+    if sum {
+        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
+    } else {
+        found.filter(Option::is_some).count() as u64
+    }
+}

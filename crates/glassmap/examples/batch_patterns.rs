@@ -18,24 +18,11 @@ use std::time::Instant;
 
 use glassmap::{Map, RandomState};
 
+#[path = "../benches/peers.rs"]
+mod peers;
+use peers::consume;
+
 type Hb = hashbrown::HashMap<u64, u64, RandomState>;
-
-fn splitmix(i: u64) -> u64 {
-    let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Counts the present results, or adds up their values.
-#[inline]
-fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
-    if sum {
-        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
-    } else {
-        found.filter(Option::is_some).count() as u64
-    }
-}
 
 /// This thread's time on a CPU in nanoseconds (Linux: the first field of
 /// `/proc/thread-self/schedstat`), which time slices given to other processes on a shared machine
@@ -61,23 +48,15 @@ fn main() {
         .next()
         .map_or(8_000_000, |a| a.parse().expect("entries"));
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
-    let keys: Vec<u64> = (0..n as u64).map(splitmix).collect();
-    let hasher = || RandomState::with_seed(0x5eed);
-    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
-    let mut hashbrown = Hb::with_hasher(hasher());
+    let keys = peers::keys(n);
+    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(peers::hasher());
+    let mut hashbrown = Hb::with_hasher(peers::hasher());
     for &k in &keys {
         glassmap.insert(k, k);
         hashbrown.insert(k, k);
     }
-    let mut perm = keys.clone();
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    for i in (1..perm.len()).rev() {
-        state = splitmix(state);
-        perm.swap(i, (state % (i as u64 + 1)) as usize);
-    }
-    let repeats: Vec<u64> = (0..n as u64)
-        .map(|i| keys[(splitmix(i ^ 0x5eed) % n as u64) as usize])
-        .collect();
+    let perm = peers::shuffled(&keys);
+    let repeats = peers::with_repeats(&keys, n);
     let chunks = [16, 64, 256, 1024, usize::MAX];
     let names = [
         "get",
