@@ -4,13 +4,15 @@
 
 #![allow(missing_docs)]
 
-mod peers;
-
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use peers::{G, H};
+use glassmap_workloads::single::consume;
+use glassmap_workloads::single::keys::{hasher, keys, missing_keys, shuffled, with_repeats};
+
+type G<K, V> = glassmap::Map<K, V, glassmap::RandomState>;
+type H<K, V> = hashbrown::HashMap<K, V, glassmap::RandomState>;
 
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
@@ -28,31 +30,32 @@ fn group<'a>(c: &'a mut Criterion, name: &str, n: usize, probes: usize) -> Group
 /// Chunk sizes a caller might batch by; `usize::MAX` is one call over every key.
 const BATCH_SIZES: [usize; 5] = [16, 64, 256, 1024, usize::MAX];
 
-/// `n` keys drawn uniformly from `keys`, with repeats (some keys probed twice, some never).
-fn with_repeats(keys: &[u64], n: usize) -> Vec<u64> {
-    (0..n as u64)
-        .map(|i| keys[(peers::splitmix(i ^ 0x5eed) % keys.len() as u64) as usize])
-        .collect()
-}
-
 /// The usage patterns of issue 10: the probe set (`perm`: every key once in random order,
 /// `repeats`: random keys with repeats, `miss`: absent keys) and what is done with the results
 /// (`count`: how many are present, `sum`: the values added up), one-at-a-time `get` for
 /// hashbrown and glassmap against `get_batch` over chunks of 16..1024 keys and one call over all.
+/// The probe keys are drawn before the timed loops; the summed variant uses every value and
+/// criterion black-boxes the returned sum; the counted one only counts.
 fn bench_get_batch(c: &mut Criterion) {
     for n in [1_000, 1_000_000, 8_000_000] {
-        let keys = peers::keys(n);
+        let keys = keys(n);
         let glassmap: G<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
         let hashbrown: H<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
         // As many probes as keys per iteration: probing a small subset again and again would
         // keep its buckets in cache and measure a smaller table.
         let sets = [
-            ("perm", peers::shuffled(&keys)),
+            ("perm", shuffled(&keys)),
             ("repeats", with_repeats(&keys, n)),
-            ("miss", peers::missing_keys(n)),
+            ("miss", missing_keys(n)),
         ];
         for (set, probe) in &sets {
-            for use_ in ["count", "sum"] {
+            // Misses have no values to add up.
+            let uses: &[&str] = if *set == "miss" {
+                &["count"]
+            } else {
+                &["count", "sum"]
+            };
+            for &use_ in uses {
                 let sum = use_ == "sum";
                 let mut g = group(c, &format!("get_{set}_{use_}/{n}"), n, n);
                 g.bench_function("hashbrown_get", |b| {
@@ -92,26 +95,16 @@ fn bench_get_batch(c: &mut Criterion) {
     }
 }
 
-/// Counts the present results, or adds up their values.
-#[inline]
-fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
-    if sum {
-        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
-    } else {
-        found.filter(Option::is_some).count() as u64
-    }
-}
-
 fn bench_insert_batch(c: &mut Criterion) {
     for n in [1_000_000, 8_000_000] {
-        let keys = peers::keys(n);
+        let keys = keys(n);
         let mut g = group(c, &format!("insert_batch/{n}"), n, n);
         if n >= 8_000_000 {
             g.measurement_time(Duration::from_secs(10));
         }
         g.bench_function("hashbrown_extend", |b| {
             b.iter_batched(
-                || H::<u64, u64>::with_hasher(peers::hasher()),
+                || H::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     map.extend(keys.iter().map(|&k| (k, k)));
                     map
@@ -121,7 +114,7 @@ fn bench_insert_batch(c: &mut Criterion) {
         });
         g.bench_function("glassmap_insert_loop", |b| {
             b.iter_batched(
-                || G::<u64, u64>::with_hasher(peers::hasher()),
+                || G::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     for &k in &keys {
                         map.insert(k, k);
@@ -133,7 +126,7 @@ fn bench_insert_batch(c: &mut Criterion) {
         });
         g.bench_function("glassmap_insert_batch", |b| {
             b.iter_batched(
-                || G::<u64, u64>::with_hasher(peers::hasher()),
+                || G::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     map.insert_batch(keys.iter().map(|&k| (k, k)));
                     map

@@ -11,7 +11,8 @@
 //! Divide the collected instructions by N for instructions per operation. The loop's wall time per
 //! operation goes to stderr (a quick A/B timing; criterion's `benches/map.rs` is the reference). Operations: `hit`,
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
-//! `batch` (get_batch over the hit keys). Maps: `glassmap`, `hashbrown`, `intmap`.
+//! `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
+//! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys). Maps: `glassmap`, `hashbrown`, `intmap`.
 
 use std::hint::black_box;
 
@@ -22,12 +23,7 @@ type Hb = hashbrown::HashMap<u64, u64, RandomState>;
 /// `n` distinct pseudo-random keys (SplitMix64 of a counter); `stream` 1 and 2 never overlap.
 fn keys(n: usize, stream: u64) -> Vec<u64> {
     (0..n as u64)
-        .map(|i| {
-            let mut z = (i << 1 | (stream & 1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        })
+        .map(|i| glassmap_workloads::splitmix64(i << 1 | (stream & 1)))
         .collect()
 }
 
@@ -48,6 +44,16 @@ macro_rules! measured {
                     let ($m, $probes) = (&*map, probes);
                     for v in $batch {
                         acc += v.copied().unwrap_or(1);
+                    }
+                }
+                "batchfold" => {
+                    let ($m, $probes) = (&*map, probes);
+                    acc = $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
+                }
+                "batch16" => {
+                    for chunk in probes.chunks(16) {
+                        let ($m, $probes) = (&*map, chunk);
+                        acc += $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
                     }
                 }
                 "insert" | "presized" => {

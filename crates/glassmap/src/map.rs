@@ -10,12 +10,12 @@ use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
 
-pub(crate) use self::batch::WINDOW as PREFETCH_WINDOW;
 pub use self::batch::{ContainsBatch, GetBatch};
 pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
 pub use self::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };
+pub(crate) use crate::raw::batch::WINDOW as PREFETCH_WINDOW;
 use crate::raw::{BucketLoads, RawTable};
 use crate::{Growth, RandomState, Stats, TryReserveError};
 

@@ -142,9 +142,9 @@ fn iteration_mid_growth_is_exact() {
     map.assert_invariants();
 }
 
-/// `get_batch` on maps big enough for its two-stage prefetching (natively above 2^11 buckets;
-/// under Miri every allocated map prefetches), mid-growth and not, hits, misses and repeats: the
-/// same answers as `get`, in order.
+/// `get_batch` on maps big enough for its prefetching pipeline (natively above 512 KiB of
+/// buckets; under Miri every allocated map prefetches), mid-growth and not, hits, misses and
+/// repeats: the same answers as `get`, in order.
 #[test]
 fn get_batch_prefetching_matches_get() {
     let n: u64 = if cfg!(miri) { 220 } else { 30_000 };

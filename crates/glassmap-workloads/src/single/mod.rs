@@ -50,6 +50,17 @@ pub fn get_each<K, V: Copy + Into<u64>, M: BenchMap<K, V> + ?Sized>(map: &M, key
     })
 }
 
+/// What a batched-lookup benchmark does with the results: counts the present ones (`sum == false`), or adds up
+/// their values (`sum == true`, so every value is read).
+#[inline]
+pub fn consume<'a>(found: impl Iterator<Item = Option<&'a u64>>, sum: bool) -> u64 {
+    if sum {
+        found.fold(0u64, |acc, v| acc.wrapping_add(v.copied().unwrap_or(0)))
+    } else {
+        found.filter(Option::is_some).count() as u64
+    }
+}
+
 /// One kind of hashed map, for any key, value and hasher.
 pub trait MapKind {
     /// Name in benchmark ids, on the command line and in reports.

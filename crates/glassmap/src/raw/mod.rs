@@ -27,6 +27,7 @@
 //! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
 mod array;
+pub(crate) mod batch;
 mod bucket;
 mod clone;
 mod evacuate;

@@ -1,0 +1,116 @@
+//! Every usage pattern of `get_batch` against hashbrown's `get` loop, in interleaved rounds, for
+//! a quick and less noise-prone comparison than a criterion run on a shared machine:
+//!
+//! ```text
+//! cargo run --release -p glassmap --example batch_patterns -- 8000000 3
+//! ```
+//!
+//! For each round and pattern it times one pass over as many probes as entries with hashbrown's
+//! `get`, glassmap's `get` and `get_batch` (chunks of 16, 64, 256, 1024 keys and one call over
+//! all), back to back, and prints the median over the rounds of hashbrown's time divided by each
+//! glassmap time (above 1: glassmap is faster), with the range. Times are the thread's CPU time
+//! (Linux), so other processes' time slices on a shared machine do not count; their use of the
+//! caches and memory still does. Same hasher for both maps
+//! (foldhash, fixed seed); keys as in the criterion benchmarks (SplitMix64 of a counter).
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use glassmap::{Map, RandomState};
+
+use glassmap_workloads::single::consume;
+use glassmap_workloads::single::keys::{hasher, keys, shuffled, with_repeats};
+
+type Hb = hashbrown::HashMap<u64, u64, RandomState>;
+
+/// This thread's time on a CPU in nanoseconds (Linux: the first field of
+/// `/proc/thread-self/schedstat`), which time slices given to other processes on a shared machine
+/// do not inflate as they do wall time.
+fn cpu_nanos() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    stat.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU seconds spent in `f` (wall seconds where the CPU time is not available).
+fn seconds(f: impl FnOnce() -> u64) -> f64 {
+    let (cpu, wall) = (cpu_nanos(), Instant::now());
+    black_box(f());
+    match (cpu, cpu_nanos()) {
+        (Some(start), Some(end)) => (end - start) as f64 * 1e-9,
+        _ => wall.elapsed().as_secs_f64(),
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args
+        .next()
+        .map_or(8_000_000, |a| a.parse().expect("entries"));
+    let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
+    let keys = keys(n);
+    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
+    let mut hashbrown = Hb::with_hasher(hasher());
+    for &k in &keys {
+        glassmap.insert(k, k);
+        hashbrown.insert(k, k);
+    }
+    let perm = shuffled(&keys);
+    let repeats = with_repeats(&keys, n);
+    let chunks = [16, 64, 256, 1024, usize::MAX];
+    let names = [
+        "get",
+        "batch16",
+        "batch64",
+        "batch256",
+        "batch1024",
+        "batch_all",
+    ];
+    // ratios[pattern][variant][round]
+    let mut ratios = vec![vec![Vec::new(); names.len()]; 4];
+    for _ in 0..rounds {
+        for (p, (probes, sum)) in [
+            (&perm, false),
+            (&perm, true),
+            (&repeats, false),
+            (&repeats, true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let hb = seconds(|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum));
+            let mut times = vec![seconds(|| {
+                consume(probes.iter().map(|k| glassmap.get(black_box(k))), sum)
+            })];
+            for chunk in chunks {
+                times.push(seconds(|| {
+                    probes
+                        .chunks(chunk.min(probes.len()))
+                        .map(|c| consume(glassmap.get_batch(black_box(c)), sum))
+                        .fold(0u64, u64::wrapping_add)
+                }));
+            }
+            for (v, t) in times.iter().enumerate() {
+                ratios[p][v].push(hb / t);
+            }
+        }
+    }
+    let clock = if cpu_nanos().is_some() { "CPU" } else { "wall" };
+    println!("n = {n}, {rounds} rounds, {clock} time: hashbrown get / glassmap, median [min, max]");
+    let patterns = ["perm count", "perm sum", "repeats count", "repeats sum"];
+    for (p, pattern) in patterns.iter().enumerate() {
+        let row: Vec<String> = names
+            .iter()
+            .zip(&mut ratios[p])
+            .map(|(name, r)| {
+                r.sort_by(f64::total_cmp);
+                format!(
+                    "{name} {:.2} [{:.2}, {:.2}]",
+                    r[r.len() / 2],
+                    r[0],
+                    r[r.len() - 1]
+                )
+            })
+            .collect();
+        println!("{pattern:>14}: {}", row.join("  "));
+    }
+}
