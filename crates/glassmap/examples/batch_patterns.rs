@@ -57,6 +57,15 @@ fn main() {
     let perm = shuffled(&keys);
     let repeats = with_repeats(&keys, n);
     let chunks = [16, 64, 256, 1024, usize::MAX];
+    // The CPU clock advances in scheduler ticks (milliseconds): small maps repeat each pass until
+    // it does about 2^25 lookups, so every measurement spans many ticks.
+    let repeat = if n >= 1 << 20 {
+        1
+    } else {
+        (1usize << 25) / n.max(1)
+    };
+    let repeated =
+        |pass: &dyn Fn() -> u64| (0..repeat).fold(0u64, |acc, _| acc.wrapping_add(pass()));
     let names = [
         "get",
         "batch16",
@@ -77,16 +86,20 @@ fn main() {
         .into_iter()
         .enumerate()
         {
-            let hb = seconds(|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum));
+            let hb = seconds(|| {
+                repeated(&|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum))
+            });
             let mut times = vec![seconds(|| {
-                consume(probes.iter().map(|k| glassmap.get(black_box(k))), sum)
+                repeated(&|| consume(probes.iter().map(|k| glassmap.get(black_box(k))), sum))
             })];
             for chunk in chunks {
                 times.push(seconds(|| {
-                    probes
-                        .chunks(chunk.min(probes.len()))
-                        .map(|c| consume(glassmap.get_batch(black_box(c)), sum))
-                        .fold(0u64, u64::wrapping_add)
+                    repeated(&|| {
+                        probes
+                            .chunks(chunk.min(probes.len()))
+                            .map(|c| consume(glassmap.get_batch(black_box(c)), sum))
+                            .fold(0u64, u64::wrapping_add)
+                    })
                 }));
             }
             for (v, t) in times.iter().enumerate() {
