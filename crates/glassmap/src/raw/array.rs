@@ -87,7 +87,9 @@ const MAX_CHUNK_BYTES: usize = 32 << 10;
 /// hundred bytes), so the released prefix keeps pace; after a rare long jump (Go's look-ahead of up
 /// to 1024 evacuated buckets) it catches up over the next writes, and whatever is left when the
 /// growth ends is at most such a jump.
+#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const MAX_RELEASE_BYTES: usize = 16 * PAGE;
+#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const PAGE: usize = 4096;
 
 /// Seed of the xorshift state that samples the overflow count (any non-zero value).
@@ -402,6 +404,7 @@ fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
 /// Pages a populate step faults in per region: 2 pages, about a microsecond each. The slot region
 /// of a new array has about 2^B / 28 pages and a growth lasts at least 2^B / 4 writes, so the array
 /// is populated within the first sixth of its growth.
+#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const POPULATE_BYTES: usize = 2 * PAGE;
 
 /// Faults in writable the whole pages of `[region + populated, region + size)`, at most

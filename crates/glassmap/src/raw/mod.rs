@@ -1,5 +1,6 @@
-//! The engine: Go's classic bucket table with incremental evacuation. All of the crate's `unsafe`
-//! lives under this module; everything above it is safe code.
+//! The engine: Go's classic bucket table with incremental evacuation. The map's `unsafe` lives
+//! under this module (the crate's only other module allowed `unsafe` is `int_map::table`,
+//! IntMap's storage); everything above them is safe code.
 //!
 //! Where things are: this file holds the table's state, its read path (lookups, prefetching,
 //! iteration entry points) and `clear`; `write.rs` the write path (entries, insert, remove);
