@@ -5,6 +5,10 @@
 
 #![allow(missing_docs)]
 
+// Maps a benchmark reads are built on its first run (`OnceCell`), so a filtered run builds only
+// the maps of the benchmarks it selects.
+
+use std::cell::OnceCell;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -53,11 +57,12 @@ fn filled<M: MapKind>(keys: &[u64]) -> M::Map<u64, u64, glassmap::RandomState> {
 }
 
 fn lookups<M: MapKind>(group: &mut Group<'_>, keys: &[u64], probes: &[u64]) {
-    let map = filled::<M>(keys);
+    let map = OnceCell::new();
     group.bench_with_input(
         BenchmarkId::new(M::NAME, keys.len()),
         probes,
         |b, probes| {
+            let map = map.get_or_init(|| filled::<M>(keys));
             b.iter(|| {
                 let mut found = 0u64;
                 for k in probes {
@@ -110,13 +115,17 @@ fn bench_lookup(c: &mut Criterion) {
 /// keys, so each `get` waits for the one before (a pointer chase). This measures the latency of one
 /// lookup, which a loop of independent lookups hides by overlapping their cache misses.
 fn dependent_lookups<M: MapKind>(group: &mut Group<'_>, keys: &[u64], steps: usize) {
-    let cycle = shuffled(keys);
-    let mut map = with_capacity::<M, u64, u64>(0);
-    for (i, &k) in cycle.iter().enumerate() {
-        map.insert(k, cycle[(i + 1) % cycle.len()]);
-    }
+    let built = OnceCell::new();
     group.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
-        let mut key = cycle[0];
+        let (start, map) = built.get_or_init(|| {
+            let cycle = shuffled(keys);
+            let mut map = with_capacity::<M, u64, u64>(0);
+            for (i, &k) in cycle.iter().enumerate() {
+                map.insert(k, cycle[(i + 1) % cycle.len()]);
+            }
+            (cycle[0], map)
+        });
+        let mut key = *start;
         b.iter(|| {
             for _ in 0..steps {
                 key = *map.get(&key).expect("every key of the cycle is present");
@@ -153,8 +162,9 @@ fn remove_all<M: MapKind>(group: &mut Group<'_>, keys: &[u64], order: &[u64]) {
 }
 
 fn iterate<M: MapKind>(group: &mut Group<'_>, keys: &[u64]) {
-    let map = filled::<M>(keys);
+    let map = OnceCell::new();
     group.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        let map = map.get_or_init(|| filled::<M>(keys));
         b.iter(|| map.sum_values())
     });
 }
@@ -187,12 +197,16 @@ fn strings<M: MapKind>(c: &mut Criterion, keys: &[String], hits: &[String]) {
         )
     });
     g.finish();
-    let mut map = with_capacity::<M, String, u32>(0);
-    for (i, k) in keys.iter().enumerate() {
-        map.insert(k.clone(), i as u32);
-    }
+    let map = OnceCell::new();
     let mut g = group(c, "string_hit", keys.len());
     g.bench_function(BenchmarkId::new(M::NAME, keys.len()), |b| {
+        let map = map.get_or_init(|| {
+            let mut map = with_capacity::<M, String, u32>(0);
+            for (i, k) in keys.iter().enumerate() {
+                map.insert(k.clone(), i as u32);
+            }
+            map
+        });
         b.iter(|| {
             hits.iter()
                 .filter(|k| map.get(black_box(k)).is_some())
