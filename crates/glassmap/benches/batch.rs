@@ -11,8 +11,8 @@ use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, 
 use glassmap_workloads::single::consume;
 use glassmap_workloads::single::keys::{hasher, keys, missing_keys, shuffled, with_repeats};
 
-type G<K, V> = glassmap::Map<K, V, glassmap::RandomState>;
-type H<K, V> = hashbrown::HashMap<K, V, glassmap::RandomState>;
+type GlassmapMap<K, V> = glassmap::Map<K, V, glassmap::RandomState>;
+type HashbrownMap<K, V> = hashbrown::HashMap<K, V, glassmap::RandomState>;
 
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
@@ -39,8 +39,10 @@ const BATCH_SIZES: [usize; 5] = [16, 64, 256, 1024, usize::MAX];
 fn bench_get_batch(c: &mut Criterion) {
     for n in [1_000, 1_000_000, 8_000_000] {
         let keys = keys(n);
-        let glassmap: G<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
-        let hashbrown: H<u64, u64> = keys.iter().map(|&k| (k, k)).collect();
+        let mut glassmap = GlassmapMap::with_hasher(hasher());
+        glassmap.extend(keys.iter().map(|&k| (k, k)));
+        let mut hashbrown = HashbrownMap::with_hasher(hasher());
+        hashbrown.extend(keys.iter().map(|&k| (k, k)));
         // As many probes as keys per iteration: probing a small subset again and again would
         // keep its buckets in cache and measure a smaller table.
         let sets = [
@@ -104,7 +106,7 @@ fn bench_insert_batch(c: &mut Criterion) {
         }
         g.bench_function("hashbrown_extend", |b| {
             b.iter_batched(
-                || H::<u64, u64>::with_hasher(hasher()),
+                || HashbrownMap::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     map.extend(keys.iter().map(|&k| (k, k)));
                     map
@@ -114,7 +116,7 @@ fn bench_insert_batch(c: &mut Criterion) {
         });
         g.bench_function("glassmap_insert_loop", |b| {
             b.iter_batched(
-                || G::<u64, u64>::with_hasher(hasher()),
+                || GlassmapMap::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     for &k in &keys {
                         map.insert(k, k);
@@ -126,7 +128,7 @@ fn bench_insert_batch(c: &mut Criterion) {
         });
         g.bench_function("glassmap_insert_batch", |b| {
             b.iter_batched(
-                || G::<u64, u64>::with_hasher(hasher()),
+                || GlassmapMap::<u64, u64>::with_hasher(hasher()),
                 |mut map| {
                     map.insert_batch(keys.iter().map(|&k| (k, k)));
                     map

@@ -9,31 +9,18 @@
 //!
 //! Streams: `hit` (present keys at random, with repeats, values summed), `perm` (every key once in
 //! random order, summed), `count` (random present keys, only `is_some` counted), `miss` (absent
-//! keys). Keys are SplitMix64 of a counter, as in `benches/int_map.rs`.
+//! keys). Keys and streams come from `glassmap_workloads::single::keys`, as in the other benchmarks.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use glassmap::IntMap;
-use glassmap_workloads::splitmix64;
+use glassmap_workloads::single::keys::{keys, missing_keys, shuffled, with_repeats};
 
 type Hb = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
 
 /// Lookups per timed pass.
 const PASS: usize = 1 << 16;
-
-/// A small xorshift generator for the streams (deterministic).
-fn stream(n: usize, len: usize, seed: u64, pick: impl Fn(usize) -> u64) -> Vec<u64> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            pick((x % n as u64) as usize)
-        })
-        .collect()
-}
 
 /// Nanoseconds per lookup of one pass of `keys` through `lookup`, summing or counting.
 fn pass(keys: &[u64], count: bool, lookup: impl Fn(u64) -> Option<u64>) -> f64 {
@@ -54,7 +41,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let n: usize = args.get(1).map_or(1_000_000, |a| a.parse().expect("n"));
     let reps: usize = args.get(2).map_or(40, |a| a.parse().expect("reps"));
-    let keys: Vec<u64> = (0..n as u64).map(splitmix64).collect();
+    let keys = keys(n);
     let mut int_map = IntMap::with_capacity(n);
     let mut hb = Hb::with_capacity_and_hasher(n, Default::default());
     for &k in &keys {
@@ -62,15 +49,10 @@ fn main() {
         hb.insert(k, k);
     }
     let len = PASS * 8;
-    let hits = stream(n, len, 7, |i| keys[i]);
-    // Every key once in random order (Fisher-Yates), repeated if the stream is longer.
-    let mut order: Vec<usize> = (0..n).collect();
-    let swaps = stream(usize::MAX, n, 9, |i| i as u64);
-    for i in (1..n).rev() {
-        order.swap(i, swaps[i] as usize % (i + 1));
-    }
-    let perm: Vec<u64> = (0..len).map(|i| keys[order[i % n]]).collect();
-    let misses = stream(n, len, 11, |i| splitmix64((n + i) as u64));
+    let hits = with_repeats(&keys, len);
+    // Every key once in random order, repeated if the stream is longer.
+    let perm: Vec<u64> = shuffled(&keys).into_iter().cycle().take(len).collect();
+    let misses = with_repeats(&missing_keys(n), len);
     for (name, keys, count) in [
         ("hit", &hits, false),
         ("perm", &perm, false),

@@ -189,7 +189,7 @@ impl Hashes for Mixed {
 ///   hashbrown's table other work leaves in the cache (the README has the figures, from
 ///   `benches/int_map.rs` and `examples/intmap_ab.rs`). Misses are the price:
 ///   hashbrown answers most misses from its control bytes, a dense array that stays cached, while
-///   an `IntMap` miss must read the table itself (at least one cache miss), so misses take 1.4-2.1
+///   an `IntMap` miss must read the table itself (at least one cache miss), so misses take 1.4-2.3
 ///   times hashbrown's time in tables of 1M-8M entries (measured on the project's VM).
 ///
 /// Time: `get`, `insert`, `remove` and `contains_key` examine at most `MAX_PROBE` slots;

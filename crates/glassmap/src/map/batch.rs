@@ -194,7 +194,7 @@ fn plain<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq>(
         .map(|(_, v)| v)
 }
 
-/// `fold` over `keys[start..]`, without prefetching.
+/// `fold` over `keys` (the batch's keys not yet yielded), without prefetching.
 #[inline(always)]
 fn fold_plain<'a, K: 'a + Borrow<Q>, V: 'a, Q: Hash + Eq, B>(
     stages: impl Stages<'a, K, V>,
