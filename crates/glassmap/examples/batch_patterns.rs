@@ -8,7 +8,8 @@
 //! For each round and pattern it times one pass over as many probes as entries with hashbrown's
 //! `get`, glassmap's `get` and `get_batch` (chunks of 16, 64, 256, 1024 keys and one call over
 //! all), back to back, and prints the median over the rounds of hashbrown's time divided by each
-//! glassmap time (above 1: glassmap is faster), with the range. Times are the thread's CPU time
+//! glassmap time (above 1: glassmap is faster), with the range, and hashbrown's median time per
+//! lookup. Times are the thread's CPU time
 //! (Linux), so other processes' time slices on a shared machine do not count; their use of the
 //! caches and memory still does. Same hasher for both maps
 //! (foldhash, fixed seed); keys as in the criterion benchmarks (SplitMix64 of a counter).
@@ -76,6 +77,8 @@ fn main() {
     ];
     // ratios[pattern][variant][round]
     let mut ratios = vec![vec![Vec::new(); names.len()]; 4];
+    // hashbrown's nanoseconds per lookup, per pattern and round.
+    let mut hb_nanos = vec![Vec::new(); 4];
     for _ in 0..rounds {
         for (p, (probes, sum)) in [
             (&perm, false),
@@ -102,6 +105,7 @@ fn main() {
                     })
                 }));
             }
+            hb_nanos[p].push(hb * 1e9 / (probes.len() * repeat) as f64);
             for (v, t) in times.iter().enumerate() {
                 ratios[p][v].push(hb / t);
             }
@@ -124,6 +128,8 @@ fn main() {
                 )
             })
             .collect();
-        println!("{pattern:>14}: {}", row.join("  "));
+        hb_nanos[p].sort_by(f64::total_cmp);
+        let hb = hb_nanos[p][hb_nanos[p].len() / 2];
+        println!("{pattern:>14} (hashbrown {hb:.1} ns): {}", row.join("  "));
     }
 }

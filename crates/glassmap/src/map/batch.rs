@@ -26,12 +26,19 @@ const INSERT_WINDOW: usize = 16;
 /// Results of [`Map::get_batch`], in the order of the keys.
 pub struct GetBatch<'a, 'k, K, V, S, Q> {
     hasher: &'a S,
-    /// The keys `next .. next + WINDOW` on their way through the stages, while prefetching.
-    pipeline: Pipeline<BatchLookup<'a, K, V>>,
-    /// Whether the table is too big for the cache, so that the batch prefetches.
-    prefetching: bool,
+    mode: Mode<'a, K, V>,
     keys: &'k [Q],
     next: usize,
+}
+
+/// How a batch looks its keys up, chosen once per call from the table's size.
+enum Mode<'a, K, V> {
+    /// The table fits in the cache: plain lookups, and no pipeline to set up (a call over a few
+    /// keys would pay more for the pipeline's ring than it saves).
+    Cached(BatchLookup<'a, K, V>),
+    /// The table is too big for the cache: the keys `next .. next + WINDOW` on their way through
+    /// the stages.
+    Prefetching(Pipeline<BatchLookup<'a, K, V>>),
 }
 
 /// Results of [`Map::contains_batch`], in the order of the keys.
@@ -62,19 +69,21 @@ where
         Q: Hash + Eq,
     {
         let (lookup, prefetching) = self.table.batch_lookup();
-        let mut pipeline = Pipeline::new(lookup);
-        if prefetching {
+        let mode = if prefetching {
+            let mut pipeline = Pipeline::new(lookup);
             for (i, key) in keys.iter().take(WINDOW).enumerate() {
                 pipeline.stage_one(i, self.hasher().hash_one(key));
             }
             for i in 0..STAGE_TWO.min(keys.len()) {
                 pipeline.stage_two(i);
             }
-        }
+            Mode::Prefetching(pipeline)
+        } else {
+            Mode::Cached(lookup)
+        };
         GetBatch {
             hasher: self.hasher(),
-            pipeline,
-            prefetching,
+            mode,
             keys,
             next: 0,
         }
@@ -248,10 +257,9 @@ where
         let i = self.next;
         let key = self.keys.get(i)?;
         self.next += 1;
-        Some(if self.prefetching {
-            pipelined_checked(&mut self.pipeline, self.hasher, self.keys, i)
-        } else {
-            plain(self.pipeline.stages(), self.hasher, key)
+        Some(match &mut self.mode {
+            Mode::Cached(lookup) => plain(*lookup, self.hasher, key),
+            Mode::Prefetching(pipeline) => pipelined_checked(pipeline, self.hasher, self.keys, i),
         })
     }
 
@@ -266,16 +274,17 @@ where
     #[inline]
     fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
         let (hasher, keys, start) = (self.hasher, self.keys, self.next);
-        if !self.prefetching {
-            let rest = &keys[start..];
-            return match self.pipeline.stages() {
-                BatchLookup::Steady(steady) => fold_plain(steady, hasher, rest, init, f),
-                BatchLookup::Growing(table) => fold_plain(table, hasher, rest, init, f),
-            };
-        }
-        match self.pipeline.specialize() {
-            Specialized::Steady(p) => fold_pipelined(p, hasher, keys, start, init, f),
-            Specialized::Growing(p) => fold_pipelined(p, hasher, keys, start, init, f),
+        match self.mode {
+            Mode::Cached(BatchLookup::Steady(steady)) => {
+                fold_plain(steady, hasher, &keys[start..], init, f)
+            }
+            Mode::Cached(BatchLookup::Growing(table)) => {
+                fold_plain(table, hasher, &keys[start..], init, f)
+            }
+            Mode::Prefetching(pipeline) => match pipeline.specialize() {
+                Specialized::Steady(p) => fold_pipelined(p, hasher, keys, start, init, f),
+                Specialized::Growing(p) => fold_pipelined(p, hasher, keys, start, init, f),
+            },
         }
     }
 }

@@ -303,12 +303,6 @@ impl<P: Copy> Pipeline<P> {
         }
     }
 
-    /// The stages, for plain lookups.
-    #[inline]
-    pub(crate) fn stages(&self) -> P {
-        self.stages
-    }
-
     /// Stage one of key `i`, whose hash is `hash`.
     #[inline(always)]
     pub(crate) fn stage_one<'a, K: 'a, V: 'a>(&mut self, i: usize, hash: u64)
