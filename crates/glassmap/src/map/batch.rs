@@ -17,7 +17,8 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 
 use super::Map;
-use crate::raw::batch::{BatchLookup, Pipeline, STAGE_TWO, Specialized, Stages, WINDOW};
+use crate::raw::RawTable;
+use crate::raw::batch::{BatchLookup, Pipeline, STAGE_TWO, Specialized, Stages, Steady, WINDOW};
 
 /// How many entries ahead of its insert `insert_batch` hashes an entry and prefetches its whole
 /// bucket (3-4 lines each, so fewer than `get_batch`'s one-line first stage).
@@ -33,9 +34,11 @@ pub struct GetBatch<'a, 'k, K, V, S, Q> {
 
 /// How a batch looks its keys up, chosen once per call from the table's size.
 enum Mode<'a, K, V> {
-    /// The table fits in the cache: plain lookups, and no pipeline to set up (a call over a few
-    /// keys would pay more for the pipeline's ring than it saves).
-    Cached(BatchLookup<'a, K, V>),
+    /// The table fits in the cache and is not growing: plain lookups, and no pipeline to set up
+    /// (a call over a few keys would pay more for the pipeline's ring than it saves).
+    Cached(Steady<'a, K, V>),
+    /// The table fits in the cache and is growing: plain lookups through its general path.
+    CachedGrowing(&'a RawTable<K, V>),
     /// The table is too big for the cache: the keys `next .. next + WINDOW` on their way through
     /// the stages.
     Prefetching(Pipeline<BatchLookup<'a, K, V>>),
@@ -79,7 +82,10 @@ where
             }
             Mode::Prefetching(pipeline)
         } else {
-            Mode::Cached(lookup)
+            match lookup {
+                BatchLookup::Steady(steady) => Mode::Cached(steady),
+                BatchLookup::Growing(table) => Mode::CachedGrowing(table),
+            }
         };
         GetBatch {
             hasher: self.hasher(),
@@ -258,7 +264,8 @@ where
         let key = self.keys.get(i)?;
         self.next += 1;
         Some(match &mut self.mode {
-            Mode::Cached(lookup) => plain(*lookup, self.hasher, key),
+            Mode::Cached(steady) => plain(*steady, self.hasher, key),
+            Mode::CachedGrowing(table) => plain(*table, self.hasher, key),
             Mode::Prefetching(pipeline) => pipelined_checked(pipeline, self.hasher, self.keys, i),
         })
     }
@@ -275,12 +282,8 @@ where
     fn fold<B, F: FnMut(B, Self::Item) -> B>(self, init: B, f: F) -> B {
         let (hasher, keys, start) = (self.hasher, self.keys, self.next);
         match self.mode {
-            Mode::Cached(BatchLookup::Steady(steady)) => {
-                fold_plain(steady, hasher, &keys[start..], init, f)
-            }
-            Mode::Cached(BatchLookup::Growing(table)) => {
-                fold_plain(table, hasher, &keys[start..], init, f)
-            }
+            Mode::Cached(steady) => fold_plain(steady, hasher, &keys[start..], init, f),
+            Mode::CachedGrowing(table) => fold_plain(table, hasher, &keys[start..], init, f),
             Mode::Prefetching(pipeline) => match pipeline.specialize() {
                 Specialized::Steady(p) => fold_pipelined(p, hasher, keys, start, init, f),
                 Specialized::Growing(p) => fold_pipelined(p, hasher, keys, start, init, f),
