@@ -115,10 +115,22 @@ unsafe impl<V: Send> Send for IntTable<V> {}
 // `&V`.
 unsafe impl<V: Sync> Sync for IntTable<V> {}
 
+/// Tables of at least this many bytes are allocated in whole, aligned 2-MiB units, and on Linux
+/// asked to be backed by transparent huge pages (`MADV_HUGEPAGE`): a lookup at a random slot of a
+/// table beyond the TLB's reach (about 8 MiB in 4-KiB pages) then needs no page walk, which on a
+/// virtual machine (nested paging) costs as much as a cache miss. Where the kernel has no huge
+/// pages to give, the table simply stays in 4-KiB pages.
+const HUGE_PAGE: usize = 2 << 20;
+
 impl<V> IntTable<V> {
-    /// The allocation for `slots` slots; `None` if it would exceed `isize::MAX` bytes.
+    /// The allocation for `slots` slots (rounded up to whole [`HUGE_PAGE`]s, aligned to one, when
+    /// at least that big); `None` if it would exceed `isize::MAX` bytes.
     fn layout(slots: usize) -> Option<Layout> {
-        Layout::array::<Entry<V>>(slots).ok()
+        let layout = Layout::array::<Entry<V>>(slots).ok()?;
+        if layout.size() < HUGE_PAGE {
+            return Some(layout);
+        }
+        Some(layout.align_to(HUGE_PAGE).ok()?.pad_to_align())
     }
 
     /// A table of `home_slots` home slots and its tail, all free, with probe bound
@@ -158,6 +170,7 @@ impl<V> IntTable<V> {
                 bytes: layout.size(),
             });
         };
+        advise_huge_pages(base, layout);
         // SAFETY: `base` is valid for writes of `layout.size()` bytes, just allocated. Zero bytes
         // make every key EMPTY (invariant 1), so no value is initialised (invariant 2).
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
@@ -530,6 +543,23 @@ impl<V: Clone> Clone for IntTable<V> {
     }
 }
 
+/// Asks the kernel to back an allocation of [`HUGE_PAGE`] units with huge pages, before its first
+/// write faults it in. A hint: if it fails (no transparent huge pages), nothing changes.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn advise_huge_pages(base: NonNull<u8>, layout: Layout) {
+    if layout.align() >= HUGE_PAGE {
+        // SAFETY: `[base, base + size)` is exactly the allocation just made with `layout`, which
+        // nothing has read or written yet; MADV_HUGEPAGE changes only how the kernel backs the
+        // range, never its contents.
+        unsafe {
+            libc::madvise(base.as_ptr().cast(), layout.size(), libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn advise_huge_pages(_base: NonNull<u8>, _layout: Layout) {}
+
 impl<V> Drop for IntTable<V> {
     fn drop(&mut self) {
         /// Frees the allocation last, even if a value's drop panics.
@@ -725,6 +755,11 @@ mod tests {
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
         assert_eq!(IntTable::<u64>::layout(15).unwrap().size(), 15 * 16);
+        // From 2 MiB on, whole aligned huge pages; just below, the plain array.
+        let below = IntTable::<u64>::layout(HUGE_PAGE / 16 - 1).unwrap();
+        assert_eq!((below.size(), below.align()), (HUGE_PAGE - 16, 8));
+        let above = IntTable::<u64>::layout(HUGE_PAGE / 16 + 1).unwrap();
+        assert_eq!((above.size(), above.align()), (2 * HUGE_PAGE, HUGE_PAGE));
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
