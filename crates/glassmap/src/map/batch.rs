@@ -500,6 +500,23 @@ mod tests {
         assert!(map.stats().overflow_buckets > 0, "no overflow chain tested");
     }
 
+    /// The cached path on a small map in the middle of a growth (its general path, no pipeline).
+    #[test]
+    fn small_growing_map_batches_match_get() {
+        let mut map = Map::with_hasher(RandomState::with_seed(3));
+        let present: Vec<u64> = (0..200).map(mix).collect();
+        let mut inserted = 0;
+        for &k in &present {
+            map.insert(k, k + 7);
+            inserted += 1;
+            if map.is_growing() && inserted > 60 {
+                break;
+            }
+        }
+        assert!(map.is_growing() && (cfg!(miri) || !map.table.batch_lookup().1));
+        check_batches(&map, &probes_for(&present, &present[inserted..]));
+    }
+
     /// The pipeline on a map in the middle of a growth (its general path).
     #[test]
     fn growing_map_batches_match_get() {
