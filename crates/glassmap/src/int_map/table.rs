@@ -115,22 +115,24 @@ unsafe impl<V: Send> Send for IntTable<V> {}
 // `&V`.
 unsafe impl<V: Sync> Sync for IntTable<V> {}
 
-/// Tables of at least this many bytes are allocated in whole, aligned 2-MiB units, and on Linux
-/// asked to be backed by transparent huge pages (`MADV_HUGEPAGE`): a lookup at a random slot of a
-/// table beyond the TLB's reach (about 8 MiB in 4-KiB pages) then needs no page walk, which on a
-/// virtual machine (nested paging) costs as much as a cache miss. Where the kernel has no huge
-/// pages to give, the table simply stays in 4-KiB pages.
+/// Tables of at least this many bytes are aligned to it, and on Linux asked to be backed by
+/// transparent huge pages (`MADV_HUGEPAGE`): a lookup at a random slot of a table beyond the TLB's
+/// reach (about 8 MiB in 4-KiB pages) then needs no page walk, which on a virtual machine (nested
+/// paging) costs about as much as the cache miss itself. The size is not rounded up (a table of
+/// `2^k` home slots plus its tail is always a little over a multiple of 2 MiB, and rounding would
+/// double a 2-MiB table): the last, partial 2 MiB of a table stays in 4-KiB pages. Where the
+/// kernel has no huge pages to give, the whole table simply stays in 4-KiB pages.
 const HUGE_PAGE: usize = 2 << 20;
 
 impl<V> IntTable<V> {
-    /// The allocation for `slots` slots (rounded up to whole [`HUGE_PAGE`]s, aligned to one, when
-    /// at least that big); `None` if it would exceed `isize::MAX` bytes.
+    /// The allocation for `slots` slots (aligned to a [`HUGE_PAGE`] when at least that big);
+    /// `None` if it would exceed `isize::MAX` bytes.
     fn layout(slots: usize) -> Option<Layout> {
         let layout = Layout::array::<Entry<V>>(slots).ok()?;
         if layout.size() < HUGE_PAGE {
             return Some(layout);
         }
-        Some(layout.align_to(HUGE_PAGE).ok()?.pad_to_align())
+        layout.align_to(HUGE_PAGE).ok()
     }
 
     /// A table of `home_slots` home slots and its tail, all free, with probe bound
@@ -755,11 +757,11 @@ mod tests {
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
         assert_eq!(IntTable::<u64>::layout(15).unwrap().size(), 15 * 16);
-        // From 2 MiB on, whole aligned huge pages; just below, the plain array.
+        // From 2 MiB on, aligned to a huge page, with no padding; just below, the plain array.
         let below = IntTable::<u64>::layout(HUGE_PAGE / 16 - 1).unwrap();
         assert_eq!((below.size(), below.align()), (HUGE_PAGE - 16, 8));
         let above = IntTable::<u64>::layout(HUGE_PAGE / 16 + 1).unwrap();
-        assert_eq!((above.size(), above.align()), (2 * HUGE_PAGE, HUGE_PAGE));
+        assert_eq!((above.size(), above.align()), (HUGE_PAGE + 16, HUGE_PAGE));
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
