@@ -545,14 +545,15 @@ impl<V: Clone> Clone for IntTable<V> {
     }
 }
 
-/// Asks the kernel to back an allocation of [`HUGE_PAGE`] units with huge pages, before its first
-/// write faults it in. A hint: if it fails (no transparent huge pages), nothing changes.
+/// Asks the kernel to back a new allocation aligned to a [`HUGE_PAGE`] with huge pages, before its
+/// first write faults it in (smaller allocations are left alone). A hint: if it fails (no
+/// transparent huge pages), nothing changes.
 #[cfg(all(target_os = "linux", not(miri)))]
 fn advise_huge_pages(base: NonNull<u8>, layout: Layout) {
     if layout.align() >= HUGE_PAGE {
-        // SAFETY: `[base, base + size)` is exactly the allocation just made with `layout`, which
-        // nothing has read or written yet; MADV_HUGEPAGE changes only how the kernel backs the
-        // range, never its contents.
+        // SAFETY: `[base, base + size)` is exactly the allocation just made with `layout` (the one
+        // invariant 3 describes), which nothing has read or written yet; MADV_HUGEPAGE changes
+        // only how the kernel backs the range, never its contents.
         unsafe {
             libc::madvise(base.as_ptr().cast(), layout.size(), libc::MADV_HUGEPAGE);
         }
