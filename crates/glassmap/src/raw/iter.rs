@@ -130,13 +130,21 @@ impl<K, V> Iterator for RawIter<K, V> {
             }
         }
         for (first, index, end) in self.ranges.into_iter().skip(self.range) {
-            for index in index..end {
+            if index == end {
+                continue;
+            }
+            // The heads are walked by pointer steps rather than recomputed from the index, which
+            // spares three address instructions per bucket.
+            // SAFETY: `index < end` = the array's bucket count.
+            let mut head = unsafe { first.primary_after(index) };
+            for _ in index..end {
                 if self.remaining == 0 {
                     return acc;
                 }
-                // SAFETY: `index < end` = the array's bucket count.
-                let head = unsafe { first.primary_after(index) };
                 acc = fold_chain(head, acc, &mut f, &mut self.remaining);
+                // SAFETY: at most one past the array's last bucket, never read then (the loop
+                // ends).
+                head = unsafe { head.primary_after(1) };
             }
         }
         acc
@@ -144,6 +152,9 @@ impl<K, V> Iterator for RawIter<K, V> {
 }
 
 /// Folds the full slots of the chain starting at `bucket`, counting them off `remaining`.
+///
+/// The count goes down by one per slot: counting a bucket's set at once would be a population
+/// count, which the x86-64 baseline has no instruction for (its software version is 13).
 #[inline(always)]
 fn fold_chain<K, V, B>(
     mut bucket: Bucket<K, V>,
@@ -154,10 +165,9 @@ fn fold_chain<K, V, B>(
     loop {
         // SAFETY: live chain (the iterator's contract).
         let group = unsafe { bucket.group() };
-        let slots = group.full();
-        *remaining -= slots.count();
-        for slot in slots {
+        for slot in group.full() {
             acc = f(acc, Cell::new(bucket, slot));
+            *remaining -= 1;
         }
         if group.has_empty_rest() {
             return acc;
