@@ -123,6 +123,20 @@ impl<K, V> RawTable<K, V> {
         })
     }
 
+    /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
+    ///
+    /// While not growing this is the current array's bucket: one predictable branch. The growing
+    /// case is out of line, so the lookup loop keeps no evacuation state in registers.
+    #[inline]
+    fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
+        if self.evacuation.is_some()
+            && let Some(old) = self.unevacuated_old_bucket(hash)
+        {
+            return old;
+        }
+        self.current.head(hash as usize)
+    }
+
     /// While growing: `hash`'s old bucket if it has not been evacuated yet.
     #[inline(never)]
     fn unevacuated_old_bucket(&self, hash: u64) -> Option<Bucket<K, V>> {
@@ -137,39 +151,11 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.
-    ///
-    /// The current array is searched first, the old one only after a miss there while growing.
-    /// By invariant 1 the key is in exactly one place, so the order does not change the answer;
-    /// it keeps the evacuation check (and the out-of-line call behind it, which made the caller's
-    /// loop spill its registers) off the hit path. While growing it costs a lookup whose old bucket
-    /// is unevacuated one extra tophash word: the current buckets fed by an unevacuated old bucket
-    /// are empty (only evacuation and writes fill them, and a write evacuates first, invariant 3),
-    /// so that search ends at its first byte.
     #[inline]
-    fn find(&self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
-        let needle = Needle::of(hash);
-        // SAFETY: the current array's chain is live; an unallocated array's static word is all
+    fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
+        // SAFETY: the chain's buckets are live; an unallocated array's static word is all
         // EMPTY_REST, so the search stops at its tophash bytes.
-        match unsafe { search_chain(self.current.head(hash as usize), needle, &mut eq) } {
-            None if self.evacuation.is_some() => self.find_in_old(hash, needle, eq),
-            found => found,
-        }
-    }
-
-    /// The growing half of [`RawTable::find`]: the old bucket's chain, if not yet evacuated
-    /// (invariants 1 and 2).
-    #[cold]
-    #[inline(never)]
-    fn find_in_old(
-        &self,
-        hash: u64,
-        needle: Needle,
-        eq: impl FnMut(&K) -> bool,
-    ) -> Option<Cell<K, V>> {
-        let old = self.unevacuated_old_bucket(hash)?;
-        // SAFETY: an unevacuated old bucket heads a live chain (the old array is freed only when
-        // the growth ends).
-        unsafe { search_chain(old, needle, eq) }
+        unsafe { search_chain(self.source_bucket(hash), Needle::of(hash), eq) }
     }
 
     /// Iterates over the full slots of both arrays.
@@ -268,58 +254,30 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
 
 /// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end.
 ///
-/// The first bucket is searched before the loop: a chain is usually one bucket, and with the
-/// first bucket peeled its slot block's address is computed only where a tophash matched (or the
-/// chain goes on), not for every miss.
-///
 /// # Safety
 /// `bucket` heads a live chain.
 #[inline]
 unsafe fn search_chain<K, V>(
-    bucket: Bucket<K, V>,
+    mut bucket: Bucket<K, V>,
     needle: Needle,
     mut eq: impl FnMut(&K) -> bool,
 ) -> Option<Cell<K, V>> {
-    // SAFETY: live chain (caller).
-    unsafe {
-        if let Some(found) = search_bucket(bucket, needle, &mut eq)? {
-            return Some(found);
-        }
-        let mut bucket = bucket.overflow()?;
-        loop {
-            if let Some(found) = search_bucket(bucket, needle, &mut eq)? {
-                return Some(found);
+    loop {
+        // SAFETY: live chain (caller); matching slots are full, so their keys are initialised.
+        unsafe {
+            let group = bucket.group();
+            for slot in group.matching(needle) {
+                let cell = Cell::new(bucket, slot);
+                if eq(&*cell.key()) {
+                    return Some(cell);
+                }
+            }
+            if group.has_empty_rest() {
+                return None;
             }
             bucket = bucket.overflow()?;
         }
     }
-}
-
-/// One bucket of [`search_chain`]: `Some(Some(cell))` found, `None` the chain ends here (an
-/// `EMPTY_REST` slot, invariant 4), `Some(None)` not here but the chain may go on.
-///
-/// # Safety
-/// `bucket` is live.
-#[inline(always)]
-unsafe fn search_bucket<K, V>(
-    bucket: Bucket<K, V>,
-    needle: Needle,
-    eq: &mut impl FnMut(&K) -> bool,
-) -> Option<Option<Cell<K, V>>> {
-    // SAFETY: live bucket (caller); matching slots are full, so their keys are initialised.
-    unsafe {
-        let group = bucket.group();
-        for slot in group.matching(needle) {
-            let cell = Cell::new(bucket, slot);
-            if eq(&*cell.key()) {
-                return Some(Some(cell));
-            }
-        }
-        if group.has_empty_rest() {
-            return None;
-        }
-    }
-    Some(None)
 }
 
 /// Safe access for the layers above: every method here upholds the `Cell` contracts itself.
