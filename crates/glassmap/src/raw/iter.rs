@@ -78,11 +78,12 @@ impl<K, V> RawIter<K, V> {
             if self.remaining == 0 {
                 return None;
             }
-            // SAFETY: `bucket` was read before whenever `chain_continues` is true, so it is a live
-            // bucket (the iterator's contract).
-            let overflow = match self.chain_continues {
-                true => unsafe { self.bucket.overflow() },
-                false => None,
+            let overflow = if self.chain_continues {
+                // SAFETY: `chain_continues` is true only after `bucket` was read, so it is a live
+                // bucket (the iterator's contract).
+                unsafe { self.bucket.overflow() }
+            } else {
+                None
             };
             let next = match overflow {
                 Some(next) => next,
