@@ -9,21 +9,22 @@ use super::bucket::{Bucket, Cell};
 use super::tophash::GroupMask;
 use crate::stats::BucketLoad;
 
+/// `(primary bucket 0, next index, end index)` of an array.
+type Range<K, V> = (Bucket<K, V>, usize, usize);
+
 /// Full slots of the unevacuated old buckets, then of the current array. By invariant 1 this yields
 /// every entry exactly once, also in the middle of a growth.
 ///
 /// A `RawIter` holds addresses only: it is valid while the table is neither mutated nor dropped,
 /// except through the cells it has already yielded (taking an entry out marks its slot empty, which
 /// the iterator does not look at again).
-/// `(primary bucket 0, next index, end index)` of an array.
-type Range<K, V> = (Bucket<K, V>, usize, usize);
-
 pub(crate) struct RawIter<K, V> {
     /// The primary buckets being walked: `(primary bucket 0, next index, end index)`, first of
     /// the old array's live range, then of the current array. (Two fields rather than an array
     /// indexed by a counter, so the iterator's state can live in registers.)
     range: Range<K, V>,
-    /// The current array's range while `range` is the old array's.
+    /// The current array's range, until `range` moves on to it (when not growing, `range` starts
+    /// as an empty range).
     then: Option<Range<K, V>>,
     /// The bucket `slots` belongs to; before the first bucket is read, the current array's bucket
     /// 0 as a placeholder, never read (`slots` is empty and `chain_continues` false).
@@ -190,7 +191,8 @@ fn fold_range<K, V, B>(
 /// Folds the full slots of the chain starting at `bucket`, counting them off `remaining`.
 ///
 /// The count goes down by one per slot: counting a bucket's set at once would be a population
-/// count, which the x86-64 baseline has no instruction for (its software version is 13).
+/// count, which the x86-64 baseline has no instruction for (its software version cost 13
+/// instructions per bucket).
 #[inline(always)]
 fn fold_chain<K, V, B>(
     mut bucket: Bucket<K, V>,
