@@ -10,7 +10,7 @@
 //!
 //! Divide the collected instructions by N for instructions per operation. The loop's wall time per
 //! operation goes to stderr (a quick A/B timing; criterion's `benches/map.rs` is the reference). Operations: `hit`,
-//! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter`,
+//! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter` (`values().sum()`: `fold`), `iternext` (a `for` loop over the values: `next`),
 //! `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
 //! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys). Maps: `glassmap`, `hashbrown`, `intmap`.
 
@@ -68,6 +68,11 @@ macro_rules! measured {
                 }
                 "iter" => {
                     acc = map.values().sum();
+                }
+                "iternext" => {
+                    for v in map.values() {
+                        acc = acc.wrapping_add(*v);
+                    }
                 }
                 _ => panic!("unknown op {op}"),
             }

@@ -162,10 +162,12 @@ impl<K, V> Bucket<K, V> {
     ///
     /// # Safety
     /// `self` is a primary bucket and the one `index` places after it is in bounds of both
-    /// regions of its array (or `index` is 0).
+    /// regions of its array, or one past the array's last bucket (an address only, never read:
+    /// it stays inside the allocation or one past its end), or `index` is 0.
     #[inline]
     pub(crate) unsafe fn primary_after(self, index: usize) -> Self {
-        // SAFETY: in bounds of both regions (caller).
+        // SAFETY: in bounds of both regions or one past their last bucket (caller); both are
+        // inside the array's allocation or one past its end, as `add` requires.
         unsafe { Bucket::new(self.tophash.add(index), self.slots.add(index)) }
     }
 
