@@ -1,6 +1,8 @@
 //! Growth behaves as Go's classic map: the same growth points, the same `makemap` sizes, and
 //! iteration that sees every entry exactly once while a growth is half done.
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use glassmap::{GrowthKind, Map, RandomState};
 
 /// Spec §2.1: with no hint, the insert that makes the map hold n entries grows B -> B+1 at these n.
@@ -35,9 +37,9 @@ fn growth_points_are_gos() {
 }
 
 /// Pure insertion always finishes a growth before the next one is due (spec §2.1), and a doubling
-/// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes: each write evacuates at most
-/// two old buckets (the one it feeds and the one at `nevacuate`) and moves `nevacuate` forward by
-/// at least one.
+/// with 2^(B-1) old buckets takes exactly 2^(B-2) writes: each write evacuates the next two old
+/// buckets at `nevacuate` (Go's `growWork` evacuates at most two, the key's own and the one at
+/// `nevacuate`, so Go takes between 2^(B-2) and 2^(B-1) writes).
 #[test]
 #[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn insert_only_growths_finish_in_time() {
@@ -52,10 +54,7 @@ fn insert_only_growths_finish_in_time() {
             (true, false) => {
                 let (start, old) = started_at.take().expect("a growth was running");
                 let writes = (i - start + 1) as usize;
-                assert!(
-                    writes <= old && writes >= old / 2,
-                    "{writes} writes for {old} old buckets"
-                );
+                assert_eq!(writes, old.div_ceil(2), "{writes} writes for {old} old buckets");
             }
             (true, true) => assert_eq!(old_buckets, map.growth().map(|g| g.old_buckets)),
             (false, false) => {}
@@ -195,7 +194,7 @@ fn finish_growth_and_steps() {
     assert!(map.is_growing());
     let before = map.growth().unwrap().evacuated;
     assert!(map.evacuate_step(3));
-    assert!(map.growth().unwrap().evacuated >= before + 3);
+    assert_eq!(map.growth().unwrap().evacuated, before + 3);
     map.finish_growth();
     assert!(!map.is_growing());
     assert!(!map.evacuate_step(10));
@@ -276,4 +275,59 @@ fn seeded_maps_are_reproducible() {
     };
     assert_eq!(build(1), build(1));
     assert_ne!(build(1), build(2));
+}
+
+/// A hasher whose hash is the `u64` key itself, to aim keys at chosen buckets.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
+}
+
+/// Writes go where reads look: while a growth runs, a key whose old bucket is not evacuated yet is
+/// written into that bucket (growing its chain with old-array overflow buckets when it is full),
+/// removed from there, and moved with the bucket when the mark reaches it.
+#[test]
+fn writes_go_into_unevacuated_old_buckets() {
+    let mut map: Map<u64, u64, BuildHasherDefault<Identity>> = Map::default();
+    // Identity hashes spread 0..1665 evenly; the 1665th insert starts the doubling 256 -> 512.
+    for key in 0..1665 {
+        map.insert(key, key);
+    }
+    assert_eq!(map.growth().map(|g| (g.old_buckets, g.evacuated)), Some((256, 2)));
+    // Keys for old bucket 255, far ahead of the mark: 7 there already, 40 more need 5 overflow
+    // buckets of the old array. Half go to X (bucket 255), half to Y (511) of the new array.
+    let aimed: Vec<u64> = (1..=40).map(|j| j << 20 | 255).collect();
+    for (n, &key) in aimed.iter().enumerate() {
+        assert_eq!(map.insert(key, n as u64), None);
+        map.assert_invariants();
+    }
+    let growth = map.growth().expect("still growing");
+    assert_eq!(growth.evacuated, 2 + 2 * aimed.len(), "each write evacuated two");
+    // Updates and removals of keys in the unevacuated chain.
+    for (n, &key) in aimed.iter().enumerate() {
+        assert_eq!(map.insert(key, n as u64 + 100), Some(n as u64));
+    }
+    for (n, &key) in aimed.iter().enumerate().step_by(3) {
+        assert_eq!(map.remove(&key), Some(n as u64 + 100));
+    }
+    map.assert_invariants();
+    // 2 + 2 * (40 inserts + 40 updates + 14 removals) = 190 of 256: bucket 255 is still ahead.
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(190));
+    map.finish_growth();
+    map.assert_invariants();
+    for (n, &key) in aimed.iter().enumerate() {
+        let expected = (n % 3 != 0).then_some(n as u64 + 100);
+        assert_eq!(map.get(&key).copied(), expected, "key {key:#x}");
+    }
+    assert_eq!(map.len(), 1665 + aimed.len() - aimed.len().div_ceil(3));
 }
