@@ -37,8 +37,8 @@ pub(crate) struct BucketArray<K, V> {
     buckets: usize,
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
-    /// Bytes at the start of the tophash and slot regions already faulted in writable.
-    populated: [usize; 2],
+    /// Bytes at the start of the tophash region already faulted in writable.
+    populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
     populating: bool,
     /// Go's growth trigger for this B, precomputed: an insert that would make the map hold more
@@ -104,7 +104,7 @@ impl<K, V> BucketArray<K, V> {
             log2: 0,
             buckets: 0,
             released: [0; 2],
-            populated: [0; 2],
+            populated: 0,
             populating: false,
             grow_at: 0,
             overflow_limit: 0,
@@ -136,7 +136,7 @@ impl<K, V> BucketArray<K, V> {
             log2,
             buckets,
             released: [0; 2],
-            populated: [0; 2],
+            populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
             overflow_limit: overflow_limit(log2),
@@ -273,17 +273,20 @@ impl<K, V> BucketArray<K, V> {
         );
     }
 
-    /// Faults in the next few not-yet-touched pages of each region, writable, at most
-    /// [`POPULATE_BYTES`] per region and call.
+    /// Faults in the next few not-yet-touched pages of the tophash region, writable, at most
+    /// [`POPULATE_BYTES`] per call.
     ///
     /// A zeroed allocation is mapped lazily: the first read of a page maps the shared zero page
-    /// and the first write then takes a second fault that copies it and flushes the TLB. Buckets
-    /// are always read before they are written, so every page of a new array would pay twice, at
-    /// random moments. Populating the array a slice per write of the growth pays once, in order,
-    /// and keeps every write's share small (the whole new array is populated long before the
-    /// growth can end: its slot region has about 2^B / 28 pages, the growth lasts at least 2^B / 4 writes).
-    /// Every insert of a new key takes a step until the array is populated, growing or not, so a
-    /// presized map gets the same treatment.
+    /// and the first write then takes a second fault that copies it and flushes the TLB. A
+    /// bucket's tophash word is always read before it is written, so every page of a new array's
+    /// tophash region would pay twice, at random moments. Populating it a slice per insert pays
+    /// once, in order (the region has 2^B / 512 pages, a growth lasts 2^B / 4 writes, so it is
+    /// populated within its first 1/256). The slot region is not populated: a slot is written
+    /// before it is read (an insert, an evacuation's destination), so its pages fault once each
+    /// on their own, and populating them ahead cost more than those faults (measured: ~25 µs per
+    /// 2-page `madvise` step on the reference VM, ~1 000 steps per presized 1M-entry fill).
+    /// Every insert of a new key takes a step until the region is populated, growing or not, so
+    /// a presized map gets the same treatment.
     #[inline]
     pub(crate) fn populate_some(&mut self) {
         if self.populating {
@@ -305,13 +308,9 @@ impl<K, V> BucketArray<K, V> {
 
     #[cold]
     fn populate_more(&mut self) {
-        let sizes = [
-            self.buckets * size_of::<Tophash>(),
-            self.buckets * size_of::<Slots<K, V>>(),
-        ];
-        populate_prefix(self.tophash.cast(), sizes[0], &mut self.populated[0]);
-        populate_prefix(self.slots.cast(), sizes[1], &mut self.populated[1]);
-        self.populating = self.populated[1] < sizes[1];
+        let size = self.buckets * size_of::<Tophash>();
+        populate_prefix(self.tophash.cast(), size, &mut self.populated);
+        self.populating = self.populated < size;
     }
 
     /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
@@ -401,9 +400,8 @@ fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     *released = start + len - base;
 }
 
-/// Pages a populate step faults in per region: 2 pages, about a microsecond each. The slot region
-/// of a new array has about 2^B / 28 pages and a growth lasts at least 2^B / 4 writes, so the array
-/// is populated within the first sixth of its growth.
+/// Pages a populate step faults in: 2 pages of the tophash region (see
+/// [`BucketArray::populate_some`]).
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const POPULATE_BYTES: usize = 2 * PAGE;
 
