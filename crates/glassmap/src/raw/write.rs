@@ -22,7 +22,8 @@ pub(crate) enum RawEntry<'a, K, V> {
 pub(crate) struct RawOccupied<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     cell: Cell<K, V>,
-    hash: u64,
+    /// The head of the chain holding `cell`.
+    head: Bucket<K, V>,
 }
 
 /// An empty slot in the chain of `hash`, ready for one insert.
@@ -62,7 +63,7 @@ impl<K, V> RawTable<K, V> {
                 // slot ever holds (states are 0, 1 and tophashes >= 5). So the slot is full: its
                 // key is initialised (see `Group::matching`).
                 if eq(unsafe { &*cell.key() }) {
-                    return self.occupied(cell, hash);
+                    return self.occupied(cell, head);
                 }
             }
             // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
@@ -71,7 +72,7 @@ impl<K, V> RawTable<K, V> {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
                 // SAFETY: `head` heads a live chain (as above).
                 first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
-                    ChainEnd::Occupied(cell) => return self.occupied(cell, hash),
+                    ChainEnd::Occupied(cell) => return self.occupied(cell, head),
                     ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
                     ChainEnd::Full(last) => match first_empty {
                         Some(slot) => Ok(Cell::new(head, slot)),
@@ -100,11 +101,11 @@ impl<K, V> RawTable<K, V> {
     }
 
     #[inline]
-    fn occupied(&mut self, cell: Cell<K, V>, hash: u64) -> RawEntry<'_, K, V> {
+    fn occupied(&mut self, cell: Cell<K, V>, head: Bucket<K, V>) -> RawEntry<'_, K, V> {
         RawEntry::Occupied(RawOccupied {
             table: self,
             cell,
-            hash,
+            head,
         })
     }
 
@@ -147,21 +148,21 @@ impl<K, V> RawTable<K, V> {
         if self.evacuation.is_some() {
             self.grow_work(&hasher);
         }
+        let head = self.source_bucket(hash);
         // SAFETY: `len > 0`: allocated, so the key's chain is live (invariants 1 and 2).
         unsafe {
-            let cell = search_chain(self.source_bucket(hash), Needle::of(hash), eq)?;
-            Some(self.remove_at(hash, cell))
+            let cell = search_chain(head, Needle::of(hash), eq)?;
+            Some(self.remove_at(head, cell))
         }
     }
 
-    /// Removes the entry in `cell`, a slot of `hash`'s chain, and restores `EMPTY_REST` where it
-    /// now holds (Go's trailing-empty normalisation).
+    /// Removes the entry in `cell`, a slot of the chain at `head`, and restores `EMPTY_REST` where
+    /// it now holds (Go's trailing-empty normalisation).
     ///
     /// # Safety
-    /// `cell` is a full slot of the chain [`RawTable::source_bucket`] gives for `hash` (as returned
-    /// by [`RawTable::entry`] or by `search_chain` on that chain).
-    pub(crate) unsafe fn remove_at(&mut self, hash: u64, cell: Cell<K, V>) -> (K, V) {
-        let head = self.source_bucket(hash);
+    /// `cell` is a full slot of the live chain at `head` (a key's chain as
+    /// [`RawTable::source_bucket`] gives it, unchanged since).
+    unsafe fn remove_at(&mut self, head: Bucket<K, V>, cell: Cell<K, V>) -> (K, V) {
         // SAFETY: full, live slot (caller).
         let entry = unsafe { self.take(cell) };
         // SAFETY: `cell` is in `head`'s chain (caller).
@@ -306,8 +307,8 @@ impl<'a, K, V> RawOccupied<'a, K, V> {
     }
 
     pub(crate) fn remove_entry(self) -> (K, V) {
-        // SAFETY: see the block comment above; the slot is in the chain of `hash`.
-        unsafe { self.table.remove_at(self.hash, self.cell) }
+        // SAFETY: see the block comment above; the slot is in the chain at `head`.
+        unsafe { self.table.remove_at(self.head, self.cell) }
     }
 }
 
