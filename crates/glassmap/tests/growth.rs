@@ -331,3 +331,35 @@ fn writes_go_into_unevacuated_old_buckets() {
     }
     assert_eq!(map.len(), 1665 + aimed.len() - aimed.len().div_ceil(3));
 }
+
+/// The overflow buckets of evacuated old chains are reused by writes into unevacuated old chains,
+/// so those writes do not make the old array allocate more overflow memory during the growth.
+#[test]
+fn evacuated_overflow_buckets_are_reused() {
+    let mut map: Map<u64, u64, BuildHasherDefault<Identity>> = Map::default();
+    // Old buckets 0..8 get 30 entries each (24 aimed, 6 of the evenly spread others: three
+    // overflow buckets per chain, 24 in all, from two chunks of 16); the 1665th insert starts the
+    // doubling 256 -> 512.
+    let crowded = (0..8).flat_map(|bucket| (1..=24u64).map(move |j| j << 20 | bucket));
+    for key in crowded.chain(256..256 + 1665 - 192) {
+        map.insert(key, key);
+    }
+    assert_eq!(map.growth().map(|g| g.old_buckets), Some(256));
+    // Four writes evacuate buckets 2..10, so the 24 overflow buckets of 0..8 are dead by now.
+    for key in [300, 301, 302, 303] {
+        map.remove(&key);
+    }
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(10));
+    let bytes = map.stats().bytes;
+    // 80 keys into old bucket 250 (still unevacuated after their 160 evacuations): its chain
+    // needs 10 more overflow buckets, more than the 8 left in the second chunk; all recycled.
+    for j in 1..=80u64 {
+        map.insert(j << 20 | 250, j);
+    }
+    map.assert_invariants();
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(170));
+    assert_eq!(map.stats().bytes, bytes, "the old array allocated overflow memory");
+    map.finish_growth();
+    map.assert_invariants();
+    assert_eq!((1..=80u64).map(|j| map[&(j << 20 | 250)]).sum::<u64>(), 3240);
+}

@@ -6,7 +6,9 @@
 //!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
 //!   pointers that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
-//!   array owns; overflow buckets are never freed one by one (as in Go), only with the array.
+//!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
+//!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
+//!   the pool's free list (and from dead chains below the table's `nevacuate`, never read).
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
 //!   none) and drops them before the array is freed.
 //! - The leading `released` bytes of each region have been handed back to the OS (Linux) and are never read again: the
@@ -67,6 +69,9 @@ struct OverflowPool<K, V> {
     chunks: Vec<NonNull<Overflow<K, V>>>,
     chunk_len: usize,
     next: usize,
+    /// Recycled units, linked through their overflow link (see
+    /// [`BucketArray::recycle_overflow`]); handed out before new ones.
+    recycled: Option<NonNull<Overflow<K, V>>>,
 }
 
 /// Arrays smaller than this are not released early: freeing them costs little (tens of
@@ -114,6 +119,7 @@ impl<K, V> BucketArray<K, V> {
                 chunks: Vec::new(),
                 chunk_len: 0,
                 next: 0,
+                recycled: None,
             },
         }
     }
@@ -146,6 +152,7 @@ impl<K, V> BucketArray<K, V> {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
                 next: 0,
+                recycled: None,
             },
         })
     }
@@ -195,6 +202,17 @@ impl<K, V> BucketArray<K, V> {
     #[cold]
     pub(crate) fn new_overflow(&mut self) -> NonNull<Overflow<K, V>> {
         let pool = &mut self.pool;
+        if let Some(unit) = pool.recycled {
+            // SAFETY: a recycled unit is an initialised empty bucket of this array that nothing
+            // else uses; its link is the next recycled unit. Re-initialising it makes it fresh.
+            unsafe {
+                pool.recycled = Bucket::of_overflow(unit)
+                    .overflow()
+                    .map(|next| next.overflow_unit());
+                Overflow::init_empty(unit);
+            }
+            return unit;
+        }
         if pool.chunks.is_empty() || pool.next == pool.chunk_len {
             let chunk = allocate_overflow_chunk::<K, V>(pool.chunk_len.max(1))
                 .unwrap_or_else(|err| err.fail());
@@ -230,13 +248,40 @@ impl<K, V> BucketArray<K, V> {
         Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
     }
 
+    /// Gives the overflow buckets of the chain at `head` back to this array, for
+    /// [`BucketArray::attach_overflow`] to reuse before it takes new units. Go never reuses them;
+    /// here writes go into a growth's unevacuated old chains (table invariant 3), which would
+    /// otherwise allocate new overflow chunks for the old array while the evacuated chains'
+    /// units lie dead, raising the growth's peak heap.
+    ///
+    /// # Safety
+    /// `head` heads a chain of this array that is never read again (an evacuated old bucket,
+    /// table invariant 2), and the array is exclusively borrowed.
+    pub(crate) unsafe fn recycle_overflow(&mut self, head: Bucket<K, V>) {
+        // SAFETY: the chain's links are intact (evacuation moves entries, not links); each unit
+        // is an overflow unit of this array that nothing reads again (caller), so it may be
+        // emptied and linked into the free list.
+        unsafe {
+            let mut next = head.overflow();
+            while let Some(bucket) = next {
+                next = bucket.overflow();
+                let unit = bucket.overflow_unit();
+                Overflow::init_empty(unit);
+                if let Some(recycled) = self.pool.recycled {
+                    bucket.set_overflow(recycled);
+                }
+                self.pool.recycled = Some(unit);
+            }
+        }
+    }
+
     /// Takes over another array's overflow count and sampling state (a clone of it).
     pub(crate) fn copy_overflow_count(&mut self, from: &Self) {
         self.noverflow = from.noverflow;
         self.random = from.random;
     }
 
-    /// Overflow buckets handed out so far.
+    /// Overflow units taken from the chunks so far (recycled ones count once).
     pub(crate) fn overflow_buckets(&self) -> usize {
         match self.pool.chunks.len() {
             0 => 0,
@@ -351,6 +396,7 @@ impl<K, V> OverflowPool<K, V> {
             unsafe { dealloc(chunk.as_ptr().cast(), layout) };
         }
         self.next = 0;
+        self.recycled = None;
     }
 }
 

@@ -145,18 +145,22 @@ impl<K, V> RawTable<K, V> {
             return;
         };
         let old_index = ev.nevacuate;
+        let old_head = ev.old.head(old_index);
         // SAFETY: `old_index` is `nevacuate`, below the old bucket count while the growth lasts:
         // it heads an unevacuated chain of the live old array (invariant 2); the current array is
-        // the growth's destination and exclusively borrowed.
+        // the growth's destination and exclusively borrowed. Once moved, the chain is never read
+        // again (the mark moves past it right below), so its overflow buckets can be reused by
+        // the writes that still go into the old array's unevacuated chains.
         unsafe {
             move_chain(
-                ev.old.head(old_index),
+                old_head,
                 old_index,
                 ev.old.log2(),
                 &mut self.current,
                 &mut self.scratch,
                 hasher,
             );
+            ev.old.recycle_overflow(old_head);
         }
         ev.nevacuate += 1;
         ev.old.release_below(ev.nevacuate);
