@@ -47,12 +47,15 @@ impl<K, V> RawTable<K, V> {
         mut eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> RawEntry<'_, K, V> {
-        if !self.current.is_allocated() || self.evacuation.is_some() {
-            self.prepare_write(&hasher);
-        }
+        // Not growing (the usual case), the key's chain is in the current array: no second look at
+        // the evacuation state.
+        let mut head = if !self.current.is_allocated() || self.evacuation.is_some() {
+            self.prepare_write(hash, &hasher)
+        } else {
+            self.current.head(hash as usize)
+        };
         let needle = Needle::of(hash);
         loop {
-            let head = self.source_bucket(hash);
             // SAFETY: the current array is allocated (`prepare_write`), so `head` heads a live
             // chain: of the current array, or an unevacuated old bucket (invariant 2).
             let group = unsafe { head.group() };
@@ -82,6 +85,7 @@ impl<K, V> RawTable<K, V> {
             };
             if self.evacuation.is_none() && self.wants_growth() {
                 self.start_growth_for(&hasher);
+                head = self.source_bucket(hash);
                 continue;
             }
             // A new key: help fault in the array ahead of the writes (see `populate_some`).
@@ -109,13 +113,15 @@ impl<K, V> RawTable<K, V> {
         })
     }
 
-    /// Before a write: allocates the first array, or does the growth work while growing.
+    /// Before a write: allocates the first array, or does the growth work while growing; then
+    /// the head of the chain the write works in (invariant 3).
     #[inline(never)]
-    fn prepare_write(&mut self, hasher: &impl Fn(&K) -> u64) {
+    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) -> Bucket<K, V> {
         if !self.current.is_allocated() {
             self.current = BucketArray::new(0);
         }
         self.grow_work(hasher);
+        self.source_bucket(hash)
     }
 
     /// Go's growth trigger, checked for an insert of a new key while not growing.
