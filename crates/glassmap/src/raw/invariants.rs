@@ -15,7 +15,10 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: read-only walk of live chains (old buckets from `nevacuate` on, invariant 2).
         unsafe {
             if let Some(ev) = &self.evacuation {
-                assert!(ev.nevacuate < ev.old.buckets(), "a finished growth still open");
+                assert!(
+                    ev.nevacuate < ev.old.buckets(),
+                    "a finished growth still open"
+                );
                 for index in ev.nevacuate..ev.old.buckets() {
                     check_chain(ev.old.head(index), |cell, top| {
                         check_key(cell, top, ev.old.mask(), index, &hasher);

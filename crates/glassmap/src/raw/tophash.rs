@@ -374,5 +374,4 @@ mod tests {
         sse2::Group,
         exact: true
     );
-
 }
