@@ -87,13 +87,14 @@ const POPULATE_MIN_BYTES: usize = 32 << 20;
 /// Largest overflow chunk: small enough that freeing it never unmaps a large region at once.
 const MAX_CHUNK_BYTES: usize = 32 << 10;
 
-/// Most bytes one call of [`BucketArray::release_below`] hands back per region: 16 pages of 4 KiB,
-/// a few microseconds of kernel work. A write usually moves `nevacuate` by one or two buckets (a few
-/// hundred bytes), so the released prefix keeps pace; after a rare long jump (Go's look-ahead of up
-/// to 1024 evacuated buckets) it catches up over the next writes, and whatever is left when the
-/// growth ends is at most such a jump.
+/// The step in which [`BucketArray::release_below`] hands pages back, per region: 16 pages of
+/// 4 KiB, released together once all 16 are evacuated. One `madvise` per step rather than per
+/// page: per-page release was ~10K calls per million inserts growing from empty, each paying the
+/// syscall and a TLB flush. `nevacuate` moves two buckets (288 bytes of slots) per write, so the
+/// released prefix keeps pace one step at a time, and what is left unreleased when the growth
+/// ends (less than a step per region) goes with the array's free.
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
-const MAX_RELEASE_BYTES: usize = 16 * PAGE;
+const RELEASE_STEP_BYTES: usize = 16 * PAGE;
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const PAGE: usize = 4096;
 
@@ -298,9 +299,9 @@ impl<K, V> BucketArray<K, V> {
         primary + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
     }
 
-    /// Hands the whole pages of the buckets below `index` back to the OS, at most
-    /// [`MAX_RELEASE_BYTES`] per region and call. The caller promises never to read those buckets
-    /// again.
+    /// Hands the whole pages of the buckets below `index` back to the OS, one step of
+    /// [`RELEASE_STEP_BYTES`] per region and call at most. The caller promises never to read those
+    /// buckets again.
     pub(crate) fn release_below(&mut self, index: usize) {
         if self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
             return;
@@ -420,16 +421,16 @@ fn allocate_overflow_chunk<K, V>(units: usize) -> Result<NonNull<Overflow<K, V>>
 }
 
 /// Releases whole pages of `[region, region + upto)` not yet released, at most
-/// [`MAX_RELEASE_BYTES`] per call, advancing `released`.
+/// [`RELEASE_STEP_BYTES`] per call and only a whole step, advancing `released`.
 #[cfg(all(target_os = "linux", not(miri)))]
 fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     let base = region.as_ptr().addr();
     let end = (base + upto) & !(PAGE - 1);
     let start = (base + *released).next_multiple_of(PAGE);
-    if end <= start {
+    if end < start + RELEASE_STEP_BYTES {
         return;
     }
-    let len = (end - start).min(MAX_RELEASE_BYTES);
+    let len = RELEASE_STEP_BYTES;
     // SAFETY: `[start, start + len)` is page-aligned and inside the array's allocation, which stays
     // allocated until `drop`. The buckets there are below the table's `nevacuate` and are never read
     // or written again (table invariant 2), so replacing their pages with zero-fill pages changes
