@@ -23,8 +23,10 @@ use super::{RawTable, prefetch_bucket};
 use crate::TryReserveError;
 use crate::stats::GrowthKind;
 
-/// How many buckets ahead of `nevacuate` a write prefetches (tuned with the insert-from-empty
-/// benchmark: far enough for DRAM latency, near enough that the lines are still cached).
+/// How many writes ahead a write prefetches the old buckets (and their destinations) that write
+/// will evacuate: [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance
+/// was tuned with the insert-from-empty benchmark: far enough for DRAM latency, near enough that
+/// the lines are still cached).
 const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
 /// Old buckets each write evacuates: as many as Go's `growWork` does at most (the fed bucket plus
