@@ -18,9 +18,11 @@
 //!
 //! When inserting a new key would put more than 6.5 entries per bucket on average, the map
 //! **doubles**: it allocates a zeroed array of 2^(B+1) buckets and from then on every write first
-//! **evacuates** the old bucket feeding the bucket it touches, plus the next one at the
-//! **nevacuate** mark. An old bucket's entries split into the **X** half (same index) and the **Y**
-//! half (index + 2^B) by the hash bit above the old mask. With about as many overflow buckets as
+//! **evacuates** the next two old buckets at the **nevacuate** mark (Go evacuates the bucket the
+//! write's key maps to first; here old buckets move strictly in order, and a write goes where a
+//! read looks: the key's old bucket while that is not evacuated). An old bucket's entries split
+//! into the **X** half (same index) and the **Y** half (index + 2^B) by the hash bit above the old
+//! mask. With about as many overflow buckets as
 //! primary ones the map grows to the **same size** instead, which compacts the chains.
 //!
 //! ```text

@@ -295,7 +295,8 @@ where
 
     /// Inserts `value` under `key`, returning the previous value. The stored key is not replaced.
     ///
-    /// While the map grows, this first evacuates up to two old buckets (Go's `growWork`).
+    /// While the map grows, this first evacuates the next two old buckets (Go's `growWork`, in
+    /// index order).
     ///
     /// # Examples
     /// ```

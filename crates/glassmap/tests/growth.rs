@@ -1,6 +1,9 @@
 //! Growth behaves as Go's classic map: the same growth points, the same `makemap` sizes, and
 //! iteration that sees every entry exactly once while a growth is half done.
 
+mod common;
+
+use common::{Kind, TestHasher};
 use glassmap::{GrowthKind, Map, RandomState};
 
 /// Spec §2.1: with no hint, the insert that makes the map hold n entries grows B -> B+1 at these n.
@@ -35,9 +38,9 @@ fn growth_points_are_gos() {
 }
 
 /// Pure insertion always finishes a growth before the next one is due (spec §2.1), and a doubling
-/// with 2^(B-1) old buckets takes between 2^(B-2) and 2^(B-1) writes: each write evacuates at most
-/// two old buckets (the one it feeds and the one at `nevacuate`) and moves `nevacuate` forward by
-/// at least one.
+/// with 2^(B-1) old buckets takes exactly 2^(B-2) writes: each write evacuates the next two old
+/// buckets at `nevacuate` (Go's `growWork` evacuates at most two, the key's own and the one at
+/// `nevacuate`, so Go takes between 2^(B-2) and 2^(B-1) writes).
 #[test]
 #[cfg_attr(miri, ignore = "too many inserts for Miri; covered natively")]
 fn insert_only_growths_finish_in_time() {
@@ -52,8 +55,9 @@ fn insert_only_growths_finish_in_time() {
             (true, false) => {
                 let (start, old) = started_at.take().expect("a growth was running");
                 let writes = (i - start + 1) as usize;
-                assert!(
-                    writes <= old && writes >= old / 2,
+                assert_eq!(
+                    writes,
+                    old.div_ceil(2),
                     "{writes} writes for {old} old buckets"
                 );
             }
@@ -195,7 +199,7 @@ fn finish_growth_and_steps() {
     assert!(map.is_growing());
     let before = map.growth().unwrap().evacuated;
     assert!(map.evacuate_step(3));
-    assert!(map.growth().unwrap().evacuated >= before + 3);
+    assert_eq!(map.growth().unwrap().evacuated, before + 3);
     map.finish_growth();
     assert!(!map.is_growing());
     assert!(!map.evacuate_step(10));
@@ -276,4 +280,93 @@ fn seeded_maps_are_reproducible() {
     };
     assert_eq!(build(1), build(1));
     assert_ne!(build(1), build(2));
+}
+
+/// Writes go where reads look: while a growth runs, a key whose old bucket is not evacuated yet is
+/// written into that bucket (growing its chain with old-array overflow buckets when it is full),
+/// removed from there, and moved with the bucket when the mark reaches it.
+#[test]
+fn writes_go_into_unevacuated_old_buckets() {
+    let mut map = Map::with_hasher(TestHasher(Kind::Identity));
+    // Identity hashes (the key itself) spread 0..1665 evenly; the 1665th insert starts the
+    // doubling 256 -> 512.
+    for key in 0..1665 {
+        map.insert(key, key);
+    }
+    assert_eq!(
+        map.growth().map(|g| (g.old_buckets, g.evacuated)),
+        Some((256, 2))
+    );
+    // Keys for old bucket 255, far ahead of the mark: 6 there already, 40 more need 5 overflow
+    // buckets of the old array. Half go to X (bucket 255), half to Y (511) of the new array.
+    let aimed: Vec<u64> = (1..=40).map(|j| j << 20 | 255).collect();
+    for (n, &key) in aimed.iter().enumerate() {
+        assert_eq!(map.insert(key, n as u64), None);
+        if cfg!(not(miri)) {
+            map.assert_invariants();
+        }
+    }
+    map.assert_invariants();
+    let growth = map.growth().expect("still growing");
+    assert_eq!(
+        growth.evacuated,
+        2 + 2 * aimed.len(),
+        "each write evacuated two"
+    );
+    // Updates and removals of keys in the unevacuated chain.
+    for (n, &key) in aimed.iter().enumerate() {
+        assert_eq!(map.insert(key, n as u64 + 100), Some(n as u64));
+    }
+    for (n, &key) in aimed.iter().enumerate().step_by(3) {
+        assert_eq!(map.remove(&key), Some(n as u64 + 100));
+    }
+    map.assert_invariants();
+    // 2 + 2 * (40 inserts + 40 updates + 14 removals) = 190 of 256: bucket 255 is still ahead.
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(190));
+    map.finish_growth();
+    map.assert_invariants();
+    for (n, &key) in aimed.iter().enumerate() {
+        let expected = (n % 3 != 0).then_some(n as u64 + 100);
+        assert_eq!(map.get(&key).copied(), expected, "key {key:#x}");
+    }
+    assert_eq!(map.len(), 1665 + aimed.len() - aimed.len().div_ceil(3));
+}
+
+/// The overflow buckets of evacuated old chains are reused by writes into unevacuated old chains,
+/// so those writes do not make the old array allocate more overflow memory during the growth.
+#[test]
+fn evacuated_overflow_buckets_are_reused() {
+    let mut map = Map::with_hasher(TestHasher(Kind::Identity));
+    // Old buckets 0..8 get 30 entries each (24 aimed, 6 of the evenly spread others: three
+    // overflow buckets per chain, 24 in all, from two chunks of 16); the 1665th insert starts the
+    // doubling 256 -> 512.
+    let crowded = (0..8).flat_map(|bucket| (1..=24u64).map(move |j| j << 20 | bucket));
+    for key in crowded.chain(256..256 + 1665 - 192) {
+        map.insert(key, key);
+    }
+    assert_eq!(map.growth().map(|g| g.old_buckets), Some(256));
+    // Four writes evacuate buckets 2..10, so the 24 overflow buckets of 0..8 are dead by now.
+    for key in [300, 301, 302, 303] {
+        map.remove(&key);
+    }
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(10));
+    let bytes = map.stats().bytes;
+    // 80 keys into old bucket 250 (still unevacuated after their 160 evacuations): its chain
+    // needs 10 more overflow buckets, more than the 8 left in the second chunk; all recycled.
+    for j in 1..=80u64 {
+        map.insert(j << 20 | 250, j);
+    }
+    map.assert_invariants();
+    assert_eq!(map.growth().map(|g| g.evacuated), Some(170));
+    assert_eq!(
+        map.stats().bytes,
+        bytes,
+        "the old array allocated overflow memory"
+    );
+    map.finish_growth();
+    map.assert_invariants();
+    assert_eq!(
+        (1..=80u64).map(|j| map[&(j << 20 | 250)]).sum::<u64>(),
+        3240
+    );
 }

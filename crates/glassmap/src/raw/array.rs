@@ -6,7 +6,9 @@
 //!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
 //!   pointers that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
-//!   array owns; overflow buckets are never freed one by one (as in Go), only with the array.
+//!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
+//!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
+//!   the pool's free list (and from dead chains below the table's `nevacuate`, never read).
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
 //!   none) and drops them before the array is freed.
 //! - The leading `released` bytes of each region have been handed back to the OS (Linux) and are never read again: the
@@ -37,8 +39,8 @@ pub(crate) struct BucketArray<K, V> {
     buckets: usize,
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
-    /// Bytes at the start of the tophash and slot regions already faulted in writable.
-    populated: [usize; 2],
+    /// Bytes at the start of the tophash region already faulted in writable.
+    populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
     populating: bool,
     /// Go's growth trigger for this B, precomputed: an insert that would make the map hold more
@@ -67,6 +69,9 @@ struct OverflowPool<K, V> {
     chunks: Vec<NonNull<Overflow<K, V>>>,
     chunk_len: usize,
     next: usize,
+    /// Recycled units, linked through their overflow link (see
+    /// [`BucketArray::recycle_overflow`]); handed out before new ones.
+    recycled: Option<NonNull<Overflow<K, V>>>,
 }
 
 /// Arrays smaller than this are not released early: freeing them costs little (tens of
@@ -82,13 +87,14 @@ const POPULATE_MIN_BYTES: usize = 32 << 20;
 /// Largest overflow chunk: small enough that freeing it never unmaps a large region at once.
 const MAX_CHUNK_BYTES: usize = 32 << 10;
 
-/// Most bytes one call of [`BucketArray::release_below`] hands back per region: 16 pages of 4 KiB,
-/// a few microseconds of kernel work. A write usually moves `nevacuate` by one or two buckets (a few
-/// hundred bytes), so the released prefix keeps pace; after a rare long jump (Go's look-ahead of up
-/// to 1024 evacuated buckets) it catches up over the next writes, and whatever is left when the
-/// growth ends is at most such a jump.
+/// The step in which [`BucketArray::release_below`] hands pages back, per region: 16 pages of
+/// 4 KiB, released together once all 16 are evacuated. One `madvise` per step rather than per
+/// page: per-page release was ~10K calls per million inserts growing from empty, each paying the
+/// syscall and a TLB flush. `nevacuate` moves two buckets (288 bytes of slots) per write, so the
+/// released prefix keeps pace one step at a time, and what is left unreleased when the growth
+/// ends (less than a step per region) goes with the array's free.
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
-const MAX_RELEASE_BYTES: usize = 16 * PAGE;
+const RELEASE_STEP_BYTES: usize = 16 * PAGE;
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const PAGE: usize = 4096;
 
@@ -104,7 +110,7 @@ impl<K, V> BucketArray<K, V> {
             log2: 0,
             buckets: 0,
             released: [0; 2],
-            populated: [0; 2],
+            populated: 0,
             populating: false,
             grow_at: 0,
             overflow_limit: 0,
@@ -114,6 +120,7 @@ impl<K, V> BucketArray<K, V> {
                 chunks: Vec::new(),
                 chunk_len: 0,
                 next: 0,
+                recycled: None,
             },
         }
     }
@@ -136,7 +143,7 @@ impl<K, V> BucketArray<K, V> {
             log2,
             buckets,
             released: [0; 2],
-            populated: [0; 2],
+            populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
             overflow_limit: overflow_limit(log2),
@@ -146,6 +153,7 @@ impl<K, V> BucketArray<K, V> {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
                 next: 0,
+                recycled: None,
             },
         })
     }
@@ -195,6 +203,17 @@ impl<K, V> BucketArray<K, V> {
     #[cold]
     pub(crate) fn new_overflow(&mut self) -> NonNull<Overflow<K, V>> {
         let pool = &mut self.pool;
+        if let Some(unit) = pool.recycled {
+            // SAFETY: a recycled unit is an initialised empty bucket of this array that nothing
+            // else uses; its link is the next recycled unit. Re-initialising it makes it fresh.
+            unsafe {
+                pool.recycled = Bucket::of_overflow(unit)
+                    .overflow()
+                    .map(|next| next.overflow_unit());
+                Overflow::init_empty(unit);
+            }
+            return unit;
+        }
         if pool.chunks.is_empty() || pool.next == pool.chunk_len {
             let chunk = allocate_overflow_chunk::<K, V>(pool.chunk_len.max(1))
                 .unwrap_or_else(|err| err.fail());
@@ -230,13 +249,40 @@ impl<K, V> BucketArray<K, V> {
         Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
     }
 
+    /// Gives the overflow buckets of the chain at `head` back to this array, for
+    /// [`BucketArray::attach_overflow`] to reuse before it takes new units. Go never reuses them;
+    /// here writes go into a growth's unevacuated old chains (table invariant 3), which would
+    /// otherwise allocate new overflow chunks for the old array while the evacuated chains'
+    /// units lie dead, raising the growth's peak heap.
+    ///
+    /// # Safety
+    /// `head` heads a chain of this array that is never read again (an evacuated old bucket,
+    /// table invariant 2), and the array is exclusively borrowed.
+    pub(crate) unsafe fn recycle_overflow(&mut self, head: Bucket<K, V>) {
+        // SAFETY: the chain's links are intact (evacuation moves entries, not links); each unit
+        // is an overflow unit of this array that nothing reads again (caller), so it may be
+        // emptied and linked into the free list.
+        unsafe {
+            let mut next = head.overflow();
+            while let Some(bucket) = next {
+                next = bucket.overflow();
+                let unit = bucket.overflow_unit();
+                Overflow::init_empty(unit);
+                if let Some(recycled) = self.pool.recycled {
+                    bucket.set_overflow(recycled);
+                }
+                self.pool.recycled = Some(unit);
+            }
+        }
+    }
+
     /// Takes over another array's overflow count and sampling state (a clone of it).
     pub(crate) fn copy_overflow_count(&mut self, from: &Self) {
         self.noverflow = from.noverflow;
         self.random = from.random;
     }
 
-    /// Overflow buckets handed out so far.
+    /// Overflow units taken from the chunks so far (recycled ones count once).
     pub(crate) fn overflow_buckets(&self) -> usize {
         match self.pool.chunks.len() {
             0 => 0,
@@ -253,9 +299,9 @@ impl<K, V> BucketArray<K, V> {
         primary + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
     }
 
-    /// Hands the whole pages of the buckets below `index` back to the OS, at most
-    /// [`MAX_RELEASE_BYTES`] per region and call. The caller promises never to read those buckets
-    /// again.
+    /// Hands the whole pages of the buckets below `index` back to the OS, one step of
+    /// [`RELEASE_STEP_BYTES`] per region and call at most. The caller promises never to read those
+    /// buckets again.
     pub(crate) fn release_below(&mut self, index: usize) {
         if self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
             return;
@@ -273,17 +319,19 @@ impl<K, V> BucketArray<K, V> {
         );
     }
 
-    /// Faults in the next few not-yet-touched pages of each region, writable, at most
-    /// [`POPULATE_BYTES`] per region and call.
+    /// Faults in the next few not-yet-touched pages of the tophash region, writable, at most
+    /// [`POPULATE_BYTES`] per call.
     ///
     /// A zeroed allocation is mapped lazily: the first read of a page maps the shared zero page
-    /// and the first write then takes a second fault that copies it and flushes the TLB. Buckets
-    /// are always read before they are written, so every page of a new array would pay twice, at
-    /// random moments. Populating the array a slice per write of the growth pays once, in order,
-    /// and keeps every write's share small (the whole new array is populated long before the
-    /// growth can end: its slot region has about 2^B / 28 pages, the growth lasts at least 2^B / 4 writes).
-    /// Every insert of a new key takes a step until the array is populated, growing or not, so a
-    /// presized map gets the same treatment.
+    /// and the first write then takes a second fault that copies it and flushes the TLB. A
+    /// bucket's tophash word is always read before it is written, so every page of a new array's
+    /// tophash region would pay twice, at random moments. Populating it a slice per insert pays
+    /// once, in order (the region has 2^B / 512 pages, a growth lasts 2^B / 4 writes, so it is
+    /// populated within its first 1/256). The slot region is not populated: a slot is written
+    /// before it is read (an insert, an evacuation's destination), so its pages fault once each
+    /// on their own, and populating them too only added `madvise` calls (15 of every 16).
+    /// Every insert of a new key takes a step until the region is populated, growing or not, so
+    /// a presized map gets the same treatment.
     #[inline]
     pub(crate) fn populate_some(&mut self) {
         if self.populating {
@@ -305,13 +353,9 @@ impl<K, V> BucketArray<K, V> {
 
     #[cold]
     fn populate_more(&mut self) {
-        let sizes = [
-            self.buckets * size_of::<Tophash>(),
-            self.buckets * size_of::<Slots<K, V>>(),
-        ];
-        populate_prefix(self.tophash.cast(), sizes[0], &mut self.populated[0]);
-        populate_prefix(self.slots.cast(), sizes[1], &mut self.populated[1]);
-        self.populating = self.populated[1] < sizes[1];
+        let size = self.buckets * size_of::<Tophash>();
+        populate_prefix(self.tophash.cast(), size, &mut self.populated);
+        self.populating = self.populated < size;
     }
 
     /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
@@ -352,6 +396,7 @@ impl<K, V> OverflowPool<K, V> {
             unsafe { dealloc(chunk.as_ptr().cast(), layout) };
         }
         self.next = 0;
+        self.recycled = None;
     }
 }
 
@@ -376,16 +421,16 @@ fn allocate_overflow_chunk<K, V>(units: usize) -> Result<NonNull<Overflow<K, V>>
 }
 
 /// Releases whole pages of `[region, region + upto)` not yet released, at most
-/// [`MAX_RELEASE_BYTES`] per call, advancing `released`.
+/// [`RELEASE_STEP_BYTES`] per call and only a whole step, advancing `released`.
 #[cfg(all(target_os = "linux", not(miri)))]
 fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     let base = region.as_ptr().addr();
     let end = (base + upto) & !(PAGE - 1);
     let start = (base + *released).next_multiple_of(PAGE);
-    if end <= start {
+    if end < start + RELEASE_STEP_BYTES {
         return;
     }
-    let len = (end - start).min(MAX_RELEASE_BYTES);
+    let len = RELEASE_STEP_BYTES;
     // SAFETY: `[start, start + len)` is page-aligned and inside the array's allocation, which stays
     // allocated until `drop`. The buckets there are below the table's `nevacuate` and are never read
     // or written again (table invariant 2), so replacing their pages with zero-fill pages changes
@@ -401,9 +446,8 @@ fn release_prefix(region: NonNull<u8>, upto: usize, released: &mut usize) {
     *released = start + len - base;
 }
 
-/// Pages a populate step faults in per region: 2 pages, about a microsecond each. The slot region
-/// of a new array has about 2^B / 28 pages and a growth lasts at least 2^B / 4 writes, so the array
-/// is populated within the first sixth of its growth.
+/// Pages a populate step faults in: 2 pages of the tophash region (see
+/// [`BucketArray::populate_some`]).
 #[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const POPULATE_BYTES: usize = 2 * PAGE;
 

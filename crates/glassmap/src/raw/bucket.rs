@@ -187,6 +187,16 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
+    /// The overflow unit this overflow bucket lives in (the inverse of [`Bucket::of_overflow`]).
+    ///
+    /// # Safety
+    /// The bucket is an overflow bucket, not a primary one.
+    #[inline]
+    pub(crate) unsafe fn overflow_unit(self) -> NonNull<Overflow<K, V>> {
+        // `Overflow` is `repr(C)` with the tophash bytes first: the unit starts at them.
+        self.tophash.cast()
+    }
+
     /// Start of the slot block, for prefetching.
     #[inline]
     pub(crate) fn slots_address(self) -> *const u8 {

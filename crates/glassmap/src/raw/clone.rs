@@ -38,7 +38,6 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
             clone.evacuation = Some(Evacuation {
                 old: BucketArray::new(ev.old.log2()),
                 nevacuate: ev.nevacuate,
-                evacuated: ev.evacuated,
                 kind: ev.kind,
             });
             let Some(target) = &mut clone.evacuation else {
@@ -136,7 +135,7 @@ unsafe fn copy_bucket<K: Clone, V: Clone>(
         written: 0,
         len,
     };
-    // The state bytes (empty, evacuated) as they are; full slots stay zero until written.
+    // The state bytes (empty) as they are; full slots stay zero until written.
     for (slot, state) in publish.tophash.iter_mut().enumerate() {
         // SAFETY: live bucket (caller).
         let top = unsafe { from.tophash(slot) };

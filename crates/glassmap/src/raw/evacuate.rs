@@ -1,43 +1,54 @@
-//! The growth mechanism: starting a growth (Go's `hashGrow`), the work each write owes
-//! (`growWork`), moving one old bucket's chain (`evacuate`), the evacuation mark
-//! (`advanceEvacuationMark`), and resizing to any B (`reserve`, `shrink_to`). When to grow is
-//! `growth_policy.rs`; the invariants cited here are the numbered list of the module docs
-//! (`raw/mod.rs`).
+//! The growth mechanism: starting a growth (Go's `hashGrow`), the work each write owes (Go's
+//! `growWork`, here in index order only), moving one old bucket's chain (`evacuate`), and resizing
+//! to any B (`reserve`, `shrink_to`). When to grow is `growth_policy.rs`; the invariants cited here
+//! are the numbered list of the module docs (`raw/mod.rs`).
+//!
+//! A deliberate deviation from Go: Go's `growWork` first evacuates the old bucket the write's key
+//! maps to, so that writes only ever touch the new array, because a Go iterator may be walking the
+//! old array while the map is written. In Rust an iterator borrows the map, so no write can happen
+//! during an iteration, and a write can instead go where a read looks: into the key's old bucket
+//! while that is unevacuated (invariants 1 and 3). Evacuation then only ever takes the bucket at
+//! `nevacuate`: a sequential stream whose next buckets are prefetched a few writes ahead, where
+//! Go's fed bucket is a random miss that cannot be hidden. "Evacuated" is just `index <
+//! nevacuate`, so Go's evacuated marks (and its `advanceEvacuationMark` scan over them) are not
+//! needed. The cost: a new key written into an unevacuated old bucket is moved once more.
 
 use core::mem;
 
 use super::array::BucketArray;
 use super::bucket::{Bucket, Cell, Cursor};
-use super::growth_policy::{BUCKET_SLOTS, log2_buckets_for, over_load_factor};
-use super::tophash::{EMPTY_ONE, EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, is_evacuated};
+use super::growth_policy::{log2_buckets_for, over_load_factor};
+use super::tophash::EMPTY_ONE;
 use super::{RawTable, prefetch_bucket};
 use crate::TryReserveError;
 use crate::stats::GrowthKind;
 
-/// How many buckets ahead of `nevacuate` a write prefetches (tuned with the insert-from-empty
-/// benchmark: far enough for DRAM latency, near enough that the lines are still cached).
+/// How many writes ahead a write prefetches the old buckets (and their destinations) that write
+/// will evacuate: [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance
+/// was tuned with the insert-from-empty benchmark: far enough for DRAM latency, near enough that
+/// the lines are still cached).
 const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
-/// Go's `advanceEvacuationMark` looks at most this many buckets ahead, keeping each write O(1).
-const EVACUATION_MARK_WINDOW: usize = 1024;
+/// Old buckets each write evacuates: as many as Go's `growWork` does at most (the fed bucket plus
+/// the one at `nevacuate`), so a doubling of 2^B old buckets ends after 2^(B-1) writes, long before
+/// the new array reaches its load factor (6.5 * 2^B entries at the start, 13 * 2^B allowed).
+pub(super) const EVACUATIONS_PER_WRITE: usize = 2;
 
 /// A growth in progress: the array being emptied into `RawTable::current`.
 pub(super) struct Evacuation<K, V> {
     pub(super) old: BucketArray<K, V>,
-    /// Go's `nevacuate`: every old bucket below it is evacuated (invariant 2).
+    /// Go's `nevacuate`: the old buckets below it are evacuated, the others not (invariant 2).
     pub(super) nevacuate: usize,
-    /// Old buckets evacuated so far (in any order), for `growth()` in O(1).
-    pub(super) evacuated: usize,
     pub(super) kind: GrowthKind,
 }
 
 impl<K, V> RawTable<K, V> {
-    /// Go's `hashGrow` for an insert of a new key, then the `growWork` the insert owes.
+    /// Go's `hashGrow` for an insert of a new key, then the growth work the insert owes.
     #[cold]
     #[inline(never)]
-    pub(super) fn start_growth_for(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+    pub(super) fn start_growth_for(&mut self, hasher: &impl Fn(&K) -> u64) {
         self.start_growth();
-        self.grow_work(hash, hasher);
+        self.grow_work(hasher);
     }
 
     /// Starts Go's `hashGrow`: a doubling if the load factor asks for it, else a same-size growth.
@@ -70,37 +81,32 @@ impl<K, V> RawTable<K, V> {
         self.evacuation = Some(Evacuation {
             old,
             nevacuate: 0,
-            evacuated: 0,
             kind,
         });
     }
 
-    /// Go's `growWork`: the old bucket feeding `hash`'s bucket, then one more at `nevacuate`.
-    ///
-    /// The fed bucket and its X/Y destinations are prefetched before anything is touched (the
-    /// addresses follow from the index alone), so their misses overlap; the sequential side is
-    /// prefetched a few writes ahead.
+    /// The growth work a write owes: the next [`EVACUATIONS_PER_WRITE`] old buckets at
+    /// `nevacuate` (invariant 3). Unlike Go's `growWork`, never the bucket the write's key maps
+    /// to, so evacuation is a stream: the old bucket a few writes ahead and its destinations are
+    /// prefetched now, and are cached by the time the mark reaches them.
     #[inline]
-    pub(super) fn grow_work(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+    pub(super) fn grow_work(&mut self, hasher: &impl Fn(&K) -> u64) {
         let Some(ev) = &self.evacuation else { return };
-        let fed = hash as usize & ev.old.mask();
-        let ahead = ev.nevacuate + EVACUATION_PREFETCH_DISTANCE;
-        self.prefetch_evacuation(fed);
-        // `nevacuate` moves forward one bucket per write most of the time, so the bucket a few
-        // writes from now is known: fetching it now hides its misses completely.
-        self.prefetch_evacuation(ahead);
-        self.evacuate(fed, hasher);
-        if let Some(ev) = &self.evacuation {
-            self.evacuate(ev.nevacuate, hasher);
+        let ahead = ev.nevacuate + EVACUATION_PREFETCH_DISTANCE * EVACUATIONS_PER_WRITE;
+        for k in 0..EVACUATIONS_PER_WRITE {
+            self.prefetch_evacuation(ahead + k);
+        }
+        for _ in 0..EVACUATIONS_PER_WRITE {
+            self.evacuate_next(hasher);
         }
     }
 
-    /// Prefetches old bucket `old_index` (unless known evacuated) and, for a doubling or same-size
-    /// growth, the heads of its X and Y destinations.
+    /// Prefetches old bucket `old_index` (if it exists) and, for a doubling or same-size growth,
+    /// the heads of its X and Y destinations.
     #[inline]
     fn prefetch_evacuation(&self, old_index: usize) {
         let Some(ev) = &self.evacuation else { return };
-        if old_index < ev.nevacuate || old_index >= ev.old.buckets() {
+        if old_index >= ev.old.buckets() {
             return;
         }
         prefetch_bucket(ev.old.head(old_index));
@@ -118,64 +124,50 @@ impl<K, V> RawTable<K, V> {
     /// Evacuates up to `max_buckets` old buckets; true while the growth still has work left.
     pub(crate) fn evacuate_step(&mut self, max_buckets: usize, hasher: impl Fn(&K) -> u64) -> bool {
         for _ in 0..max_buckets {
-            match &self.evacuation {
-                Some(ev) => self.evacuate(ev.nevacuate, &hasher),
-                None => break,
+            if self.evacuation.is_none() {
+                break;
             }
+            self.evacuate_next(&hasher);
         }
         self.evacuation.is_some()
     }
 
     /// Completes the growth in progress, if any.
     pub(crate) fn finish_growth(&mut self, hasher: impl Fn(&K) -> u64) {
-        while let Some(ev) = &self.evacuation {
-            self.evacuate(ev.nevacuate, &hasher);
+        while self.evacuation.is_some() {
+            self.evacuate_next(&hasher);
         }
     }
 
-    /// Go's `evacuate`: moves the chain of old bucket `old_index` into the current array.
-    fn evacuate(&mut self, old_index: usize, hasher: &impl Fn(&K) -> u64) {
+    /// Go's `evacuate` for the old bucket at `nevacuate`, then the mark moves past it (the
+    /// evacuation order is the index order, invariant 2), handing the evacuated prefix back to the
+    /// OS and ending the growth after the last bucket.
+    fn evacuate_next(&mut self, hasher: &impl Fn(&K) -> u64) {
         let Some(ev) = &mut self.evacuation else {
             return;
         };
+        let old_index = ev.nevacuate;
         let old_head = ev.old.head(old_index);
-        // SAFETY: indices at or above `nevacuate` of the live old array are readable (invariant 2).
-        if old_index >= ev.nevacuate && !is_evacuated(unsafe { old_head.tophash(0) }) {
-            // SAFETY: `old_head` heads an unevacuated chain of the live old array; the current
-            // array is the growth's destination and exclusively borrowed.
-            unsafe {
-                move_chain(
-                    old_head,
-                    old_index,
-                    ev.old.log2(),
-                    &mut self.current,
-                    &mut self.scratch,
-                    hasher,
-                );
-            }
-            ev.evacuated += 1;
+        // SAFETY: `old_index` is `nevacuate`, below the old bucket count while the growth lasts:
+        // it heads an unevacuated chain of the live old array (invariant 2); the current array is
+        // the growth's destination and exclusively borrowed. Once moved, the chain is never read
+        // again (the mark moves past it right below), so its overflow buckets can be reused by
+        // the writes that still go into the old array's unevacuated chains.
+        unsafe {
+            move_chain(
+                old_head,
+                old_index,
+                ev.old.log2(),
+                &mut self.current,
+                &mut self.scratch,
+                hasher,
+            );
+            ev.old.recycle_overflow(old_head);
         }
-        if ev.nevacuate == old_index {
-            self.advance_evacuation_mark();
-        }
-    }
-
-    /// Go's `advanceEvacuationMark`, ending the growth when every old bucket is evacuated.
-    fn advance_evacuation_mark(&mut self) {
-        let Some(ev) = &mut self.evacuation else {
-            return;
-        };
         ev.nevacuate += 1;
-        let stop = ev.old.buckets().min(ev.nevacuate + EVACUATION_MARK_WINDOW);
-        while ev.nevacuate < stop
-            // SAFETY: `nevacuate < buckets` of the live old array, not yet released.
-            && is_evacuated(unsafe { ev.old.head(ev.nevacuate).tophash(0) })
-        {
-            ev.nevacuate += 1;
-        }
         ev.old.release_below(ev.nevacuate);
         if ev.nevacuate == ev.old.buckets() {
-            // Every slot of the old array is in an evacuated state: it holds no entry to drop.
+            // Every old bucket is below the mark: the array holds no entry to drop (invariant 2).
             let finished = self.evacuation.take();
             #[cfg(feature = "tracing")]
             if let Some(ev) = &finished {
@@ -242,15 +234,17 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
-/// Moves every entry of the old chain at `old_head` into `current` and marks its slots evacuated.
+/// Moves every entry of the old chain at `old_head` into `current`. The old slots are left as
+/// they are: the caller moves `nevacuate` past the bucket, after which nothing reads it
+/// (invariant 2), so no evacuated marks are needed.
 ///
 /// The whole chain is hashed first, into `hashes`: a panicking `Hash` then leaves the bucket
 /// untouched (invariant 6; `hashes` is cleared before use, so a half-filled buffer is harmless).
 ///
 /// # Safety
 /// `old_head` heads a live, unevacuated chain: bucket `old_index` of the growth's old array, of
-/// 2^`old_log2` buckets;
-/// `current` is the growth's destination array, exclusively borrowed.
+/// 2^`old_log2` buckets; `current` is the growth's destination array, exclusively borrowed; the
+/// caller moves `nevacuate` past `old_index` before anything reads the old chain again.
 unsafe fn move_chain<K, V>(
     old_head: Bucket<K, V>,
     old_index: usize,
@@ -262,10 +256,10 @@ unsafe fn move_chain<K, V>(
     let doubling_bit = 1usize << old_log2;
     let grows = current.log2() > old_log2;
     // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
-    // now (only this old bucket feeds them, and writes to them wait for it, invariant 3): entries
-    // are appended at a cursor, as Go's `evacDst` does. A resize by several steps spreads entries
-    // wider, and a shrink gathers several old buckets into one new bucket: those look for each
-    // entry's empty slot instead.
+    // now: only this old bucket feeds them, and writes reach them only once it is evacuated
+    // (invariants 1 and 3). Entries are appended at a cursor, as Go's `evacDst` does. A resize by
+    // several steps spreads entries wider, and a shrink gathers several old buckets into one new
+    // bucket: those look for each entry's empty slot instead.
     let cursors = matches!(current.log2().checked_sub(old_log2), Some(0 | 1));
     // SAFETY: live chain (caller).
     if cursors && unsafe { old_head.overflow() }.is_none() {
@@ -284,6 +278,7 @@ unsafe fn move_chain<K, V>(
             bucket = b.overflow();
         }
     }
+    // No user code runs from here on.
     let mut destinations = [
         Cursor::new(current.head(old_index)),
         Cursor::new(current.head(old_index + doubling_bit)),
@@ -291,8 +286,6 @@ unsafe fn move_chain<K, V>(
     let mut hashes_left = hashes.iter();
     let mut bucket = Some(old_head);
     while let Some(b) = bucket {
-        // No user code runs from here on, so the bucket's marks are written in one store.
-        let mut marks = [EVACUATED_EMPTY; BUCKET_SLOTS];
         // SAFETY: live chain of the old array, exclusive access (caller).
         for slot in unsafe { b.group() }.full() {
             let cell = Cell::new(b, slot);
@@ -314,33 +307,27 @@ unsafe fn move_chain<K, V>(
                 unsafe { vacant_in_chain(current, current.head(hash as usize)) }
             };
             // SAFETY: `cell` is full; `destination` is an empty slot of the current array (a
-            // fresh cursor position or a vacant slot); the old slot is marked evacuated below
-            // before anything reads it, so the entry is owned once (invariant 1).
+            // fresh cursor position or a vacant slot); the old chain is never read again once the
+            // caller moves `nevacuate` past it, so the entry is owned once (invariant 1).
             unsafe {
                 debug_assert!(destination.tophash() <= EMPTY_ONE);
                 let top = cell.tophash();
                 let (key, value) = cell.read();
                 destination.write(top, key, value);
             }
-            marks[slot] = if y { EVACUATED_Y } else { EVACUATED_X };
         }
-        // SAFETY: live chain, exclusive access.
-        unsafe {
-            b.set_group(marks);
-            bucket = b.overflow();
-        }
+        // SAFETY: live chain.
+        bucket = unsafe { b.overflow() };
     }
 }
 
 /// [`move_chain`] for the usual chain, one bucket, in a doubling or same-size growth: its at most
 /// eight entries fit in the empty primary buckets X and Y, so no overflow bucket is ever needed,
-/// and each destination's tophash word and the old bucket's marks are built in registers and
-/// stored once.
+/// and each destination's tophash word is built in a register and stored once.
 ///
 /// # Safety
-/// `old_head` is old bucket `old_index`, live, unevacuated and without overflow bucket; `current`
-/// is the destination of a doubling (`grows`, old bucket count `doubling_bit`) or same-size growth,
-/// exclusively borrowed.
+/// As [`move_chain`]'s, and: `old_head` has no overflow bucket; `current` is the destination of a
+/// doubling (`grows`, old bucket count `doubling_bit`) or same-size growth.
 #[inline]
 unsafe fn move_bucket<K, V>(
     old_head: Bucket<K, V>,
@@ -365,20 +352,16 @@ unsafe fn move_bucket<K, V>(
     ];
     let mut words = [0u64; 2];
     let mut next = [0usize; 2];
-    let mut marks = u64::from_le_bytes([EVACUATED_EMPTY; BUCKET_SLOTS]);
     for slot in full {
-        let y = (y_slots >> slot) & 1;
-        let side = y as usize;
+        let side = ((y_slots >> slot) & 1) as usize;
         let position = next[side];
         next[side] = position + 1;
         // SAFETY: `slot` is full; the destination slot is empty: its bucket was empty (caller)
         // and receives at most the eight entries of this bucket, in order, so `position < 8`.
-        // The old slot is marked evacuated below before anything reads it (invariant 1).
+        // The old bucket is never read again once the caller moves `nevacuate` past it
+        // (invariant 1).
         unsafe { Cell::new(old_head, slot).move_to(Cell::new(destinations[side], position)) };
         words[side] |= u64::from(tops[slot]) << (8 * position);
-        // EVACUATED_EMPTY ^ EVACUATED_X (or _Y, one more) turns the slot's mark into X (or Y).
-        let mark = u64::from(EVACUATED_EMPTY ^ (EVACUATED_X + y as u8));
-        marks ^= mark << (8 * slot);
     }
     // SAFETY: live buckets, exclusive access (caller). The destinations were all `EMPTY_REST`
     // (zero), which the words keep after their last entry. In a same-size growth both
@@ -392,14 +375,8 @@ unsafe fn move_bucket<K, V>(
         if grows {
             destinations[1].set_group(words[1].to_le_bytes());
         }
-        old_head.set_group(marks.to_le_bytes());
     }
 }
-
-const _: () = assert!(
-    EVACUATED_Y == EVACUATED_X + 1,
-    "move_bucket derives Y's mark from X's"
-);
 
 /// The first empty slot of the chain at `head` in `array`, attaching an overflow bucket if the
 /// chain is full.

@@ -4,7 +4,7 @@
 use super::RawTable;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
-use super::tophash::{EMPTY_REST, MIN_TOPHASH, is_evacuated, tophash};
+use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH, tophash};
 
 impl<K, V> RawTable<K, V> {
     /// Test support: checks invariants 1, 2, 4 and 5 of the module docs (3 and 6 are about
@@ -15,57 +15,58 @@ impl<K, V> RawTable<K, V> {
         // SAFETY: read-only walk of live chains (old buckets from `nevacuate` on, invariant 2).
         unsafe {
             if let Some(ev) = &self.evacuation {
-                assert!(ev.nevacuate <= ev.old.buckets());
+                assert!(
+                    ev.nevacuate < ev.old.buckets(),
+                    "a finished growth still open"
+                );
                 for index in ev.nevacuate..ev.old.buckets() {
-                    let head = ev.old.head(index);
-                    let evacuated = is_evacuated(head.tophash(0));
-                    for_each_slot(head, |cell, top| {
-                        assert_eq!(
-                            is_evacuated(top),
-                            evacuated,
-                            "bucket {index} half-evacuated"
-                        );
-                        if top >= MIN_TOPHASH {
-                            check_key(cell, top, ev.old.mask(), index, &hasher);
-                            counted += 1;
-                        }
+                    check_chain(ev.old.head(index), |cell, top| {
+                        check_key(cell, top, ev.old.mask(), index, &hasher);
+                        counted += 1;
                     });
                 }
             }
             for index in 0..self.current.buckets() {
-                let mut rest = false;
-                for_each_slot(self.current.head(index), |cell, top| {
-                    assert!(!is_evacuated(top), "evacuated mark in the current array");
-                    assert!(
-                        !rest || top == EMPTY_REST,
-                        "slot after EMPTY_REST is not EMPTY_REST"
-                    );
-                    rest |= top == EMPTY_REST;
-                    if top >= MIN_TOPHASH {
-                        let hash = check_key(cell, top, self.current.mask(), index, &hasher);
-                        if let Some(ev) = &self.evacuation {
-                            let old_index = hash as usize & ev.old.mask();
-                            let source_evacuated = old_index < ev.nevacuate
-                                || is_evacuated(ev.old.head(old_index).tophash(0));
-                            assert!(
-                                source_evacuated,
-                                "key in the new array before its old bucket moved"
-                            );
-                        }
-                        counted += 1;
+                check_chain(self.current.head(index), |cell, top| {
+                    let hash = check_key(cell, top, self.current.mask(), index, &hasher);
+                    if let Some(ev) = &self.evacuation {
+                        assert!(
+                            hash as usize & ev.old.mask() < ev.nevacuate,
+                            "key in the new array before its old bucket moved"
+                        );
                     }
+                    counted += 1;
                 });
             }
         }
         assert_eq!(counted, self.len, "len does not match the full slots");
-        if let Some(ev) = &self.evacuation {
-            let evacuated = ev.nevacuate
-                + (ev.nevacuate..ev.old.buckets())
-                    // SAFETY: indices at or above `nevacuate` of the live old array are readable.
-                    .filter(|&i| is_evacuated(unsafe { ev.old.head(i).tophash(0) }))
-                    .count();
-            assert_eq!(ev.evacuated, evacuated, "evacuation counter out of step");
-        }
+    }
+}
+
+/// Checks the slot states of the chain at `head` (only `EMPTY_REST`, `EMPTY_ONE` and tophashes,
+/// invariant 2; nothing but `EMPTY_REST` after an `EMPTY_REST`, invariant 4) and calls `full`
+/// with every full slot and its tophash.
+///
+/// # Safety
+/// `head` heads a live chain.
+unsafe fn check_chain<K, V>(head: Bucket<K, V>, mut full: impl FnMut(Cell<K, V>, u8)) {
+    let mut rest = false;
+    // SAFETY: live chain (caller).
+    unsafe {
+        for_each_slot(head, |cell, top| {
+            assert!(
+                top <= EMPTY_ONE || top >= MIN_TOPHASH,
+                "slot state {top} is no longer used"
+            );
+            assert!(
+                !rest || top == EMPTY_REST,
+                "slot after EMPTY_REST is not EMPTY_REST"
+            );
+            rest |= top == EMPTY_REST;
+            if top >= MIN_TOPHASH {
+                full(cell, top);
+            }
+        });
     }
 }
 

@@ -4,19 +4,23 @@
 //!
 //! Where things are: this file holds the table's state, its read path (lookups, prefetching,
 //! iteration entry points) and `clear`; `write.rs` the write path (entries, insert, remove);
-//! `evacuate.rs` the growth mechanism (starting a growth, Go's `growWork` and `evacuate`, the
-//! evacuation mark, resizing); `growth_policy.rs` when to grow (Go's constants); `array.rs` one
+//! `evacuate.rs` the growth mechanism (starting a growth, the sequential growth work each write
+//! owes, Go's `evacuate`, resizing); `growth_policy.rs` when to grow (Go's constants); `array.rs` one
 //! bucket array and its overflow buckets; `bucket.rs` one bucket and one slot; `tophash.rs` the
 //! tophash states and matching; `invariants.rs` the test oracle that checks the list below.
 //!
 //! # Invariants
 //! 1. A key is in exactly one place: in its old bucket (`hash & old.mask()`) while that bucket is
 //!    not evacuated, otherwise in its bucket of the current array. Nothing is ever written twice.
-//! 2. An old bucket is evacuated iff its index is below `nevacuate` or its slot 0 holds one of the
-//!    evacuated states; then every slot of its chain does. Buckets below `nevacuate` are never read.
-//! 3. Writes (insert, remove, entry) evacuate the old bucket feeding the bucket they touch, plus the
-//!    one at `nevacuate`, *before* looking at the current array: so a write only ever sees the key's
-//!    current bucket. Reads never evacuate.
+//! 2. Old buckets are evacuated in index order: an old bucket is evacuated iff its index is below
+//!    `nevacuate`. Buckets below `nevacuate` are never read again (their slots still hold the
+//!    moved entries' bytes: there are no evacuated marks). A current-array bucket fed by an old
+//!    bucket at or above `nevacuate` is empty (a doubling's X and Y, a same-size growth's own).
+//! 3. Writes (insert, remove, entry) first evacuate the next `EVACUATIONS_PER_WRITE` old buckets
+//!    at `nevacuate` (Go's `growWork` takes the key's own old bucket first; not here, see
+//!    `evacuate.rs`), then work in the key's chain where a read looks (`source_bucket`): its old
+//!    bucket while unevacuated, which may get old-array overflow buckets, else the current array.
+//!    Reads never evacuate.
 //! 4. `EMPTY_REST` in a slot means that slot and every later slot of its chain are empty. Marking a
 //!    slot `EMPTY_ONE` never breaks this, so bulk removals (retain, drain) may skip the
 //!    normalisation that `remove` does.
@@ -48,7 +52,7 @@ use self::growth_policy::{capacity_of, log2_buckets_for};
 pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
-use self::tophash::{Needle, is_evacuated};
+use self::tophash::Needle;
 pub(crate) use self::write::{RawEntry, RawOccupied, RawVacant};
 use crate::TryReserveError;
 use crate::stats::{Growth, Stats};
@@ -119,7 +123,7 @@ impl<K, V> RawTable<K, V> {
         self.evacuation.as_ref().map(|ev| Growth {
             kind: ev.kind,
             old_buckets: ev.old.buckets(),
-            evacuated: ev.evacuated,
+            evacuated: ev.nevacuate,
         })
     }
 
@@ -137,17 +141,21 @@ impl<K, V> RawTable<K, V> {
         self.current.head(hash as usize)
     }
 
-    /// While growing: `hash`'s old bucket if it has not been evacuated yet.
+    /// While growing: `hash`'s old bucket if it has not been evacuated yet (invariant 2: its
+    /// index is at or above `nevacuate`; nothing is read to know it).
     #[inline(never)]
     fn unevacuated_old_bucket(&self, hash: u64) -> Option<Bucket<K, V>> {
         let ev = self.evacuation.as_ref()?;
         let old_index = hash as usize & ev.old.mask();
-        if old_index < ev.nevacuate {
-            return None;
+        (old_index >= ev.nevacuate).then(|| ev.old.head(old_index))
+    }
+
+    /// The array that holds the chain [`RawTable::source_bucket`] returns for `hash`.
+    fn source_array_mut(&mut self, hash: u64) -> &mut BucketArray<K, V> {
+        match &mut self.evacuation {
+            Some(ev) if hash as usize & ev.old.mask() >= ev.nevacuate => &mut ev.old,
+            _ => &mut self.current,
         }
-        let old = ev.old.head(old_index);
-        // SAFETY: the old array is live and `old_index >= nevacuate` was never released.
-        (!is_evacuated(unsafe { old.tophash(0) })).then_some(old)
     }
 
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.

@@ -2,7 +2,9 @@
 //!
 //! Each slot of a bucket has a tophash byte. Values below [`MIN_TOPHASH`] are the states Go reserves
 //! (`src/runtime/map.go`, spec §1.1); a live slot holds the top 8 bits of its key's hash, bumped above
-//! them. The eight bytes of a bucket are loaded as one little-endian `u64` ([`Group`]) and compared with
+//! them. Only two of the five reserved values are used: Go's evacuated marks (2, 3, 4) are not
+//! needed, because old buckets are evacuated in index order (`raw/evacuate.rs`), so no slot ever
+//! holds 2, 3 or 4; the bump stays at 5 so that tophashes equal Go's. The eight bytes of a bucket are loaded as one little-endian `u64` ([`Group`]) and compared with
 //! SWAR arithmetic, so a lookup tests all eight slots with a handful of integer instructions.
 
 /// Slot empty, and so is every later slot of this bucket and of its overflow chain.
@@ -10,12 +12,6 @@
 pub(crate) const EMPTY_REST: u8 = 0;
 /// Slot empty; later slots may be full.
 pub(crate) const EMPTY_ONE: u8 = 1;
-/// Old-array slot whose entry moved to the X half (same index) of the new array.
-pub(crate) const EVACUATED_X: u8 = 2;
-/// Old-array slot whose entry moved to the Y half (index + old bucket count) of the new array.
-pub(crate) const EVACUATED_Y: u8 = 3;
-/// Old-array slot that was empty when its bucket was evacuated.
-pub(crate) const EVACUATED_EMPTY: u8 = 4;
 /// Smallest tophash of a live slot.
 pub(crate) const MIN_TOPHASH: u8 = 5;
 
@@ -60,12 +56,6 @@ static NEEDLES: [Needle; 256] = {
     }
     table
 };
-
-/// Whether a bucket whose slot 0 holds `first` has been evacuated (Go's `evacuated(b)`).
-#[inline]
-pub(crate) fn is_evacuated(first: u8) -> bool {
-    first > EMPTY_ONE && first < MIN_TOPHASH
-}
 
 /// The eight tophash bytes of one bucket, slot 0 first, with the queries a lookup, an insert and
 /// an iteration ask of them. On x86-64 the queries are SSE2 byte compares (exact, one bit per
@@ -158,16 +148,14 @@ pub(crate) mod swar {
         /// which rejects the extras.
         ///
         /// An extra slot is always full: the borrow reports a byte only when it equals `top ^ 1`,
-        /// and with `top >= 5` that is either a live tophash or 4 (`EVACUATED_EMPTY`), which
-        /// never occurs in a chain that is searched (searches skip evacuated buckets). So its key
-        /// is initialised.
+        /// and with `top >= 5` that is either a live tophash or 4, a value no slot holds (see the
+        /// module docs). So its key is initialised.
         #[inline]
         pub(crate) fn matching(self, needle: Needle) -> BitMask<3> {
             BitMask(zero_bytes_or_above(self.0 ^ needle.0))
         }
 
-        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not
-        /// being evacuated, where the evacuated states cannot occur.
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; the reserved values 2-4 never occur).
         #[inline]
         pub(crate) fn empty(self) -> BitMask<3> {
             BitMask(zero_bytes(self.0 & repeat(!EMPTY_ONE)))
@@ -235,8 +223,7 @@ pub(crate) mod sse2 {
             BitMask((mask & LOW_HALF) as u64)
         }
 
-        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`); valid only in an array that is not
-        /// being evacuated, where the evacuated states cannot occur.
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; the reserved values 2-4 never occur).
         #[inline]
         pub(crate) fn empty(self) -> BitMask<0> {
             // A byte is <= 1 iff min(byte, 1) == byte.
@@ -387,15 +374,4 @@ mod tests {
         sse2::Group,
         exact: true
     );
-
-    #[test]
-    fn evacuated_states() {
-        assert!(!is_evacuated(EMPTY_REST));
-        assert!(!is_evacuated(EMPTY_ONE));
-        assert!(is_evacuated(EVACUATED_X));
-        assert!(is_evacuated(EVACUATED_Y));
-        assert!(is_evacuated(EVACUATED_EMPTY));
-        assert!(!is_evacuated(MIN_TOPHASH));
-        assert_eq!(EVACUATED_Y, EVACUATED_X + 1);
-    }
 }

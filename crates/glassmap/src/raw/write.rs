@@ -1,6 +1,8 @@
 //! The write path: the entry API (`entry`, with the key's slot or an empty one prepared for it),
 //! insert into a vacant slot, and remove with Go's trailing-empty normalisation. Growth work runs
-//! first (invariant 3 of the module docs, `raw/mod.rs`); the growth mechanism is `evacuate.rs`.
+//! first, then the write works in the chain a read would search: the key's old bucket while that
+//! is unevacuated, else its current bucket (invariant 3 of the module docs, `raw/mod.rs`); the
+//! growth mechanism is `evacuate.rs`.
 
 use super::RawTable;
 use super::array::BucketArray;
@@ -9,21 +11,22 @@ use super::growth_policy::BUCKET_SLOTS;
 use super::search_chain;
 use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle, tophash};
 
-/// The key's slot in the current array, or an empty slot of its chain ready for one insert, with
-/// the table borrowed for the entry's life.
+/// The key's slot, or an empty slot of its chain ready for one insert, with the table borrowed for
+/// the entry's life. The chain is the one [`RawTable::source_bucket`] gives (invariant 3).
 pub(crate) enum RawEntry<'a, K, V> {
     Occupied(RawOccupied<'a, K, V>),
     Vacant(RawVacant<'a, K, V>),
 }
 
-/// A full slot of the current array.
+/// A full slot of the key's chain.
 pub(crate) struct RawOccupied<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     cell: Cell<K, V>,
-    hash: u64,
+    /// The head of the chain holding `cell`.
+    head: Bucket<K, V>,
 }
 
-/// An empty slot of the current array in the chain of `hash`, ready for one insert.
+/// An empty slot in the chain of `hash`, ready for one insert.
 pub(crate) struct RawVacant<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     cell: Cell<K, V>,
@@ -31,9 +34,9 @@ pub(crate) struct RawVacant<'a, K, V> {
 }
 
 impl<K, V> RawTable<K, V> {
-    /// The write path of insert and the entry API: evacuate (invariant 3), then find the key or the
-    /// first empty slot of its chain, starting a growth first if the key is absent and Go would
-    /// grow.
+    /// The write path of insert and the entry API: growth work (invariant 3), then find the key or
+    /// the first empty slot of its chain, starting a growth first if the key is absent and Go
+    /// would grow.
     ///
     /// Kept small enough to inline into a caller's loop: allocation, growth work and starting a
     /// growth are out of line, and so is everything past a chain's first bucket.
@@ -44,33 +47,35 @@ impl<K, V> RawTable<K, V> {
         mut eq: impl FnMut(&K) -> bool,
         hasher: impl Fn(&K) -> u64,
     ) -> RawEntry<'_, K, V> {
-        if !self.current.is_allocated() || self.evacuation.is_some() {
-            self.prepare_write(hash, &hasher);
-        }
+        // Not growing (the usual case), the key's chain is in the current array: no second look at
+        // the evacuation state.
+        let mut head = if !self.current.is_allocated() || self.evacuation.is_some() {
+            self.prepare_write(hash, &hasher)
+        } else {
+            self.current.head(hash as usize)
+        };
         let needle = Needle::of(hash);
         loop {
-            let head = self.current.head(hash as usize);
-            // SAFETY: the current array is allocated (`prepare_write`); `head` is live.
+            // SAFETY: the current array is allocated (`prepare_write`), so `head` heads a live
+            // chain: of the current array, or an unevacuated old bucket (invariant 2).
             let group = unsafe { head.group() };
             for slot in group.matching(needle) {
                 let cell = Cell::new(head, slot);
                 // SAFETY: a matching slot holds the needle's tophash (>= MIN_TOPHASH, so a full
-                // slot) or, for SWAR's rare extra, `needle ^ 1`: a live tophash or 4
-                // (`EVACUATED_EMPTY`), and the current array holds no evacuated states (only the
-                // old array is being evacuated, invariant 2). So the slot is full: its key is
-                // initialised (see `Group::matching`).
+                // slot) or, for SWAR's rare extra, `needle ^ 1`: a live tophash or 4, a value no
+                // slot ever holds (states are 0, 1 and tophashes >= 5). So the slot is full: its
+                // key is initialised (see `Group::matching`).
                 if eq(unsafe { &*cell.key() }) {
-                    return self.occupied(cell, hash);
+                    return self.occupied(cell, head);
                 }
             }
             // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
             // first empty slot takes the key. Otherwise the search goes on out of line.
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
-                // SAFETY: `head` heads a live chain of the current array, which is not being
-                // evacuated (the old array is the one being emptied).
+                // SAFETY: `head` heads a live chain (as above).
                 first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
-                    ChainEnd::Occupied(cell) => return self.occupied(cell, hash),
+                    ChainEnd::Occupied(cell) => return self.occupied(cell, head),
                     ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
                     ChainEnd::Full(last) => match first_empty {
                         Some(slot) => Ok(Cell::new(head, slot)),
@@ -79,15 +84,17 @@ impl<K, V> RawTable<K, V> {
                 },
             };
             if self.evacuation.is_none() && self.wants_growth() {
-                self.start_growth_for(hash, &hasher);
+                self.start_growth_for(&hasher);
+                head = self.source_bucket(hash);
                 continue;
             }
             // A new key: help fault in the array ahead of the writes (see `populate_some`).
             self.current.populate_some();
             let cell = match vacant {
                 Ok(cell) => cell,
-                // SAFETY: `last` ends the key's live chain of the current array.
-                Err(last) => unsafe { self.current.attach_overflow(last) },
+                // SAFETY: `last` ends the key's live chain, in the array `source_array_mut`
+                // names for `hash` (nothing moved since `source_bucket`).
+                Err(last) => unsafe { self.source_array_mut(hash).attach_overflow(last) },
             };
             return RawEntry::Vacant(RawVacant {
                 table: self,
@@ -98,23 +105,23 @@ impl<K, V> RawTable<K, V> {
     }
 
     #[inline]
-    fn occupied(&mut self, cell: Cell<K, V>, hash: u64) -> RawEntry<'_, K, V> {
+    fn occupied(&mut self, cell: Cell<K, V>, head: Bucket<K, V>) -> RawEntry<'_, K, V> {
         RawEntry::Occupied(RawOccupied {
             table: self,
             cell,
-            hash,
+            head,
         })
     }
 
-    /// Before a write: allocates the first array, or does Go's `growWork` while growing.
+    /// Before a write: allocates the first array, or does the growth work while growing; then
+    /// the head of the chain the write works in (invariant 3).
     #[inline(never)]
-    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) {
+    fn prepare_write(&mut self, hash: u64, hasher: &impl Fn(&K) -> u64) -> Bucket<K, V> {
         if !self.current.is_allocated() {
             self.current = BucketArray::new(0);
         }
-        if self.evacuation.is_some() {
-            self.grow_work(hash, hasher);
-        }
+        self.grow_work(hasher);
+        self.source_bucket(hash)
     }
 
     /// Go's growth trigger, checked for an insert of a new key while not growing.
@@ -145,24 +152,23 @@ impl<K, V> RawTable<K, V> {
             return None;
         }
         if self.evacuation.is_some() {
-            self.grow_work(hash, &hasher);
+            self.grow_work(&hasher);
         }
-        let head = self.current.head(hash as usize);
-        // SAFETY: `len > 0`: allocated; after `grow_work` the key can only be in the current array.
+        let head = self.source_bucket(hash);
+        // SAFETY: `len > 0`: allocated, so the key's chain is live (invariants 1 and 2).
         unsafe {
             let cell = search_chain(head, Needle::of(hash), eq)?;
-            Some(self.remove_at(hash, cell))
+            Some(self.remove_at(head, cell))
         }
     }
 
-    /// Removes the entry in `cell`, a slot of the current array in `hash`'s chain, and restores
-    /// `EMPTY_REST` where it now holds (Go's trailing-empty normalisation).
+    /// Removes the entry in `cell`, a slot of the chain at `head`, and restores `EMPTY_REST` where
+    /// it now holds (Go's trailing-empty normalisation).
     ///
     /// # Safety
-    /// `cell` is a full slot of the current array in the chain of `hash` (as returned by
-    /// [`RawTable::entry`] or by `search_chain` on the current array).
-    pub(crate) unsafe fn remove_at(&mut self, hash: u64, cell: Cell<K, V>) -> (K, V) {
-        let head = self.current.head(hash as usize);
+    /// `cell` is a full slot of the live chain at `head` (a key's chain as
+    /// [`RawTable::source_bucket`] gives it, unchanged since).
+    unsafe fn remove_at(&mut self, head: Bucket<K, V>, cell: Cell<K, V>) -> (K, V) {
         // SAFETY: full, live slot (caller).
         let entry = unsafe { self.take(cell) };
         // SAFETY: `cell` is in `head`'s chain (caller).
@@ -199,7 +205,7 @@ enum ChainEnd<K, V> {
 /// the overflow buckets, or the first empty slot after `head`.
 ///
 /// # Safety
-/// `head` heads a live chain of an array that is not being evacuated.
+/// `head` heads a live chain (of the current array or an unevacuated old bucket).
 #[inline(never)]
 unsafe fn search_overflow<K, V>(
     head: Bucket<K, V>,
@@ -307,8 +313,8 @@ impl<'a, K, V> RawOccupied<'a, K, V> {
     }
 
     pub(crate) fn remove_entry(self) -> (K, V) {
-        // SAFETY: see the block comment above; the slot is in the current array's chain of `hash`.
-        unsafe { self.table.remove_at(self.hash, self.cell) }
+        // SAFETY: see the block comment above; the slot is in the chain at `head`.
+        unsafe { self.table.remove_at(self.head, self.cell) }
     }
 }
 
