@@ -12,6 +12,7 @@ use core::hash::{BuildHasher, Hash};
 
 pub use self::batch::{ContainsBatch, GetBatch};
 pub use self::entry::{Entry, OccupiedEntry, VacantEntry};
+use self::hashed::rehash;
 pub use self::iter::{
     Drain, ExtractIf, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut,
 };
@@ -387,11 +388,10 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
-        let hash_builder = &self.hash_builder;
         self.table.remove(
             hash,
             |stored| stored.borrow() == key,
-            |k| hash_builder.hash_one(k),
+            rehash(&self.hash_builder),
         )
     }
 
@@ -408,10 +408,9 @@ where
     #[inline]
     pub fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         let hash = self.hash(&key);
-        let hash_builder = &self.hash_builder;
         let raw = self
             .table
-            .entry(hash, |stored| *stored == key, |k| hash_builder.hash_one(k));
+            .entry(hash, |stored| *stored == key, rehash(&self.hash_builder));
         Entry::new(raw, key)
     }
 
@@ -444,9 +443,8 @@ where
             .len()
             .checked_add(additional)
             .ok_or(TryReserveError::CapacityOverflow)?;
-        let hash_builder = &self.hash_builder;
         self.table
-            .try_reserve_total(wanted, |k| hash_builder.hash_one(k))
+            .try_reserve_total(wanted, rehash(&self.hash_builder))
     }
 
     /// Shrinks the bucket array as far as the load factor allows for the current length. Unlike
@@ -466,17 +464,15 @@ where
     /// assert_eq!(map.len(), 10);
     /// ```
     pub fn shrink_to(&mut self, min_capacity: usize) {
-        let hash_builder = &self.hash_builder;
         self.table
-            .shrink_to(min_capacity, |k| hash_builder.hash_one(k));
+            .shrink_to(min_capacity, rehash(&self.hash_builder));
     }
 
     /// Completes the growth in progress, if any. Go finishes a growth only through writes, so a
     /// read-mostly map can stay half-grown (paying an extra bucket check on lookups); this ends it.
     /// O(old buckets).
     pub fn finish_growth(&mut self) {
-        let hash_builder = &self.hash_builder;
-        self.table.finish_growth(|k| hash_builder.hash_one(k));
+        self.table.finish_growth(rehash(&self.hash_builder));
     }
 
     /// Evacuates up to `max_buckets` old buckets of the growth in progress. Returns `true` while
@@ -494,16 +490,14 @@ where
     /// assert_eq!(map.len(), 53);
     /// ```
     pub fn evacuate_step(&mut self, max_buckets: usize) -> bool {
-        let hash_builder = &self.hash_builder;
         self.table
-            .evacuate_step(max_buckets, |k| hash_builder.hash_one(k))
+            .evacuate_step(max_buckets, rehash(&self.hash_builder))
     }
 
     /// Test support: panics if any engine invariant is broken (see ARCHITECTURE.md). O(len).
     #[doc(hidden)]
     pub fn assert_invariants(&self) {
-        let hash_builder = &self.hash_builder;
-        self.table.assert_invariants(|k| hash_builder.hash_one(k));
+        self.table.assert_invariants(rehash(&self.hash_builder));
     }
 }
 

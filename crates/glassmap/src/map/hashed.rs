@@ -13,6 +13,13 @@ use super::{Entry, Map};
 use crate::TryReserveError;
 use crate::raw::{RawEntry, RawTable};
 
+/// The function growth work rehashes stored keys with: `hasher` applied to a key. Every method
+/// that can move entries passes one, built here.
+#[inline]
+pub(super) fn rehash<K: Hash, H: BuildHasher>(hasher: &H) -> impl Fn(&K) -> u64 + '_ {
+    move |key| hasher.hash_one(key)
+}
+
 /// Inserts `value` under `key` (hash `hash`) into `table`, returning the previous value; growth
 /// work rehashes moved keys with `hasher`. The one insert routine of [`Map::insert`] and the
 /// shards of a [`ShardedMap`](crate::sync::ShardedMap).
@@ -24,7 +31,7 @@ pub(super) fn insert_into<K: Hash + Eq, V, H: BuildHasher>(
     value: V,
     hasher: &H,
 ) -> Option<V> {
-    match table.entry(hash, |stored| *stored == key, |k| hasher.hash_one(k)) {
+    match table.entry(hash, |stored| *stored == key, rehash(hasher)) {
         RawEntry::Occupied(mut slot) => Some(core::mem::replace(slot.get_mut(), value)),
         RawEntry::Vacant(slot) => {
             slot.insert(key, value);
@@ -97,11 +104,8 @@ impl<K, V, S> Map<K, V, S> {
         Q: Eq + ?Sized,
         H: BuildHasher,
     {
-        self.table.remove(
-            hash,
-            |stored| stored.borrow() == key,
-            |k| hasher.hash_one(k),
-        )
+        self.table
+            .remove(hash, |stored| stored.borrow() == key, rehash(hasher))
     }
 
     /// The entry for `key`, whose hash is `hash`; growth work rehashes moved keys with `hasher`.
@@ -117,7 +121,7 @@ impl<K, V, S> Map<K, V, S> {
     {
         let raw = self
             .table
-            .entry(hash, |stored| *stored == key, |k| hasher.hash_one(k));
+            .entry(hash, |stored| *stored == key, rehash(hasher));
         Entry::new(raw, key)
     }
 
@@ -126,13 +130,13 @@ impl<K, V, S> Map<K, V, S> {
     where
         K: Hash,
     {
-        self.table.shrink_to(min_capacity, |k| hasher.hash_one(k));
+        self.table.shrink_to(min_capacity, rehash(hasher));
     }
 }
 
 impl<K: Hash, V, S> Map<K, V, S> {
     /// [`Map::assert_invariants`] with the keys hashed by `hasher`.
     pub(crate) fn assert_invariants_hashed<H: BuildHasher>(&self, hasher: &H) {
-        self.table.assert_invariants(|k| hasher.hash_one(k));
+        self.table.assert_invariants(rehash(hasher));
     }
 }
