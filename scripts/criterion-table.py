@@ -5,11 +5,14 @@ group's throughput elements (so ns per operation when the group sets `Throughput
 in brackets, the ratio to the reference map's time in the same group and parameter (above 1: slower;
 where the reference has no entry with that parameter but exactly one in the group, that one).
 
-Usage: scripts/criterion-table.py [--reference hashbrown] [--dir target/criterion] [GROUP_REGEX]
+Usage: scripts/criterion-table.py [--reference hashbrown] [--dir target/criterion]
+                                  [--window MINUTES] [GROUP_REGEX]
 
 Only what criterion wrote for the latest run of each benchmark is read (`new/estimates.json`), so
 run the benchmarks you want to compare in one `cargo bench` invocation: ratios across runs taken at
-different times on a shared machine mean little.
+different times on a shared machine mean little. Results written more than `--window` minutes
+(default 120) before the newest matching one are left out as stale, and named on stderr: a
+filtered run rewrites only the benchmarks it ran.
 """
 import argparse
 import json
@@ -31,6 +34,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", default="hashbrown")
     parser.add_argument("--dir", default="target/criterion")
+    parser.add_argument("--window", type=float, default=120.0)
     parser.add_argument("groups", nargs="?", default=".*")
     args = parser.parse_args()
     root = Path(args.dir)
@@ -39,11 +43,17 @@ def main():
     wanted = re.compile(args.groups)
     rows = {}  # (group, parameter) -> {function: ns}
     functions = []
+    found = []  # (written at, bench dir, benchmark)
     for estimates in sorted(root.glob("**/new/estimates.json")):
         bench_dir = estimates.parent.parent
         benchmark = json.loads((bench_dir / "new" / "benchmark.json").read_text())
+        if wanted.search(benchmark["group_id"]):
+            found.append((estimates.stat().st_mtime, bench_dir, benchmark))
+    newest = max((written for written, _, _ in found), default=0.0)
+    for written, bench_dir, benchmark in found:
         group = benchmark["group_id"]
-        if not wanted.search(group):
+        if newest - written > args.window * 60:
+            print(f"stale, left out: {benchmark['full_id']}", file=sys.stderr)
             continue
         function = benchmark.get("function_id") or "-"
         parameter = benchmark.get("value_str") or "-"
