@@ -272,27 +272,23 @@ fn benches(c: &mut Criterion) {
     }
     for (label, n) in sizes {
         let d = Data::new(n);
-        let mut g = group(c, "get_hit", label, n, false);
-        for_each_map!(get_hit(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "get_hit_perm", label, n, false);
-        for_each_map!(get_hit_perm(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "get_hit_count", label, n, false);
-        for_each_map!(get_hit_count(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "get_miss", label, n, false);
-        for_each_map!(get_miss(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "insert", label, n, true);
-        for_each_map!(insert(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "fill", label, n, true);
-        for_each_map!(fill(&mut g, &d));
-        g.finish();
-        let mut g = group(c, "remove", label, n, true);
-        for_each_map!(remove(&mut g, &d));
-        g.finish();
+        // One group per operation, named after its bench function; `true`: a whole-pass group.
+        macro_rules! groups {
+            ($($op:ident: $whole_pass:expr),*) => {$(
+                let mut g = group(c, stringify!($op), label, n, $whole_pass);
+                for_each_map!($op(&mut g, &d));
+                g.finish();
+            )*};
+        }
+        groups!(
+            get_hit: false,
+            get_hit_perm: false,
+            get_hit_count: false,
+            get_miss: false,
+            insert: true,
+            fill: true,
+            remove: true
+        );
     }
 }
 
