@@ -27,62 +27,100 @@ fn keys(n: usize, stream: u64) -> Vec<u64> {
         .collect()
 }
 
-/// The measured loop for a std-like map: `$batch` is how the map answers `batch` (hashbrown has
-/// no batched lookup, so its `get` loop stands in).
+/// The measured loops for a std-like map, one `#[inline(never)]` function per operation in the
+/// module `$module` (so `--toggle-collect='probe::measured_glassmap*'` counts exactly the loop that
+/// ran, and each loop is register-allocated on its own, as in a benchmark, rather than sharing one
+/// function's registers with every other operation), and `$run`, which picks one by name. `$batch`
+/// is how the map answers `batch` (hashbrown has no batched lookup, so its `get` loop stands in).
 macro_rules! measured {
-    ($name:ident, $map:ty, |$m:ident, $probes:ident| $batch:expr) => {
-        #[inline(never)]
-        fn $name(op: &str, map: &mut $map, probes: &[u64]) -> u64 {
-            let mut acc = 0u64;
+    ($module:ident, $run:ident, $map:ty, |$m:ident, $probes:ident| $batch:expr) => {
+        mod $module {
+            use super::*;
+
+            #[inline(never)]
+            pub fn lookups(map: &$map, probes: &[u64]) -> u64 {
+                let mut acc = 0u64;
+                for k in probes {
+                    acc += map.get(k).copied().unwrap_or(1);
+                }
+                acc
+            }
+
+            #[inline(never)]
+            pub fn batch($m: &$map, $probes: &[u64]) -> u64 {
+                let mut acc = 0u64;
+                for v in $batch {
+                    acc += v.copied().unwrap_or(1);
+                }
+                acc
+            }
+
+            #[inline(never)]
+            pub fn batch_fold($m: &$map, $probes: &[u64]) -> u64 {
+                $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1))
+            }
+
+            #[inline(never)]
+            pub fn batch16(map: &$map, probes: &[u64]) -> u64 {
+                let mut acc = 0u64;
+                for chunk in probes.chunks(16) {
+                    let ($m, $probes) = (map, chunk);
+                    acc += $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
+                }
+                acc
+            }
+
+            #[inline(never)]
+            pub fn insert(map: &mut $map, probes: &[u64]) -> u64 {
+                for &k in probes {
+                    map.insert(k, k);
+                }
+                0
+            }
+
+            #[inline(never)]
+            pub fn remove(map: &mut $map, probes: &[u64]) -> u64 {
+                let mut acc = 0u64;
+                for k in probes {
+                    acc += map.remove(k).unwrap_or(1);
+                }
+                acc
+            }
+
+            #[inline(never)]
+            pub fn iter_fold(map: &$map) -> u64 {
+                map.values().sum()
+            }
+
+            #[inline(never)]
+            pub fn iter_next(map: &$map) -> u64 {
+                let mut acc = 0u64;
+                for v in map.values() {
+                    acc = acc.wrapping_add(*v);
+                }
+                acc
+            }
+        }
+
+        fn $run(op: &str, map: &mut $map, probes: &[u64]) -> u64 {
             match op {
-                "hit" | "miss" => {
-                    for k in probes {
-                        acc += map.get(k).copied().unwrap_or(1);
-                    }
-                }
-                "batch" => {
-                    let ($m, $probes) = (&*map, probes);
-                    for v in $batch {
-                        acc += v.copied().unwrap_or(1);
-                    }
-                }
-                "batchfold" => {
-                    let ($m, $probes) = (&*map, probes);
-                    acc = $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
-                }
-                "batch16" => {
-                    for chunk in probes.chunks(16) {
-                        let ($m, $probes) = (&*map, chunk);
-                        acc += $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
-                    }
-                }
-                "insert" | "presized" => {
-                    for &k in probes {
-                        map.insert(k, k);
-                    }
-                }
-                "remove" => {
-                    for k in probes {
-                        acc += map.remove(k).unwrap_or(1);
-                    }
-                }
-                "iter" => {
-                    acc = map.values().sum();
-                }
-                "iternext" => {
-                    for v in map.values() {
-                        acc = acc.wrapping_add(*v);
-                    }
-                }
+                "hit" | "miss" => $module::lookups(map, probes),
+                "batch" => $module::batch(map, probes),
+                "batchfold" => $module::batch_fold(map, probes),
+                "batch16" => $module::batch16(map, probes),
+                "insert" | "presized" => $module::insert(map, probes),
+                "remove" => $module::remove(map, probes),
+                "iter" => $module::iter_fold(map),
+                "iternext" => $module::iter_next(map),
                 _ => panic!("unknown op {op}"),
             }
-            acc
         }
     };
 }
 
-measured!(measured_glassmap, Map<u64, u64>, |m, probes| m.get_batch(probes));
-measured!(measured_hashbrown, Hb, |m, probes| probes
+measured!(measured_glassmap, run_glassmap, Map<u64, u64>, |m, probes| m
+    .get_batch(probes));
+measured!(measured_hashbrown, run_hashbrown, Hb, |m, probes| probes
     .iter()
     .map(|k| m.get(k)));
 
@@ -140,7 +178,7 @@ fn main() {
                 });
                 map.finish_growth();
             }
-            timed(n, || measured_glassmap(op, black_box(&mut map), &probes))
+            timed(n, || run_glassmap(op, black_box(&mut map), &probes))
         }
         "hashbrown" => {
             let mut map = Hb::with_capacity_and_hasher(cap, RandomState::with_seed(9));
@@ -149,7 +187,7 @@ fn main() {
                     map.insert(k, k);
                 });
             }
-            timed(n, || measured_hashbrown(op, black_box(&mut map), &probes))
+            timed(n, || run_hashbrown(op, black_box(&mut map), &probes))
         }
         "intmap" => {
             let mut map = IntMap::with_capacity(n);
