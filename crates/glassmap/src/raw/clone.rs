@@ -30,6 +30,7 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
             len: 0,
             current: BucketArray::unallocated(),
             evacuation: None,
+            growing: self.growing,
             doublings: self.doublings,
             same_size_growths: self.same_size_growths,
             scratch: Vec::new(),

@@ -78,6 +78,7 @@ impl<K, V> RawTable<K, V> {
             len = self.len,
             "growth started"
         );
+        self.growing = true;
         self.evacuation = Some(Evacuation {
             old,
             nevacuate: 0,
@@ -169,6 +170,7 @@ impl<K, V> RawTable<K, V> {
         if ev.nevacuate == ev.old.buckets() {
             // Every old bucket is below the mark: the array holds no entry to drop (invariant 2).
             let finished = self.evacuation.take();
+            self.growing = false;
             #[cfg(feature = "tracing")]
             if let Some(ev) = &finished {
                 tracing::debug!(

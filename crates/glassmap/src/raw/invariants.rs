@@ -7,10 +7,15 @@ use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH, tophash};
 
 impl<K, V> RawTable<K, V> {
-    /// Test support: checks invariants 1, 2, 4 and 5 of the module docs (3 and 6 are about
+    /// Test support: checks invariants 1, 2, 4, 5 and 7 of the module docs (3 and 6 are about
     /// order, which a snapshot cannot show), panicking on the first violation.
     #[doc(hidden)]
     pub(crate) fn assert_invariants(&self, hasher: impl Fn(&K) -> u64) {
+        assert_eq!(
+            self.growing,
+            self.evacuation.is_some(),
+            "`growing` disagrees with the evacuation state"
+        );
         let mut counted = 0;
         // SAFETY: read-only walk of live chains (old buckets from `nevacuate` on, invariant 2).
         unsafe {

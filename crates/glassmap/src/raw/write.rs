@@ -151,7 +151,8 @@ impl<K, V> RawTable<K, V> {
         if self.len == 0 {
             return None;
         }
-        if self.evacuation.is_some() {
+        // `growing`, the byte `source_bucket` tests too: not growing, LLVM drops its second test.
+        if self.growing {
             self.grow_work(&hasher);
         }
         let head = self.source_bucket(hash);
