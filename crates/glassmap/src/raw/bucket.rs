@@ -23,7 +23,7 @@ use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
 use super::growth_policy::BUCKET_SLOTS;
-use super::tophash::Group;
+use super::tophash::{Group, Run, RunBytes};
 
 /// A bucket's eight tophash bytes.
 pub(crate) type Tophash = [u8; BUCKET_SLOTS];
@@ -217,6 +217,19 @@ impl<K, V> Bucket<K, V> {
     pub(crate) unsafe fn group(self) -> Group {
         // SAFETY: live bucket (caller): the tophash bytes are initialised.
         Group::new(unsafe { self.tophash.read() })
+    }
+
+    /// The tophash words of this primary bucket and the
+    /// [`RUN_BUCKETS`](super::tophash::RUN_BUCKETS) - 1 after it.
+    ///
+    /// # Safety
+    /// The bucket is a primary bucket, and it and the `RUN_BUCKETS - 1` primary buckets after it
+    /// are live buckets of one array.
+    #[inline]
+    pub(crate) unsafe fn run(self) -> Run {
+        // SAFETY: the array's tophash words are contiguous and initialised, and the caller
+        // promises all `RUN_BUCKETS` of them are in bounds.
+        Run::new(unsafe { self.tophash.cast::<RunBytes>().read() })
     }
 
     /// The eight tophash bytes, slot 0 first.

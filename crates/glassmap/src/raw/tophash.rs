@@ -66,6 +66,19 @@ pub(crate) use self::sse2::Group;
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 pub(crate) use self::swar::Group;
 
+/// The tophash words of [`RUN_BUCKETS`] consecutive primary buckets, asked at once what an
+/// iteration asks of each bucket's [`Group`] (see [`Run`]'s implementations).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use self::sse2::Run;
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use self::swar::Run;
+
+/// Buckets in a [`Run`]: eight tophash words, 64 bytes, one bit per slot in a `u64`.
+pub(crate) const RUN_BUCKETS: usize = 8;
+
+/// The bytes a [`Run`] is made of: the tophash words of [`RUN_BUCKETS`] buckets, in bucket order.
+pub(crate) type RunBytes = [u8; 8 * RUN_BUCKETS];
+
 /// The slot sets [`Group`]'s queries return.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) type GroupMask = BitMask<0>;
@@ -137,6 +150,11 @@ pub(crate) mod swar {
     #[derive(Clone, Copy, Debug)]
     pub(crate) struct Group(u64);
 
+    /// The tophash words of [`RUN_BUCKETS`](super::RUN_BUCKETS) consecutive buckets, a
+    /// [`Group`] each.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Run([Group; super::RUN_BUCKETS]);
+
     impl Group {
         #[inline]
         pub(crate) fn new(bytes: [u8; 8]) -> Self {
@@ -175,6 +193,35 @@ pub(crate) mod swar {
             BitMask((((self.0 & LOW7) + repeat(0x80 - MIN_TOPHASH)) | self.0) & HIGH)
         }
     }
+
+    impl Run {
+        #[inline]
+        pub(crate) fn new(bytes: super::RunBytes) -> Self {
+            Run(core::array::from_fn(|bucket| {
+                let word = bytes[8 * bucket..][..8].try_into().expect("eight bytes");
+                Group::new(word)
+            }))
+        }
+
+        /// Bit `8 * bucket + slot` set for each full slot: each bucket's [`full`](Group::full)
+        /// (the high bit of each full byte) gathered into one byte by a multiply.
+        #[inline]
+        pub(crate) fn full(self) -> u64 {
+            let mut mask = 0;
+            for (bucket, group) in self.0.into_iter().enumerate() {
+                let bytes_high = group.full().0 >> 7; // bit 8 * slot
+                let byte = bytes_high.wrapping_mul(0x0102_0408_1020_4080) >> 56; // bit slot
+                mask |= byte << (8 * bucket);
+            }
+            mask
+        }
+
+        /// Whether every bucket has an `EMPTY_REST` slot, so that no chain goes on past the run.
+        #[inline]
+        pub(crate) fn every_chain_ends(self) -> bool {
+            self.0.iter().all(|group| group.has_empty_rest())
+        }
+    }
 }
 
 /// The x86-64 group: the eight bytes in the low half of an SSE2 register (the high half zero),
@@ -184,12 +231,14 @@ pub(crate) mod swar {
 ///
 /// # Invariants
 /// 1. This module is compiled only when SSE2 is enabled at compile time (it is part of the x86-64
-///    baseline), so its intrinsics may be called; none of them reads or writes memory.
+///    baseline), so its intrinsics may be called; none of them reads or writes memory, except:
+/// 2. [`Run::new`](sse2::Run::new) loads the four 16-byte quarters of its own 64-byte argument,
+///    each in bounds (`_mm_loadu_si128` has no alignment requirement).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
-        _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8,
+        _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
     };
 
     use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
@@ -201,6 +250,11 @@ pub(crate) mod sse2 {
     /// The eight tophash bytes of one bucket in the low half of a vector register.
     #[derive(Clone, Copy, Debug)]
     pub(crate) struct Group(__m128i);
+
+    /// The tophash words of [`RUN_BUCKETS`](super::RUN_BUCKETS) consecutive buckets, two per
+    /// vector register.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Run([__m128i; 4]);
 
     // SAFETY (for every block below): invariant 1 of the module docs: SSE2 is statically
     // enabled, and these intrinsics only compute on register values, touching no memory.
@@ -253,6 +307,46 @@ pub(crate) mod sse2 {
                 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(self.0, min), self.0))
             };
             BitMask(mask as u64)
+        }
+    }
+
+    impl Run {
+        #[inline]
+        pub(crate) fn new(bytes: super::RunBytes) -> Self {
+            Run(core::array::from_fn(|quarter| {
+                // SAFETY: invariants 1 and 2: `quarter < 4`, so the 16 bytes read are inside
+                // `bytes`.
+                unsafe { _mm_loadu_si128(bytes.as_ptr().add(16 * quarter).cast()) }
+            }))
+        }
+
+        /// Bit `8 * bucket + slot` set for each full slot (tophash >= `MIN_TOPHASH`): the same
+        /// compare as [`Group::full`], 16 slots per `PMOVMSKB`.
+        #[inline]
+        pub(crate) fn full(self) -> u64 {
+            let mut mask = 0;
+            for (quarter, bytes) in self.0.into_iter().enumerate() {
+                // SAFETY: invariant 1.
+                let bits = unsafe {
+                    let min = _mm_set1_epi8(MIN_TOPHASH as i8);
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(bytes, min), bytes))
+                };
+                mask |= u64::from(bits as u16) << (16 * quarter);
+            }
+            mask
+        }
+
+        /// Whether every bucket has an `EMPTY_REST` slot, so that no chain goes on past the run.
+        #[inline]
+        pub(crate) fn every_chain_ends(self) -> bool {
+            let mut rest = 0;
+            for (quarter, bytes) in self.0.into_iter().enumerate() {
+                // SAFETY: invariant 1.
+                let bits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())) };
+                rest |= u64::from(bits as u16) << (16 * quarter);
+            }
+            // Bit `8 * bucket + slot` per EMPTY_REST slot: every byte must be non-zero.
+            rest.wrapping_sub(0x0101_0101_0101_0101) & !rest & 0x8080_8080_8080_8080 == 0
         }
     }
 }
@@ -366,6 +460,38 @@ mod tests {
             }
         };
     }
+
+    /// A test checking one `Run` implementation against the byte-wise definitions, on runs of
+    /// eight consecutive patterns (so runs mix full, empty and `EMPTY_REST`-free buckets).
+    macro_rules! run_test {
+        ($(#[$attr:meta])* $name:ident, $run:path) => {
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                let patterns = patterns();
+                let mut ending = [0usize; 2];
+                for words in patterns.windows(RUN_BUCKETS).step_by(3) {
+                    let bytes: RunBytes = core::array::from_fn(|i| words[i / 8][i % 8]);
+                    let run = <$run>::new(bytes);
+                    let want_full = (0..64)
+                        .filter(|&i| bytes[i] >= MIN_TOPHASH)
+                        .fold(0u64, |mask, i| mask | 1 << i);
+                    assert_eq!(run.full(), want_full, "{words:?}");
+                    let want_ending = words.iter().all(|word| word.contains(&EMPTY_REST));
+                    assert_eq!(run.every_chain_ends(), want_ending, "{words:?}");
+                    ending[usize::from(want_ending)] += 1;
+                }
+                assert!(ending[0] > 0 && ending[1] > 0, "both cases seen: {ending:?}");
+            }
+        };
+    }
+
+    run_test!(swar_run_answers_as_defined, swar::Run);
+    run_test!(
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        sse2_run_answers_as_defined,
+        sse2::Run
+    );
 
     group_test!(swar_group_answers_every_query_as_defined, swar::Group, exact: false);
     group_test!(
