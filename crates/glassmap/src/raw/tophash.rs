@@ -101,6 +101,12 @@ impl<const SHIFT: u32> BitMask<SHIFT> {
         }
     }
 
+    /// Drops the lowest member (the one [`BitMask::lowest`] returns).
+    #[inline]
+    pub(crate) fn remove_lowest(&mut self) {
+        self.0 &= self.0.wrapping_sub(1);
+    }
+
     #[inline]
     pub(crate) fn count(self) -> usize {
         self.0.count_ones() as usize
@@ -113,7 +119,7 @@ impl<const SHIFT: u32> Iterator for BitMask<SHIFT> {
     #[inline]
     fn next(&mut self) -> Option<usize> {
         let slot = self.lowest()?;
-        self.0 &= self.0 - 1;
+        self.remove_lowest();
         Some(slot)
     }
 }
