@@ -265,6 +265,14 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
     prefetch::prefetch_read(slots.wrapping_add(size - 1));
 }
 
+/// Marks the path that calls it as rarely taken, for block placement: what
+/// `core::hint::cold_path` does from Rust 1.95, for the crate's MSRV (1.89). A call to a `#[cold]`
+/// function makes LLVM weight its block as unlikely; the body is empty, so inlined it costs
+/// nothing.
+#[cold]
+#[inline(always)]
+fn cold_path() {}
+
 /// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end.
 ///
 /// # Safety
@@ -286,7 +294,7 @@ unsafe fn search_chain<K, V>(
                     return Some(cell);
                 }
                 // A tophash match whose key differs: about 1 in 250 per full slot.
-                core::hint::cold_path();
+                cold_path();
                 matches.remove_lowest();
             }
             if group.has_empty_rest() {
