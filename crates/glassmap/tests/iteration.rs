@@ -1,0 +1,97 @@
+//! `fold` (internal iteration: `sum`, `for_each`, `collect`...) and `next` (a `for` loop) visit
+//! the same entries in the same order, on maps big enough for `fold`'s runs of eight buckets
+//! (natively from 4096 buckets; under Miri from eight), with overflow chains, removals and a
+//! growth stopped half-way.
+
+mod common;
+
+use common::{Kind, TestHasher};
+use glassmap::Map;
+
+/// The entries as `fold` yields them, and as `next` does.
+fn both_ways(map: &Map<u64, u64, TestHasher>) -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+    let folded = map.iter().fold(Vec::new(), |mut all, (&k, &v)| {
+        all.push((k, v));
+        all
+    });
+    let mut stepped = Vec::new();
+    let mut iter = map.iter();
+    while let Some((&k, &v)) = iter.next() {
+        stepped.push((k, v));
+    }
+    (folded, stepped)
+}
+
+fn check(map: &Map<u64, u64, TestHasher>, expected: &mut Vec<u64>) {
+    let (folded, stepped) = both_ways(map);
+    let first_difference = folded.iter().zip(&stepped).position(|(a, b)| a != b);
+    assert!(
+        folded.len() == stepped.len() && first_difference.is_none(),
+        "fold and next disagree: {} and {} entries, first difference at {first_difference:?}",
+        folded.len(),
+        stepped.len()
+    );
+    let mut keys: Vec<u64> = folded.iter().map(|&(k, _)| k).collect();
+    keys.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(&keys, expected);
+    assert!(folded.iter().all(|&(k, v)| v == k ^ 0x5a));
+    // `fold` after a few `next` steps finishes the bucket `next` stopped in.
+    let mut iter = map.iter();
+    let head: Vec<u64> = iter.by_ref().take(3).map(|(&k, _)| k).collect();
+    let rest = iter.fold(head, |mut all, (&k, _)| {
+        all.push(k);
+        all
+    });
+    assert_eq!(rest, folded.iter().map(|&(k, _)| k).collect::<Vec<_>>());
+}
+
+#[test]
+fn fold_and_next_agree_on_large_maps() {
+    // 2^13 buckets natively (a doubling from 2^12 under way below), 2^6 under Miri.
+    let n: u64 = if cfg!(miri) { 300 } else { 40_000 };
+    // `FewBits` keeps 8 buckets in use, with long overflow chains; `Identity` chains multiples of
+    // 2^20 into bucket 0; `Good` spreads keys so most runs take the one-mask path.
+    for kind in [Kind::Good, Kind::Identity, Kind::FewBits] {
+        let n = if matches!(kind, Kind::FewBits) {
+            n / 20
+        } else {
+            n
+        };
+        let mut map = Map::with_hasher(TestHasher(kind));
+        let mut expected = Vec::new();
+        for i in 0..n {
+            let key = if i % 7 == 0 { i << 20 } else { i };
+            map.insert(key, key ^ 0x5a);
+            expected.push(key);
+        }
+        check(&map, &mut expected);
+        // Removals leave EMPTY_ONE slots inside runs and chains.
+        for i in (0..n).step_by(3) {
+            let key = if i % 7 == 0 { i << 20 } else { i };
+            map.remove(&key);
+        }
+        expected.retain(|k| {
+            let i = if k >> 20 != 0 && (k >> 20) % 7 == 0 {
+                k >> 20
+            } else {
+                *k
+            };
+            i % 3 != 0
+        });
+        check(&map, &mut expected);
+        // Insert until a doubling starts, and stop it half-way: runs over the old array's
+        // unevacuated range, then over the current array.
+        let mut next = n;
+        while !map.is_growing() {
+            map.insert(next, next ^ 0x5a);
+            expected.push(next);
+            next += 1;
+        }
+        let old = map.growth().expect("growing").old_buckets;
+        map.evacuate_step(old / 2 + 3);
+        assert!(map.is_growing());
+        check(&map, &mut expected);
+        map.assert_invariants();
+    }
+}
