@@ -8,15 +8,16 @@ mod common;
 use common::{Kind, TestHasher};
 use glassmap::Map;
 
-/// The entries as `fold` yields them, and as `next` does.
-fn both_ways(map: &Map<u64, u64, TestHasher>) -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+type Entries = Vec<(u64, u64)>;
+
+/// The entries as `fold` yields them, and as `next` does (a `for` loop).
+fn both_ways(map: &Map<u64, u64, TestHasher>) -> (Entries, Entries) {
     let folded = map.iter().fold(Vec::new(), |mut all, (&k, &v)| {
         all.push((k, v));
         all
     });
     let mut stepped = Vec::new();
-    let mut iter = map.iter();
-    while let Some((&k, &v)) = iter.next() {
+    for (&k, &v) in map.iter() {
         stepped.push((k, v));
     }
     (folded, stepped)
