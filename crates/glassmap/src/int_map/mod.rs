@@ -175,7 +175,7 @@ impl Hashes for Mixed {
 ///   (With the current hash; the survey simulates the table.) Load 1/2 is the only
 ///   one of these whose worst runs stay far below a bound small enough to be a useful worst case.
 ///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
-///   bytes (16 for `u64` values), plus the tail of up to 127 slots. A table of 2 MiB or more is
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots and a filter byte per home slot. A table of 2 MiB or more is
 ///   aligned to 2 MiB and, on Linux, asks for transparent huge pages, so that lookups in a big
 ///   table need no page walks.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
@@ -190,17 +190,17 @@ impl Hashes for Mixed {
 ///   `churn_keeps_probes_short_without_compaction`). [`tombstones`](Self::tombstones) is always 0
 ///   and [`compact`](Self::compact) does nothing; both stay for code written against the earlier
 ///   tombstone design.
-/// - **A home filter** in front of the table, in the same allocation: a few bits per home slot
-///   (one byte per 8 home slots... see `table.rs`, `FILTER_BITS`), each set exactly while some
-///   key's hash has that bit's prefix. A lookup tests its bit before reading any entry, so a miss
-///   whose bit is clear (at least 7 in 8 at full load) reads only the filter, which is a small
-///   fraction of the table's size and stays in the cache where the table does not. Inserts set
-///   the bit, removals clear it when the last key with that prefix goes.
-/// - **Speed:** a hit at its home slot costs one cache miss (the entry), a filter read that does
-///   not wait for it, and about 27 instructions (hashbrown: 33), where hashbrown reads a control
-///   byte and then the bucket; a miss usually reads only the filter. The measured ratios to
-///   hashbrown at 1M and 8M entries are in the README (`examples/intmap_ab.rs`,
-///   `benches/int_map.rs`).
+/// - **A home filter** in front of the table, in the same allocation: 8 bits (one byte) per home
+///   slot, one for each value of the 3 hash bits below the home slot's, each set exactly while
+///   some key's hash has that prefix. A lookup tests its bit before reading any entry, so a miss
+///   whose bit is clear (at least 15 in 16 at full load) reads only the filter, a sixteenth of
+///   the table's size for `u64` values, which stays in the cache where the table does not.
+///   Inserts set the bit, removals clear it when the last key with that prefix goes. The price:
+///   about 4 instructions and one more (cached, parallel) load per hit, 11 instructions per insert.
+/// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 27 instructions
+///   (hashbrown: 33), where hashbrown reads a control byte and then the bucket; a miss usually
+///   reads only the filter. The measured ratios to hashbrown at 1M and 8M entries are in the
+///   README (`examples/intmap_ab.rs`, `benches/int_map.rs`).
 ///
 /// Time: `get`, `insert`, `remove` and `contains_key` examine at most `MAX_PROBE` slots;
 /// `clear`, `retain`, `stats`, iteration and `Clone` are O(slots); `compact` is O(1).
