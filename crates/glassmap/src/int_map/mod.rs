@@ -175,9 +175,9 @@ impl Hashes for Mixed {
 ///   (With the current hash; the survey simulates the table.) Load 1/2 is the only
 ///   one of these whose worst runs stay far below a bound small enough to be a useful worst case.
 ///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
-///   bytes (16 for `u64` values), plus the tail of up to 127 slots and a filter byte per home slot. A table of 2 MiB or more is
-///   aligned to 2 MiB and, on Linux, asks for transparent huge pages, so that lookups in a big
-///   table need no page walks.
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots and a filter byte per home
+///   slot. A table of 2 MiB or more is aligned to 2 MiB and, on Linux, asks for transparent huge
+///   pages, so that lookups in a big table need no page walks.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
 ///   slots. An insert that finds no free slot within the bound returns
