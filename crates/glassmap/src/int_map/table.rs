@@ -169,9 +169,7 @@ impl<V> IntTable<V> {
     /// a huge page too.
     fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
         let filter = Layout::array::<u64>(filter_words(home_slots)?).ok()?;
-        let (layout, offset) = filter
-            .extend(Layout::array::<Entry<V>>(slots).ok()?)
-            .ok()?;
+        let (layout, offset) = filter.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
         let layout = layout.pad_to_align();
         if layout.size() < HUGE_PAGE {
             return Some((layout, offset));
@@ -333,7 +331,7 @@ impl<V> IntTable<V> {
         match self.home_slots {
             0 => 0,
             // Computed without overflow when the table was allocated (invariant 3).
-            n => n * FILTER_BITS / 64 + usize::from(n * FILTER_BITS % 64 != 0),
+            n => (n * FILTER_BITS).div_ceil(64),
         }
     }
 
@@ -947,7 +945,10 @@ mod tests {
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
         // One filter word (8 home slots x 2 bits), then the entries.
-        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().0.size(), 8 + 15 * 16);
+        assert_eq!(
+            IntTable::<u64>::layout(8, 15).unwrap().0.size(),
+            8 + 15 * 16
+        );
         assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 8);
         // From 2 MiB on, aligned to a huge page, with no padding; just below, the plain arrays.
         let filter = |homes: usize| homes * FILTER_BITS / 8;
@@ -955,7 +956,10 @@ mod tests {
         let below = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 - 1).unwrap();
         assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 16, 8));
         let above = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 + 1).unwrap();
-        assert_eq!((above.0.size(), above.0.align()), (HUGE_PAGE + 16, HUGE_PAGE));
+        assert_eq!(
+            (above.0.size(), above.0.align()),
+            (HUGE_PAGE + 16, HUGE_PAGE)
+        );
         assert_eq!(above.1, filter(homes));
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
