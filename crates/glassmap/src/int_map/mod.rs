@@ -194,9 +194,10 @@ impl Hashes for Mixed {
 ///   slot, one for each value of the 3 hash bits below the home slot's, each set exactly while
 ///   some key's hash has that prefix. A lookup tests its bit before reading any entry, so a miss
 ///   whose bit is clear (at least 15 in 16 at full load) reads only the filter, a sixteenth of
-///   the table's size for `u64` values, which stays in the cache where the table does not.
+///   the table's size for `u64` values, so much more of it stays cached than of the table.
 ///   Inserts set the bit, removals clear it when the last key with that prefix goes. The price:
-///   about 4 instructions and one more (cached, parallel) load per hit, 11 instructions per insert.
+///   about 4 instructions and one more (parallel) load per hit, a fifth of its time, and 11
+///   instructions and a read-modify-write per insert.
 /// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 27 instructions
 ///   (hashbrown: 33), where hashbrown reads a control byte and then the bucket; a miss usually
 ///   reads only the filter. The measured ratios to hashbrown at 1M and 8M entries are in the

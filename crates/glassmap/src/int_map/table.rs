@@ -25,7 +25,7 @@
 //! per home slot: bit `f` is set exactly when some key's hash has `f` as its top
 //! `log2(home_slots * FILTER_BITS)` bits (its *prefix*; the prefix's top bits are the home slot).
 //! A lookup whose bit is clear is a miss answered from the filter (one byte per home slot, a
-//! sixteenth of the entries' size for `u64` values, so it stays cached where the entries do not)
+//! sixteenth of the entries' size for `u64` values, so much more of it stays cached)
 //! without reading the entries: at the map's load of at most 1/2 at least 15 misses in 16
 //! (a bit is set with probability about `1 - exp(-load / FILTER_BITS)`). A hit pays one more
 //! load, which does not wait for the entry's (the branch on it is always taken for hits), and
