@@ -319,6 +319,12 @@ impl<K, V> BucketArray<K, V> {
         );
     }
 
+    /// Whether [`BucketArray::populate_some`] still has work to do.
+    #[inline]
+    pub(crate) fn is_populating(&self) -> bool {
+        self.populating
+    }
+
     /// Faults in the next few not-yet-touched pages of the tophash region, writable, at most
     /// [`POPULATE_BYTES`] per call.
     ///
