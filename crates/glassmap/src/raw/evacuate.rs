@@ -296,15 +296,17 @@ unsafe fn move_chain<K, V>(
                 match cursor.claim() {
                     Ok(cell) => cell,
                     Err(full) => {
-                        // SAFETY: a cursor's bucket is the last of its destination chain.
-                        let fresh = unsafe { current.attach_overflow(full) };
+                        // SAFETY: a cursor's bucket is the last of its destination chain, whose
+                        // primary bucket is X (`old_index`) or Y (`old_index + doubling_bit`).
+                        let primary = old_index + usize::from(y) * doubling_bit;
+                        let fresh = unsafe { current.attach_overflow(primary, full) };
                         cursor.restart(fresh);
                         fresh
                     }
                 }
             } else {
                 // SAFETY: `hash`'s primary bucket of the current array heads a live chain.
-                unsafe { vacant_in_chain(current, current.head(hash as usize)) }
+                unsafe { vacant_in_chain(current, hash as usize) }
             };
             // SAFETY: `cell` is full; `destination` is an empty slot of the current array (a
             // fresh cursor position or a vacant slot); the old chain is never read again once the
@@ -378,22 +380,24 @@ unsafe fn move_bucket<K, V>(
     }
 }
 
-/// The first empty slot of the chain at `head` in `array`, attaching an overflow bucket if the
-/// chain is full.
+/// The first empty slot of the chain at primary bucket `index & mask` in `array`, attaching an
+/// overflow bucket if the chain is full.
 ///
 /// # Safety
-/// `head` heads a live chain of `array`, which is not being evacuated.
-unsafe fn vacant_in_chain<K, V>(array: &mut BucketArray<K, V>, head: Bucket<K, V>) -> Cell<K, V> {
-    let mut bucket = head;
+/// `array` is allocated and not being evacuated.
+unsafe fn vacant_in_chain<K, V>(array: &mut BucketArray<K, V>, index: usize) -> Cell<K, V> {
+    let mut bucket = array.head(index);
     loop {
-        // SAFETY: live chain of `array` (caller), whose slots hold no evacuated states.
+        // SAFETY: `array` is allocated (caller), so every bucket reached from `index`'s primary
+        // bucket is in its live chain, whose slots hold no evacuated states; the chain's primary
+        // bucket is `index & mask`, as `attach_overflow` needs.
         unsafe {
             if let Some(slot) = bucket.group().empty().lowest() {
                 return Cell::new(bucket, slot);
             }
             match bucket.overflow() {
                 Some(next) => bucket = next,
-                None => return array.attach_overflow(bucket),
+                None => return array.attach_overflow(index, bucket),
             }
         }
     }

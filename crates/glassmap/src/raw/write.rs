@@ -188,15 +188,24 @@ impl<K, V> RawTable<K, V> {
             // first empty slot takes the key. Otherwise the search goes on out of line.
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
-                // SAFETY: `head` heads a live chain (as above).
-                first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
-                    ChainEnd::Occupied(cell) => return self.occupied(cell, head),
-                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
-                    ChainEnd::Full(last) => match first_empty {
-                        Some(slot) => Ok(Cell::new(head, slot)),
-                        None => Err(last),
-                    },
-                },
+                first_empty => {
+                    match if self.source_array_mut(hash).may_have_overflow(hash as usize) {
+                        // SAFETY: `head` heads a live chain (as above).
+                        unsafe { search_overflow(head, needle, &mut eq) }
+                    } else {
+                        // No overflow bucket (array invariant: `chained`), known without the link.
+                        ChainEnd::Full(head)
+                    } {
+                        ChainEnd::Occupied(cell) => return self.occupied(cell, head),
+                        ChainEnd::Vacant(cell) => {
+                            Ok(first_empty.map_or(cell, |s| Cell::new(head, s)))
+                        }
+                        ChainEnd::Full(last) => match first_empty {
+                            Some(slot) => Ok(Cell::new(head, slot)),
+                            None => Err(last),
+                        },
+                    }
+                }
             };
             if self.evacuation.is_none() && self.wants_growth() {
                 self.start_growth_for(&hasher);
@@ -208,8 +217,12 @@ impl<K, V> RawTable<K, V> {
             let cell = match vacant {
                 Ok(cell) => cell,
                 // SAFETY: `last` ends the key's live chain, in the array `source_array_mut`
-                // names for `hash` (nothing moved since `source_bucket`).
-                Err(last) => unsafe { self.source_array_mut(hash).attach_overflow(last) },
+                // names for `hash` (nothing moved since `source_bucket`), whose primary bucket is
+                // `hash`'s there.
+                Err(last) => unsafe {
+                    self.source_array_mut(hash)
+                        .attach_overflow(hash as usize, last)
+                },
             };
             return RawEntry::Vacant(RawVacant {
                 table: self,
