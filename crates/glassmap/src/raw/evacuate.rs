@@ -296,9 +296,9 @@ unsafe fn move_chain<K, V>(
                 match cursor.claim() {
                     Ok(cell) => cell,
                     Err(full) => {
+                        let primary = old_index + usize::from(y) * doubling_bit;
                         // SAFETY: a cursor's bucket is the last of its destination chain, whose
                         // primary bucket is X (`old_index`) or Y (`old_index + doubling_bit`).
-                        let primary = old_index + usize::from(y) * doubling_bit;
                         let fresh = unsafe { current.attach_overflow(primary, full) };
                         cursor.restart(fresh);
                         fresh
