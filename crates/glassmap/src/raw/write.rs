@@ -53,8 +53,8 @@ impl<K, V> RawTable<K, V> {
     /// allocated and not growing, and the key's chain decided in its first bucket (the key is
     /// there, or the bucket has an `EMPTY_REST` and the new key needs no growth and no
     /// populating). It calls nothing, so a caller that sends every other case to one out-of-line
-    /// function keeps no value alive across a call. A `Vacant` cell must be filled with
-    /// [`RawTable::insert_vacant`] before the table changes.
+    /// function keeps no value alive across a call. A `Vacant` cell is valid until the table
+    /// changes: fill it (`insert_in`) or forget it before then.
     #[inline]
     fn write_fast(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> FastWrite<K, V> {
         if !self.current.is_allocated() || self.evacuation.is_some() {
