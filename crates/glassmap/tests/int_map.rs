@@ -211,11 +211,15 @@ fn absurd_capacities_are_typed_errors() {
 #[cfg(not(miri))]
 #[test]
 fn allocation_failure_is_a_typed_error() {
-    // 2^43 slots and a tail of 127 for probes past the last one, 16 bytes each: 128 TiB
+    // 2^43 slots and a tail of 127 for probes past the last one, 16 bytes each: 128 TiB, after
+    // the home filter's byte per home slot.
     let n = 1usize << 42;
     match IntMap::<u64>::try_with_capacity(n) {
         Err(CapacityError::AllocFailed { requested, bytes }) => {
-            assert_eq!((requested, bytes), (n, ((1usize << 43) + 127) * 16));
+            assert_eq!(
+                (requested, bytes),
+                (n, (1usize << 43) + ((1usize << 43) + 127) * 16)
+            );
         }
         other => panic!(
             "expected AllocFailed, got {:?}",

@@ -11,7 +11,7 @@ use core::hash::{BuildHasher, Hash};
 
 use super::{Entry, Map};
 use crate::TryReserveError;
-use crate::raw::{RawEntry, RawTable};
+use crate::raw::RawTable;
 
 /// The function growth work rehashes stored keys with: `hasher` applied to a key. Every method
 /// that can move entries passes one, built here.
@@ -31,13 +31,7 @@ pub(super) fn insert_into<K: Hash + Eq, V, H: BuildHasher>(
     value: V,
     hasher: &H,
 ) -> Option<V> {
-    match table.entry(hash, |stored| *stored == key, rehash(hasher)) {
-        RawEntry::Occupied(mut slot) => Some(core::mem::replace(slot.get_mut(), value)),
-        RawEntry::Vacant(slot) => {
-            slot.insert(key, value);
-            None
-        }
-    }
+    table.insert(hash, key, value, rehash(hasher))
 }
 
 impl<K, V, S> Map<K, V, S> {

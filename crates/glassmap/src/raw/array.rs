@@ -9,6 +9,11 @@
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
 //!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
 //!   the pool's free list (and from dead chains below the table's `nevacuate`, never read).
+//! - `chained` has one bit per primary bucket (`buckets.div_ceil(64)` words), set when the bucket's
+//!   chain got its first overflow bucket and cleared only with the whole array (`clear_no_drop`):
+//!   a primary bucket with an overflow link always has its bit set, so a clear bit means "no
+//!   chain" without reading the link (a cache line of its own). A set bit may outlive the chain
+//!   only where nothing reads it (an evacuated old bucket).
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
 //!   none) and drops them before the array is freed.
 //! - The leading `released` bytes of each region have been handed back to the OS (Linux) and are never read again: the
@@ -51,6 +56,8 @@ pub(crate) struct BucketArray<K, V> {
     noverflow: u16,
     /// xorshift state for the sampling of `noverflow` (Go uses its `rand()`).
     random: u64,
+    /// One bit per primary bucket: whether its chain has an overflow bucket (module invariants).
+    chained: Vec<u64>,
     pool: OverflowPool<K, V>,
 }
 
@@ -116,6 +123,7 @@ impl<K, V> BucketArray<K, V> {
             overflow_limit: 0,
             noverflow: 0,
             random: RANDOM_SEED,
+            chained: Vec::new(),
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: 0,
@@ -149,6 +157,7 @@ impl<K, V> BucketArray<K, V> {
             overflow_limit: overflow_limit(log2),
             noverflow: 0,
             random: RANDOM_SEED,
+            chained: vec![0; buckets.div_ceil(64)],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
@@ -234,9 +243,16 @@ impl<K, V> BucketArray<K, V> {
     /// Go's `newoverflow`: chains a fresh bucket after `last` and returns its slot 0.
     ///
     /// # Safety
-    /// `last` is the last bucket of a live chain of this array, which is exclusively borrowed.
+    /// `last` is the last bucket of a live chain of this array, which is exclusively borrowed, and
+    /// that chain's primary bucket is `index & mask`.
     #[cold]
-    pub(crate) unsafe fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
+    pub(crate) unsafe fn attach_overflow(
+        &mut self,
+        index: usize,
+        last: Bucket<K, V>,
+    ) -> Cell<K, V> {
+        let index = index & self.mask;
+        self.chained[index / 64] |= 1 << (index % 64);
         let next = self.new_overflow();
         // SAFETY: `last` ends a live chain of this array (caller); `next` is fresh and empty.
         unsafe { last.set_overflow(next) };
@@ -276,10 +292,22 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// Takes over another array's overflow count and sampling state (a clone of it).
+    /// Takes over another array's overflow count, sampling state and chain bits (a clone of it,
+    /// with the same number of buckets and the same chains).
     pub(crate) fn copy_overflow_count(&mut self, from: &Self) {
         self.noverflow = from.noverflow;
         self.random = from.random;
+        self.chained.clone_from(&from.chained);
+    }
+
+    /// Whether the chain of primary bucket `index & mask` may have an overflow bucket: false means
+    /// it has none, known without reading its link. Always false for an unallocated array.
+    #[inline]
+    pub(crate) fn may_have_overflow(&self, index: usize) -> bool {
+        let index = index & self.mask;
+        self.chained
+            .get(index / 64)
+            .is_some_and(|word| word >> (index % 64) & 1 != 0)
     }
 
     /// Overflow units taken from the chunks so far (recycled ones count once).
@@ -296,7 +324,9 @@ impl<K, V> BucketArray<K, V> {
             0 => 0,
             n => primary_layout::<K, V>(n).map_or(0, |(layout, _)| layout.size()),
         };
-        primary + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
+        primary
+            + self.chained.len() * size_of::<u64>()
+            + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
     }
 
     /// Hands the whole pages of the buckets below `index` back to the OS, one step of
@@ -317,6 +347,12 @@ impl<K, V> BucketArray<K, V> {
             index * size_of::<Slots<K, V>>(),
             &mut self.released[1],
         );
+    }
+
+    /// Whether [`BucketArray::populate_some`] still has work to do.
+    #[inline]
+    pub(crate) fn is_populating(&self) -> bool {
+        self.populating
     }
 
     /// Faults in the next few not-yet-touched pages of the tophash region, writable, at most
@@ -371,6 +407,7 @@ impl<K, V> BucketArray<K, V> {
         }
         self.pool.free();
         self.noverflow = 0;
+        self.chained.fill(0);
     }
 }
 

@@ -45,6 +45,7 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
                 unreachable!("set just above")
             };
             copy_buckets(&ev.old, &mut target.old, ev.nevacuate, &mut clone.len);
+            target.old.copy_overflow_count(&ev.old);
         }
         if self.current.is_allocated() {
             clone.current = BucketArray::new(self.current.log2());

@@ -298,15 +298,17 @@ unsafe fn move_chain<K, V>(
                 match cursor.claim() {
                     Ok(cell) => cell,
                     Err(full) => {
-                        // SAFETY: a cursor's bucket is the last of its destination chain.
-                        let fresh = unsafe { current.attach_overflow(full) };
+                        let primary = old_index + usize::from(y) * doubling_bit;
+                        // SAFETY: a cursor's bucket is the last of its destination chain, whose
+                        // primary bucket is X (`old_index`) or Y (`old_index + doubling_bit`).
+                        let fresh = unsafe { current.attach_overflow(primary, full) };
                         cursor.restart(fresh);
                         fresh
                     }
                 }
             } else {
                 // SAFETY: `hash`'s primary bucket of the current array heads a live chain.
-                unsafe { vacant_in_chain(current, current.head(hash as usize)) }
+                unsafe { vacant_in_chain(current, hash as usize) }
             };
             // SAFETY: `cell` is full; `destination` is an empty slot of the current array (a
             // fresh cursor position or a vacant slot); the old chain is never read again once the
@@ -342,60 +344,67 @@ unsafe fn move_bucket<K, V>(
     // SAFETY: live bucket (caller).
     let (full, tops) = unsafe { (old_head.group().full(), old_head.tophash_bytes()) };
     // User code first (invariant 6): a panicking `Hash` leaves the bucket untouched.
+    let mut full_slots = 0u32;
     let mut y_slots = 0u32;
     for slot in full {
         // SAFETY: full slots hold initialised keys.
         let hash = hasher(unsafe { &*Cell::new(old_head, slot).key() });
+        full_slots |= 1 << slot;
         y_slots |= u32::from(grows && hash as usize & doubling_bit != 0) << slot;
     }
-    let destinations = [
-        current.head(old_index),
-        current.head(old_index + doubling_bit),
-    ];
-    let mut words = [0u64; 2];
-    let mut next = [0usize; 2];
-    for slot in full {
-        let side = ((y_slots >> slot) & 1) as usize;
-        let position = next[side];
-        next[side] = position + 1;
-        // SAFETY: `slot` is full; the destination slot is empty: its bucket was empty (caller)
-        // and receives at most the eight entries of this bucket, in order, so `position < 8`.
-        // The old bucket is never read again once the caller moves `nevacuate` past it
-        // (invariant 1).
-        unsafe { Cell::new(old_head, slot).move_to(Cell::new(destinations[side], position)) };
-        words[side] |= u64::from(tops[slot]) << (8 * position);
-    }
-    // SAFETY: live buckets, exclusive access (caller). The destinations were all `EMPTY_REST`
-    // (zero), which the words keep after their last entry. In a same-size growth both
-    // destinations are one bucket, and every entry went to X.
-    unsafe {
-        debug_assert_eq!(
-            u64::from_le_bytes(destinations[0].tophash_bytes()) & words[0],
-            0
-        );
-        destinations[0].set_group(words[0].to_le_bytes());
-        if grows {
-            destinations[1].set_group(words[1].to_le_bytes());
+    let x_slots = full_slots & !y_slots;
+    // One side at a time, so each side's next position and tophash word stay in registers.
+    let move_side = |mut slots: u32, destination: Bucket<K, V>| {
+        let mut word = 0u64;
+        let mut position = 0;
+        while slots != 0 {
+            let slot = slots.trailing_zeros() as usize;
+            slots &= slots - 1;
+            // SAFETY: `slot` is full; the destination slot is empty: its bucket was empty
+            // (caller) and receives at most the eight entries of this bucket, in order, so
+            // `position < 8`. The old bucket is never read again once the caller moves
+            // `nevacuate` past it (invariant 1).
+            unsafe { Cell::new(old_head, slot).move_to(Cell::new(destination, position)) };
+            word |= u64::from(tops[slot]) << (8 * position);
+            position += 1;
         }
+        word
+    };
+    let x = current.head(old_index);
+    let x_word = move_side(x_slots, x);
+    // SAFETY: live buckets, exclusive access (caller). The destinations were all `EMPTY_REST`
+    // (zero), which the words keep after their last entry. In a same-size growth every entry
+    // went to X and Y is not touched.
+    unsafe {
+        debug_assert_eq!(u64::from_le_bytes(x.tophash_bytes()) & x_word, 0);
+        x.set_group(x_word.to_le_bytes());
+    }
+    if grows {
+        let y = current.head(old_index + doubling_bit);
+        let y_word = move_side(y_slots, y);
+        // SAFETY: as for X.
+        unsafe { y.set_group(y_word.to_le_bytes()) };
     }
 }
 
-/// The first empty slot of the chain at `head` in `array`, attaching an overflow bucket if the
-/// chain is full.
+/// The first empty slot of the chain at primary bucket `index & mask` in `array`, attaching an
+/// overflow bucket if the chain is full.
 ///
 /// # Safety
-/// `head` heads a live chain of `array`, which is not being evacuated.
-unsafe fn vacant_in_chain<K, V>(array: &mut BucketArray<K, V>, head: Bucket<K, V>) -> Cell<K, V> {
-    let mut bucket = head;
+/// `array` is allocated and not being evacuated.
+unsafe fn vacant_in_chain<K, V>(array: &mut BucketArray<K, V>, index: usize) -> Cell<K, V> {
+    let mut bucket = array.head(index);
     loop {
-        // SAFETY: live chain of `array` (caller), whose slots hold no evacuated states.
+        // SAFETY: `array` is allocated (caller), so every bucket reached from `index`'s primary
+        // bucket is in its live chain, whose slots hold no evacuated states; the chain's primary
+        // bucket is `index & mask`, as `attach_overflow` needs.
         unsafe {
             if let Some(slot) = bucket.group().empty().lowest() {
                 return Cell::new(bucket, slot);
             }
             match bucket.overflow() {
                 Some(next) => bucket = next,
-                None => return array.attach_overflow(bucket),
+                None => return array.attach_overflow(index, bucket),
             }
         }
     }

@@ -2,13 +2,15 @@
 //! docs (`raw/mod.rs`) over every slot of both arrays.
 
 use super::RawTable;
+use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH, tophash};
 
 impl<K, V> RawTable<K, V> {
     /// Test support: checks invariants 1, 2, 4, 5 and 7 of the module docs (3 and 6 are about
-    /// order, which a snapshot cannot show), panicking on the first violation.
+    /// order, which a snapshot cannot show) and the arrays' chain bits (`raw/array.rs`),
+    /// panicking on the first violation.
     #[doc(hidden)]
     pub(crate) fn assert_invariants(&self, hasher: impl Fn(&K) -> u64) {
         assert_eq!(
@@ -25,6 +27,7 @@ impl<K, V> RawTable<K, V> {
                     "a finished growth still open"
                 );
                 for index in ev.nevacuate..ev.old.buckets() {
+                    check_chain_bit(&ev.old, index);
                     check_chain(ev.old.head(index), |cell, top| {
                         check_key(cell, top, ev.old.mask(), index, &hasher);
                         counted += 1;
@@ -32,6 +35,7 @@ impl<K, V> RawTable<K, V> {
                 }
             }
             for index in 0..self.current.buckets() {
+                check_chain_bit(&self.current, index);
                 check_chain(self.current.head(index), |cell, top| {
                     let hash = check_key(cell, top, self.current.mask(), index, &hasher);
                     if let Some(ev) = &self.evacuation {
@@ -46,6 +50,20 @@ impl<K, V> RawTable<K, V> {
         }
         assert_eq!(counted, self.len, "len does not match the full slots");
     }
+}
+
+/// Checks that primary bucket `index` of `array` has its chain bit set if it has an overflow
+/// bucket (the `chained` invariant of `raw/array.rs`).
+///
+/// # Safety
+/// Bucket `index` of `array` heads a live chain.
+unsafe fn check_chain_bit<K, V>(array: &BucketArray<K, V>, index: usize) {
+    // SAFETY: live chain (caller).
+    let chained = unsafe { array.head(index).overflow() }.is_some();
+    assert!(
+        !chained || array.may_have_overflow(index),
+        "bucket {index} has an overflow bucket but no chain bit"
+    );
 }
 
 /// Checks the slot states of the chain at `head` (only `EMPTY_REST`, `EMPTY_ONE` and tophashes,

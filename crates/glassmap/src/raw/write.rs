@@ -33,15 +33,130 @@ pub(crate) struct RawVacant<'a, K, V> {
     hash: u64,
 }
 
+/// What [`RawTable::write_fast`] found: a cell and nothing borrowed, so the caller can fall back
+/// to the general path on the same table.
+enum FastWrite<K, V> {
+    /// The key's slot, in the chain at `head`.
+    Occupied {
+        cell: Cell<K, V>,
+        head: Bucket<K, V>,
+    },
+    /// An empty slot for the new key, which needs nothing else first (no growth, no populating),
+    /// and the key's tophash.
+    Vacant { cell: Cell<K, V>, top: u8 },
+    /// Anything else: take [`RawTable::entry`]'s general path.
+    Slow,
+}
+
 impl<K, V> RawTable<K, V> {
+    /// The usual write, small enough to inline into a caller's loop without spilling: the table
+    /// allocated and not growing, and the key's chain decided in its first bucket (the key is
+    /// there, or the bucket has an `EMPTY_REST` and the new key needs no growth and no
+    /// populating). It calls nothing, so a caller that sends every other case to one out-of-line
+    /// function keeps no value alive across a call. A `Vacant` cell is valid until the table
+    /// changes: fill it (`insert_in`) or forget it before then.
+    #[inline]
+    fn write_fast(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> FastWrite<K, V> {
+        if !self.current.is_allocated() || self.evacuation.is_some() {
+            return FastWrite::Slow;
+        }
+        let head = self.current.head(hash as usize);
+        let needle = Needle::of(hash);
+        // SAFETY: allocated and not growing, so `head` heads a live chain of the current array.
+        let group = unsafe { head.group() };
+        for slot in group.matching(needle) {
+            let cell = Cell::new(head, slot);
+            // SAFETY: a matching slot is full (as in `entry`), so its key is initialised.
+            if eq(unsafe { &*cell.key() }) {
+                return FastWrite::Occupied { cell, head };
+            }
+        }
+        match group.empty().lowest() {
+            Some(slot)
+                if group.has_empty_rest()
+                    && !self.wants_growth()
+                    && !self.current.is_populating() =>
+            {
+                FastWrite::Vacant {
+                    cell: Cell::new(head, slot),
+                    top: needle.tophash(),
+                }
+            }
+            _ => FastWrite::Slow,
+        }
+    }
+
+    /// Inserts `value` under `key` (hash `hash`), returning the previous value; growth work
+    /// rehashes moved keys with `hasher`. [`RawTable::write_fast`] inline, every other case in
+    /// one out-of-line call that keeps nothing of the caller's alive across it.
+    #[inline]
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        hasher: impl Fn(&K) -> u64,
+    ) -> Option<V>
+    where
+        K: Eq,
+    {
+        match self.write_fast(hash, |stored| *stored == key) {
+            FastWrite::Occupied { cell, .. } => {
+                // SAFETY: the key's full slot, found by `write_fast` on this table just now; the
+                // exclusive borrow makes the reference unique.
+                let slot = unsafe { &mut *cell.value() };
+                Some(core::mem::replace(slot, value))
+            }
+            FastWrite::Vacant { cell, top } => {
+                // SAFETY: the vacant slot `write_fast(hash, ..)` found on this table just now,
+                // with the key's tophash.
+                unsafe { self.insert_in(cell, top, key, value) };
+                None
+            }
+            FastWrite::Slow => self.insert_slow(hash, key, value, hasher),
+        }
+    }
+
+    /// [`RawTable::insert`]'s general path.
+    #[inline(never)]
+    fn insert_slow(&mut self, hash: u64, key: K, value: V, hasher: impl Fn(&K) -> u64) -> Option<V>
+    where
+        K: Eq,
+    {
+        match self.entry_slow(hash, |stored| *stored == key, hasher) {
+            RawEntry::Occupied(mut slot) => Some(core::mem::replace(slot.get_mut(), value)),
+            RawEntry::Vacant(slot) => {
+                slot.insert(key, value);
+                None
+            }
+        }
+    }
+
     /// The write path of insert and the entry API: growth work (invariant 3), then find the key or
     /// the first empty slot of its chain, starting a growth first if the key is absent and Go
-    /// would grow.
-    ///
-    /// Kept small enough to inline into a caller's loop: allocation, growth work and starting a
-    /// growth are out of line, and so is everything past a chain's first bucket.
+    /// would grow. [`RawTable::write_fast`] first, then the general path out of line.
     #[inline]
     pub(crate) fn entry(
+        &mut self,
+        hash: u64,
+        mut eq: impl FnMut(&K) -> bool,
+        hasher: impl Fn(&K) -> u64,
+    ) -> RawEntry<'_, K, V> {
+        match self.write_fast(hash, &mut eq) {
+            FastWrite::Occupied { cell, head } => self.occupied(cell, head),
+            FastWrite::Vacant { cell, .. } => RawEntry::Vacant(RawVacant {
+                table: self,
+                cell,
+                hash,
+            }),
+            FastWrite::Slow => self.entry_slow(hash, eq, hasher),
+        }
+    }
+
+    /// [`RawTable::entry`] in every case: allocation, growth work and starting a growth are out
+    /// of line, and so is everything past a chain's first bucket.
+    #[inline(never)]
+    fn entry_slow(
         &mut self,
         hash: u64,
         mut eq: impl FnMut(&K) -> bool,
@@ -73,15 +188,24 @@ impl<K, V> RawTable<K, V> {
             // first empty slot takes the key. Otherwise the search goes on out of line.
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
-                // SAFETY: `head` heads a live chain (as above).
-                first_empty => match unsafe { search_overflow(head, needle, &mut eq) } {
-                    ChainEnd::Occupied(cell) => return self.occupied(cell, head),
-                    ChainEnd::Vacant(cell) => Ok(first_empty.map_or(cell, |s| Cell::new(head, s))),
-                    ChainEnd::Full(last) => match first_empty {
-                        Some(slot) => Ok(Cell::new(head, slot)),
-                        None => Err(last),
-                    },
-                },
+                first_empty => {
+                    match if self.source_array_mut(hash).may_have_overflow(hash as usize) {
+                        // SAFETY: `head` heads a live chain (as above).
+                        unsafe { search_overflow(head, needle, &mut eq) }
+                    } else {
+                        // No overflow bucket (array invariant: `chained`), known without the link.
+                        ChainEnd::Full(head)
+                    } {
+                        ChainEnd::Occupied(cell) => return self.occupied(cell, head),
+                        ChainEnd::Vacant(cell) => {
+                            Ok(first_empty.map_or(cell, |s| Cell::new(head, s)))
+                        }
+                        ChainEnd::Full(last) => match first_empty {
+                            Some(slot) => Ok(Cell::new(head, slot)),
+                            None => Err(last),
+                        },
+                    }
+                }
             };
             if self.evacuation.is_none() && self.wants_growth() {
                 self.start_growth_for(&hasher);
@@ -93,8 +217,12 @@ impl<K, V> RawTable<K, V> {
             let cell = match vacant {
                 Ok(cell) => cell,
                 // SAFETY: `last` ends the key's live chain, in the array `source_array_mut`
-                // names for `hash` (nothing moved since `source_bucket`).
-                Err(last) => unsafe { self.source_array_mut(hash).attach_overflow(last) },
+                // names for `hash` (nothing moved since `source_bucket`), whose primary bucket is
+                // `hash`'s there.
+                Err(last) => unsafe {
+                    self.source_array_mut(hash)
+                        .attach_overflow(hash as usize, last)
+                },
             };
             return RawEntry::Vacant(RawVacant {
                 table: self,
@@ -130,14 +258,15 @@ impl<K, V> RawTable<K, V> {
         self.current.over_load_factor(self.len + 1) || self.current.too_many_overflow_buckets()
     }
 
-    /// Fills a vacant slot found by [`RawTable::entry`].
+    /// Fills a vacant slot with a new key whose tophash is `top`.
     ///
     /// # Safety
-    /// `cell` came from `entry(hash, ..)` on this table with no mutation in between.
+    /// `cell` is the vacant slot `entry(hash, ..)` or `write_fast(hash, ..)` found on this table,
+    /// with no mutation in between, and `top == tophash(hash)`.
     #[inline]
-    unsafe fn insert_in(&mut self, cell: Cell<K, V>, hash: u64, key: K, value: V) {
+    unsafe fn insert_in(&mut self, cell: Cell<K, V>, top: u8, key: K, value: V) {
         // SAFETY: the slot is empty and live (caller).
-        unsafe { cell.write(tophash(hash), key, value) };
+        unsafe { cell.write(top, key, value) };
         self.len += 1;
     }
 
@@ -324,7 +453,8 @@ impl<'a, K, V> RawVacant<'a, K, V> {
     pub(crate) fn insert(self, key: K, value: V) -> &'a mut V {
         // SAFETY: see the block comment above.
         unsafe {
-            self.table.insert_in(self.cell, self.hash, key, value);
+            self.table
+                .insert_in(self.cell, tophash(self.hash), key, value);
             &mut *self.cell.value()
         }
     }
