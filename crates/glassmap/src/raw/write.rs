@@ -189,13 +189,15 @@ impl<K, V> RawTable<K, V> {
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
                 first_empty => {
-                    match if self.source_array_mut(hash).may_have_overflow(hash as usize) {
+                    let chained = self.source_array_mut(hash).may_have_overflow(hash as usize);
+                    let end = if chained {
                         // SAFETY: `head` heads a live chain (as above).
                         unsafe { search_overflow(head, needle, &mut eq) }
                     } else {
                         // No overflow bucket (array invariant: `chained`), known without the link.
                         ChainEnd::Full(head)
-                    } {
+                    };
+                    match end {
                         ChainEnd::Occupied(cell) => return self.occupied(cell, head),
                         ChainEnd::Vacant(cell) => {
                             Ok(first_empty.map_or(cell, |s| Cell::new(head, s)))
