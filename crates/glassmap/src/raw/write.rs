@@ -57,7 +57,7 @@ impl<K, V> RawTable<K, V> {
     /// changes: fill it (`insert_in`) or forget it before then.
     #[inline]
     fn write_fast(&mut self, hash: u64, mut eq: impl FnMut(&K) -> bool) -> FastWrite<K, V> {
-        if !self.current.is_allocated() || self.evacuation.is_some() {
+        if !self.current.is_allocated() || self.growing {
             return FastWrite::Slow;
         }
         let head = self.current.head(hash as usize);
@@ -164,7 +164,7 @@ impl<K, V> RawTable<K, V> {
     ) -> RawEntry<'_, K, V> {
         // Not growing (the usual case), the key's chain is in the current array: no second look at
         // the evacuation state.
-        let mut head = if !self.current.is_allocated() || self.evacuation.is_some() {
+        let mut head = if !self.current.is_allocated() || self.growing {
             self.prepare_write(hash, &hasher)
         } else {
             self.current.head(hash as usize)
@@ -209,7 +209,7 @@ impl<K, V> RawTable<K, V> {
                     }
                 }
             };
-            if self.evacuation.is_none() && self.wants_growth() {
+            if !self.growing && self.wants_growth() {
                 self.start_growth_for(&hasher);
                 head = self.source_bucket(hash);
                 continue;
