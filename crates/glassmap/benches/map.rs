@@ -33,10 +33,15 @@ fn group<'a>(c: &'a mut Criterion, name: &str, n: usize) -> Group<'a> {
     group
 }
 
-fn insert_from_empty<M: MapKind>(group: &mut Group<'_>, keys: &[u64], presized: bool) {
+/// Times inserting every key, in order, into the map `setup` builds (untimed).
+fn insert_all<M: MapKind>(
+    group: &mut Group<'_>,
+    keys: &[u64],
+    setup: impl Fn() -> M::Map<u64, u64, glassmap::RandomState>,
+) {
     group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), keys, |b, keys| {
         b.iter_batched(
-            || with_capacity::<M, u64, u64>(if presized { keys.len() } else { 0 }),
+            &setup,
             |mut map| {
                 for &k in keys {
                     map.insert(k, k);
@@ -48,29 +53,24 @@ fn insert_from_empty<M: MapKind>(group: &mut Group<'_>, keys: &[u64], presized: 
     });
 }
 
+fn insert_from_empty<M: MapKind>(group: &mut Group<'_>, keys: &[u64], presized: bool) {
+    insert_all::<M>(group, keys, || {
+        with_capacity::<M, u64, u64>(if presized { keys.len() } else { 0 })
+    });
+}
+
 /// Inserts into a pre-sized map whose pages are already resident: the untimed setup fills the map
 /// and clears it (both maps keep their arrays), so the timed loop takes no first-touch page faults.
 /// `insert_presized` pays them, as a user's first fill does; the difference between the two is the
 /// kernel's share.
 fn insert_resident<M: MapKind>(group: &mut Group<'_>, keys: &[u64]) {
-    group.bench_with_input(BenchmarkId::new(M::NAME, keys.len()), keys, |b, keys| {
-        b.iter_batched(
-            || {
-                let mut map = with_capacity::<M, u64, u64>(keys.len());
-                for &k in keys {
-                    map.insert(k, k);
-                }
-                map.clear();
-                map
-            },
-            |mut map| {
-                for &k in keys {
-                    map.insert(k, k);
-                }
-                map
-            },
-            BatchSize::PerIteration,
-        )
+    insert_all::<M>(group, keys, || {
+        let mut map = with_capacity::<M, u64, u64>(keys.len());
+        for &k in keys {
+            map.insert(k, k);
+        }
+        map.clear();
+        map
     });
 }
 

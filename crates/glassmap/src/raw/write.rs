@@ -9,7 +9,7 @@ use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::search_chain;
-use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle, tophash};
+use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle};
 
 /// The key's slot, or an empty slot of its chain ready for one insert, with the table borrowed for
 /// the entry's life. The chain is the one [`RawTable::source_bucket`] gives (invariant 3).
@@ -26,11 +26,12 @@ pub(crate) struct RawOccupied<'a, K, V> {
     head: Bucket<K, V>,
 }
 
-/// An empty slot in the chain of `hash`, ready for one insert.
+/// An empty slot in the chain of a key's hash, ready for one insert of that key.
 pub(crate) struct RawVacant<'a, K, V> {
     table: &'a mut RawTable<K, V>,
     cell: Cell<K, V>,
-    hash: u64,
+    /// The key's tophash, written with it.
+    top: u8,
 }
 
 /// What [`RawTable::write_fast`] found: a cell and nothing borrowed, so the caller can fall back
@@ -144,10 +145,10 @@ impl<K, V> RawTable<K, V> {
     ) -> RawEntry<'_, K, V> {
         match self.write_fast(hash, &mut eq) {
             FastWrite::Occupied { cell, head } => self.occupied(cell, head),
-            FastWrite::Vacant { cell, .. } => RawEntry::Vacant(RawVacant {
+            FastWrite::Vacant { cell, top } => RawEntry::Vacant(RawVacant {
                 table: self,
                 cell,
-                hash,
+                top,
             }),
             FastWrite::Slow => self.entry_slow(hash, eq, hasher),
         }
@@ -229,7 +230,7 @@ impl<K, V> RawTable<K, V> {
             return RawEntry::Vacant(RawVacant {
                 table: self,
                 cell,
-                hash,
+                top: needle.tophash(),
             });
         }
     }
@@ -455,8 +456,7 @@ impl<'a, K, V> RawVacant<'a, K, V> {
     pub(crate) fn insert(self, key: K, value: V) -> &'a mut V {
         // SAFETY: see the block comment above.
         unsafe {
-            self.table
-                .insert_in(self.cell, tophash(self.hash), key, value);
+            self.table.insert_in(self.cell, self.top, key, value);
             &mut *self.cell.value()
         }
     }
