@@ -474,6 +474,7 @@ impl<V> IntMap<V> {
             }
         }
         self.table.check_filter(&Mixed)?;
+        self.table.check_occupancy()?;
         if full != self.table.len() || self.len() > self.capacity() {
             return Err(format!(
                 "counts: table len {} (counted {full}), map len {}, capacity {}",

@@ -85,6 +85,11 @@ fn filter_words(home_slots: usize) -> Option<usize> {
     Some(home_slots.checked_mul(FILTER_BITS)?.div_ceil(64))
 }
 
+/// The number of `u64` words of the occupancy bitmap for `slots` slots: one bit per slot.
+fn occupancy_words(slots: usize) -> usize {
+    slots.div_ceil(64)
+}
+
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
 /// not [`EMPTY`] (invariant 2).
 #[repr(C)]
@@ -126,6 +131,9 @@ pub(crate) enum Probe {
 pub(crate) struct IntTable<V> {
     /// Start of the allocation: the filter words (dangling when `home_slots == 0`).
     filter: NonNull<u64>,
+    /// The occupancy bitmap, right after the filter words: bit `i` is set exactly when slot `i`
+    /// is in use (invariant 7; dangling when `home_slots == 0`).
+    occupied: NonNull<u64>,
     /// The first entry, after the filter in the same allocation (dangling when
     /// `home_slots == 0`).
     entries: NonNull<Entry<V>>,
@@ -168,7 +176,8 @@ impl<V> IntTable<V> {
     /// `None` if it would exceed `isize::MAX` bytes. The filter comes first so that it starts on
     /// a huge page too.
     fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
-        let filter = Layout::array::<u64>(filter_words(home_slots)?).ok()?;
+        let words = filter_words(home_slots)?.checked_add(occupancy_words(slots))?;
+        let filter = Layout::array::<u64>(words).ok()?;
         let (layout, offset) = filter.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
         let layout = layout.pad_to_align();
         if layout.size() < HUGE_PAGE {
@@ -195,8 +204,9 @@ impl<V> IntTable<V> {
             n => n.checked_add(limit - 1).ok_or(TableError::TooLarge)?,
         };
         let shift = 64 - home_slots.trailing_zeros();
-        let empty = |filter, entries| IntTable {
+        let empty = |filter, occupied, entries| IntTable {
             filter,
+            occupied,
             entries,
             shift,
             filter_shift: shift.saturating_sub(FILTER_BITS_LOG2),
@@ -207,7 +217,8 @@ impl<V> IntTable<V> {
             _owns: PhantomData,
         };
         if slots == 0 {
-            return Ok(empty(NonNull::dangling(), NonNull::dangling()));
+            let dangling = NonNull::dangling();
+            return Ok(empty(dangling, dangling, NonNull::dangling()));
         }
         let (layout, offset) = Self::layout(home_slots, slots).ok_or(TableError::TooLarge)?;
         // SAFETY: `layout` has a non-zero size: `slots > 0` and an entry holds at least a `u64`.
@@ -220,12 +231,16 @@ impl<V> IntTable<V> {
         advise_huge_pages(base, layout);
         // SAFETY: `base` is valid for writes of `layout.size()` bytes, just allocated. Zero bytes
         // make every key EMPTY (invariant 1), so no value is initialised (invariant 2) and no
-        // filter bit is set (invariant 6, with no keys).
+        // filter bit (invariant 6, with no keys) nor occupancy bit (invariant 7) is set.
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
+        let filter = base.cast::<u64>();
+        // SAFETY: `layout` succeeded, so `filter_words(home_slots)` is `Some` and the occupancy
+        // words follow that many filter words in the allocation (invariant 3): in bounds.
+        let occupied = unsafe { filter.add(filter_words(home_slots).unwrap_or(0)) };
         // SAFETY: `offset` is the entries' offset within the allocation (`layout`), so the
         // result is in bounds, aligned for `Entry<V>` and not null (invariant 3).
         let entries = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
-        Ok(empty(base.cast(), entries.cast()))
+        Ok(empty(filter, occupied, entries.cast()))
     }
 
     /// The number of home slots: 0 or a power of two.
@@ -289,6 +304,73 @@ impl<V> IntTable<V> {
     fn clear_filter_bit(&mut self, bit: usize) {
         // SAFETY: as in `set_filter_bit`.
         unsafe { *self.filter_word(bit) &= !(1 << (bit % 64)) };
+    }
+
+    /// The occupancy word holding slot `i`'s bit, for `i < slots`.
+    #[inline]
+    fn occupancy_word(&self, i: usize) -> *mut u64 {
+        debug_assert!(i < self.slots);
+        // SAFETY: `i / 64 < occupancy_words(slots)` words of the allocation (invariant 3).
+        unsafe { self.occupied.as_ptr().add(i / 64) }
+    }
+
+    /// Whether slot `i` (below `slots`) is in use, from the bitmap (invariant 7) rather than the
+    /// entry: the bitmap is small enough to stay cached where the entries are not.
+    #[inline]
+    fn occupied_at(&self, i: usize) -> bool {
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`), a plain `u64` written
+        // only through `&mut self` and zeroed when allocated (invariant 3).
+        let word = unsafe { *self.occupancy_word(i) };
+        word & (1 << (i % 64)) != 0
+    }
+
+    /// Marks slot `i` (below `slots`) in use or free in the bitmap (invariant 7).
+    #[inline]
+    fn set_occupied(&mut self, i: usize, in_use: bool) {
+        let word = self.occupancy_word(i);
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`); `&mut self` makes the
+        // write unique.
+        unsafe {
+            if in_use {
+                *word |= 1 << (i % 64);
+            } else {
+                *word &= !(1 << (i % 64));
+            }
+        }
+    }
+
+    /// The first free slot from `home` (a home slot) within the probe bound, read from the
+    /// occupancy bitmap alone (invariant 7): a word at a time, the run of set bits from `home`.
+    #[inline]
+    fn first_free(&self, home: usize) -> Option<usize> {
+        // `home + limit <= slots` (invariant 3), so every slot looked at is in the bitmap.
+        let end = home + self.limit;
+        let mut i = home;
+        while i < end {
+            // SAFETY: `i < end <= slots`, an occupancy word of the allocation, as in
+            // `occupied_at`.
+            let word = unsafe { *self.occupancy_word(i) } >> (i % 64);
+            // The shift brings in zeros from the top, so the run stops at the word's end.
+            let run = word.trailing_ones() as usize;
+            if run < 64 - i % 64 {
+                return Some(i + run).filter(|&free| free < end);
+            }
+            i += run;
+        }
+        None
+    }
+
+    /// Checks invariant 7: the occupancy bit of every slot says whether its key is not
+    /// [`EMPTY`]. Does not allocate unless it fails. O(slots).
+    pub(crate) fn check_occupancy(&self) -> Result<(), String> {
+        match (0..self.slots).find(|&i| self.occupied_at(i) != (self.key_at(i) != EMPTY)) {
+            None => Ok(()),
+            Some(i) => Err(format!(
+                "slot {i}: occupancy bit {} for key {}",
+                self.occupied_at(i),
+                self.key_at(i)
+            )),
+        }
     }
 
     /// Checks invariant 6 both ways for keys hashed by `hashes`: every key's filter bit is set,
@@ -461,7 +543,14 @@ impl<V> IntTable<V> {
         if self.home_slots == 0 {
             return Probe::Exhausted;
         }
-        let home = self.home(hash);
+        let bit = self.filter_bit(hash);
+        let home = bit >> FILTER_BITS_LOG2;
+        if !self.filter_has(bit) {
+            // The key is absent (invariant 6), and its first free slot is in the bitmap
+            // (invariant 7): an insert of a new key usually reads no entry at all, only writes
+            // one, so it does not wait for the entry's cache line.
+            return self.first_free(home).map_or(Probe::Exhausted, Probe::Free);
+        }
         // `home + d` is a slot for `d < limit` (invariant 3).
         for i in home..home + self.limit {
             let k = self.key_at(i);
@@ -509,18 +598,19 @@ impl<V> IntTable<V> {
     #[inline]
     pub(crate) fn insert_at(&mut self, i: usize, key: u64, hash: u64, value: V) {
         assert!(
-            key != EMPTY && self.key(i) == EMPTY,
-            "IntTable::insert_at({i}): empty key or slot in use"
+            key != EMPTY && i < self.slots && !self.occupied_at(i),
+            "IntTable::insert_at({i}): empty key, slot out of range or in use"
         );
-        // SAFETY: `i < slots` (checked by `key`). The value is written with the key, so a
-        // non-EMPTY key has an initialised value (invariant 2); the slot was free, so no value
-        // is overwritten.
+        // SAFETY: `i < slots` (checked above). The slot is free (its occupancy bit is clear,
+        // invariant 7), so no value is overwritten; the value is written with the key, so a
+        // non-EMPTY key has an initialised value (invariant 2).
         unsafe {
             let entry = self.entry(i);
             (*entry).value.write(value);
             (*entry).key = key;
         }
         self.len += 1;
+        self.set_occupied(i, true);
         self.set_filter_bit(hash);
     }
 
@@ -574,6 +664,8 @@ impl<V> IntTable<V> {
                 hole = j;
             }
         }
+        // Every slot from `i` up to the last hole is in use again, the hole is free.
+        self.set_occupied(hole, false);
         if !prefix_kept {
             self.clear_filter_bit(bit);
         }
@@ -616,15 +708,18 @@ impl<V> IntTable<V> {
             // moves: this is a sweep of drops.
             self.retain(hashes, |_, _| false);
         } else {
-            // SAFETY: the filter words and the entries lie within the allocation (invariant 3).
-            // All keys become EMPTY and no value needs dropping, which keeps invariant 2, and
-            // every filter bit is cleared with them (invariant 6).
+            // SAFETY: the filter and occupancy words (contiguous) and the entries lie within the
+            // allocation (invariant 3). All keys become EMPTY and no value needs dropping, which
+            // keeps invariant 2, and every filter bit (invariant 6) and occupancy bit
+            // (invariant 7) is cleared with them.
             unsafe {
                 self.entries
                     .as_ptr()
                     .cast::<u8>()
                     .write_bytes(0, self.slots * size_of::<Entry<V>>());
-                self.filter.as_ptr().write_bytes(0, self.filter_len());
+                self.filter
+                    .as_ptr()
+                    .write_bytes(0, self.filter_len() + occupancy_words(self.slots));
             };
             self.len = 0;
         }
@@ -671,6 +766,7 @@ impl<V> IntTable<V> {
             (*entry).value.assume_init_read()
         };
         self.len -= 1;
+        self.set_occupied(i, false);
         Some((key, value))
     }
 
@@ -726,6 +822,7 @@ impl<V: Clone> Clone for IntTable<V> {
                     (*entry).key = self.key_at(i);
                 }
                 copy.len += 1;
+                copy.set_occupied(i, true);
             }
         }
         copy
@@ -944,23 +1041,21 @@ mod tests {
             assert_eq!((t.key(i), t.value(i)), (EMPTY, None));
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
-        // One filter word (8 home slots x 2 bits), then the entries.
+        // One filter word (8 home slots x 8 bits), one occupancy word (15 slots), the entries.
         assert_eq!(
             IntTable::<u64>::layout(8, 15).unwrap().0.size(),
-            8 + 15 * 16
+            8 + 8 + 15 * 16
         );
-        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 8);
+        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 16);
         // From 2 MiB on, aligned to a huge page, with no padding; just below, the plain arrays.
-        let filter = |homes: usize| homes * FILTER_BITS / 8;
+        // 2^16 home slots: 64 KiB of filter. 125_992 slots: 1969 occupancy words (15_752
+        // bytes) and 2_015_872 bytes of entries, 8 bytes over 2 MiB; one slot fewer, 8 under.
         let homes = 1 << 16;
-        let below = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 - 1).unwrap();
-        assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 16, 8));
-        let above = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 + 1).unwrap();
-        assert_eq!(
-            (above.0.size(), above.0.align()),
-            (HUGE_PAGE + 16, HUGE_PAGE)
-        );
-        assert_eq!(above.1, filter(homes));
+        let below = IntTable::<u64>::layout(homes, 125_991).unwrap();
+        assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 8, 8));
+        let above = IntTable::<u64>::layout(homes, 125_992).unwrap();
+        assert_eq!((above.0.size(), above.0.align()), (HUGE_PAGE + 8, HUGE_PAGE));
+        assert_eq!(above.1, 65_536 + 15_752);
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
