@@ -1114,6 +1114,7 @@ mod tests {
         // Removing 14 leaves 7 in place: its home is 7, past the hole at 6.
         assert_eq!(t.remove(6, &Identity(3)), Some((14, ())));
         assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 0, 7, 0, 0]);
+        t.check_occupancy().unwrap();
         for k in [7, 9] {
             assert_eq!(t.find(k, hash(&t, k)).map(|i| t.key(i)), Some(k));
         }
@@ -1152,6 +1153,7 @@ mod tests {
             let i = t.find(k, k).unwrap();
             assert_eq!(t.remove(i, &Raw), Some((k, k)));
             t.check_filter(&Raw).unwrap();
+            t.check_occupancy().unwrap();
             t.filter_bits_set()
         };
         assert_eq!(remove(&mut t, a), 2, "a's prefix had no other key");
@@ -1162,6 +1164,55 @@ mod tests {
         assert_eq!((copy.filter_bits_set(), copy.get(b, b)), (1, Some(&b)));
         t.clear(&Raw);
         assert_eq!((t.filter_bits_set(), t.get(b, b)), (0, None));
+    }
+
+    #[test]
+    fn a_key_the_filter_rules_out_gets_its_free_slot_from_the_occupancy_bitmap() {
+        /// The key is its own hash.
+        struct Raw;
+        impl Hashes for Raw {
+            fn hash(&self, key: u64) -> u64 {
+                key
+            }
+        }
+        // 128 home slots: a key's home is its top 7 bits, its prefix 3 more.
+        let key = |home: u64, sub: u64, low: u64| home << 57 | sub << (57 - FILTER_BITS_LOG2) | low;
+        let free = |t: &IntTable<u64>, k: u64| match t.find_or_free(k, k) {
+            super::Probe::Free(i) => i,
+            other => panic!("find_or_free({k}): {other:?}"),
+        };
+        let mut t = IntTable::try_new(128, 128).unwrap();
+        // Ten keys of one prefix at home 60: slots 60 to 69, across the bitmap's word boundary.
+        for low in 1..=10 {
+            let k = key(60, 0, low);
+            let i = free(&t, k);
+            assert_eq!(i, 59 + low as usize);
+            t.insert_at(i, k, k, low);
+        }
+        t.check_occupancy().unwrap();
+        // Other prefixes (filter bits clear) at homes 60 and 63 take slot 70 from the bitmap.
+        for k in [key(60, 1, 1), key(63, 5, 1)] {
+            assert!(!t.filter_has(t.filter_bit(k)));
+            assert_eq!(free(&t, k), 70);
+        }
+        assert_eq!(free(&t, key(59, 1, 1)), 59);
+        // A removal in the run shifts it back and frees its last slot, 69.
+        let i = t.find(key(60, 0, 4), key(60, 0, 4)).unwrap();
+        assert_eq!(t.remove(i, &Raw), Some((key(60, 0, 4), 4)));
+        t.check_occupancy().unwrap();
+        assert_eq!(free(&t, key(61, 2, 1)), 69);
+        // The probe bound ends the bitmap's search too: 4 slots from home 2 of 8, all in use.
+        let mut small = IntTable::try_new(8, 4).unwrap();
+        let key = |home: u64, sub: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | 1;
+        for (i, k) in (2..6).map(|i| (i, key(2, i as u64))) {
+            assert_eq!(free(&small, k), i);
+            small.insert_at(i, k, k, 0);
+        }
+        let k = key(2, 7);
+        assert!(!small.filter_has(small.filter_bit(k)));
+        assert_eq!(small.find_or_free(k, k), super::Probe::Exhausted);
+        assert_eq!(free(&small, key(3, 7)), 6);
+        small.check_occupancy().unwrap();
     }
 
     #[test]
