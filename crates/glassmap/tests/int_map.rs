@@ -780,6 +780,7 @@ fn every_value_is_dropped_exactly_once() {
         map.compact();
         assert_eq!(ledger.live(), map.len());
         let copy = map.clone();
+        copy.assert_invariants();
         assert_eq!(ledger.live(), 2 * map.len());
         map.clear();
         assert_eq!(ledger.live(), copy.len());

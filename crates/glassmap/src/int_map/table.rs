@@ -1162,6 +1162,7 @@ mod tests {
         assert_eq!(remove(&mut t, c2), 1);
         let copy = t.clone();
         assert_eq!((copy.filter_bits_set(), copy.get(b, b)), (1, Some(&b)));
+        copy.check_occupancy().unwrap();
         t.clear(&Raw);
         assert_eq!((t.filter_bits_set(), t.get(b, b)), (0, None));
     }
