@@ -371,7 +371,7 @@ impl<V> IntMap<V> {
     /// [`capacity`](Self::capacity) entries ([`FullReason::AtCapacity`]) or when none of the
     /// [`MAX_PROBE`](Self::MAX_PROBE) slots from its home slot is free
     /// ([`FullReason::ProbeLimit`]). The map is unchanged.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
         let at_capacity = self.len() == self.capacity();
         if key == EMPTY {
