@@ -2,9 +2,10 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   filter:  [ u64 ] x (home_slots * FILTER_BITS / 64)          (bit f: some key has prefix f)
-//!   entries: [ key | MaybeUninit<V> ] x (home_slots + tail)    (16 bytes each for u64 values)
-//!   key == EMPTY (0): the slot is free and its value uninitialised
+//!   filter:    [ u64 ] x (home_slots * FILTER_BITS / 64)        (bit f: some key has prefix f)
+//!   occupancy: [ u64 ] x (slots / 64)                          (bit i: slot i is in use)
+//!   entries:   [ key | MaybeUninit<V> ] x slots                (16 bytes each for u64 values)
+//!   slots = home_slots + tail; key == EMPTY (0): the slot is free and its value uninitialised
 //! ```
 //!
 //! A lookup therefore touches one memory location per slot it examines: the entry answers both
@@ -31,6 +32,15 @@
 //! load, which does not wait for the entry's (the branch on it is always taken for hits), and
 //! about four instructions; an insert sets the bit.
 //!
+//! Between the filter and the entries an *occupancy bitmap* keeps one bit per slot, set exactly
+//! when the slot is in use (a copy of "key != EMPTY" that stays cached: 1/128 of the entries'
+//! size for `u64` values). It is for inserts: when the filter bit of a new key is clear, the key
+//! is absent, and the bitmap gives its first free slot, so [`IntTable::find_or_free`] reads no
+//! entry and the insert only *writes* one. A store that misses the cache does not hold up the
+//! instructions after it the way a load does (the store buffer absorbs it), so consecutive
+//! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
+//! Lookups never read the bitmap.
+//!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
 //! 1. Every key is initialised: the allocation is zeroed when it is made and keys are only ever
@@ -39,13 +49,14 @@
 //!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
 //!    moves the value out (or drops it) in the same step.
 //! 3. `filter` points to one live allocation of [`IntTable::layout`]`(home_slots, slots)` made by
-//!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words and then, at
-//!    `entries`, `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
+//!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words, then at `occupied`
+//!    `occupancy_words(slots)` occupancy words, then at `entries` `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
 //!    of two of at least 2, `shift == 64 - log2(home_slots)`,
 //!    `filter_shift == shift - log2(FILTER_BITS)` and `2 <= limit <= home_slots`; or
 //!    `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence for
 //!    every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
-//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`.
+//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`; and for every slot `i`,
+//!    `i / 64` is an occupancy word.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
 //!    caller's hash, the same function on every call, see [`Hashes`]), key `k` is in slot `home(k) + d` with
@@ -60,6 +71,13 @@
 //!    [`IntTable::remove`] clears it when the last key with that prefix goes. This second half is
 //!    for speed only (stale bits would only send misses to the entries); no `unsafe` relies on
 //!    the filter at all, since every prefix names a filter word (invariant 3).
+//! 7. *The occupancy bitmap:* bit `i % 64` of occupancy word `i / 64` is set exactly when slot
+//!    `i`'s key is not [`EMPTY`]. Every method that changes whether a slot is in use changes its
+//!    bit in the same step ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its
+//!    backward shift frees, the owning iterator and drop). [`IntTable::find_or_free`] trusts it
+//!    to name a free slot, and [`IntTable::insert_at`] to refuse a slot in use, so a wrong bit
+//!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
+//!    `assert_invariants` runs.
 
 use core::alloc::Layout;
 use core::iter::FusedIterator;
@@ -127,7 +145,7 @@ pub(crate) enum Probe {
 }
 
 /// A power-of-two number of home slots and a tail, each slot an always-initialised key and maybe
-/// a value. See the module docs.
+/// a value, behind a home filter and an occupancy bitmap. See the module docs.
 pub(crate) struct IntTable<V> {
     /// Start of the allocation: the filter words (dangling when `home_slots == 0`).
     filter: NonNull<u64>,
@@ -532,7 +550,9 @@ impl<V> IntTable<V> {
     }
 
     /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
-    /// free slot within `limit` slots of its home, which is where the search stops.
+    /// free slot within `limit` slots of its home, which is where the search stops. When the
+    /// key's filter bit is clear it is absent (invariant 6) and that slot is read from the
+    /// occupancy bitmap (invariant 7), without reading any entry.
     ///
     /// # Panics
     ///
