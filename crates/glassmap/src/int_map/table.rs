@@ -1074,7 +1074,10 @@ mod tests {
         let below = IntTable::<u64>::layout(homes, 125_991).unwrap();
         assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 8, 8));
         let above = IntTable::<u64>::layout(homes, 125_992).unwrap();
-        assert_eq!((above.0.size(), above.0.align()), (HUGE_PAGE + 8, HUGE_PAGE));
+        assert_eq!(
+            (above.0.size(), above.0.align()),
+            (HUGE_PAGE + 8, HUGE_PAGE)
+        );
         assert_eq!(above.1, 65_536 + 15_752);
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
