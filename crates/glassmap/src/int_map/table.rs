@@ -108,6 +108,31 @@ fn occupancy_words(slots: usize) -> usize {
     slots.div_ceil(64)
 }
 
+/// Whether bit `bit % 64` of `word` is set: bit `bit` of a bitset (the filter, the occupancy
+/// bitmap) whose word `bit / 64` is `word`.
+#[inline]
+fn bit_of(word: u64, bit: usize) -> bool {
+    word & (1 << (bit % 64)) != 0
+}
+
+/// Sets (`on`) or clears bit `bit % 64` of the word at `word`.
+///
+/// # Safety
+///
+/// `word` must be valid for reads and writes, with no other reference to it in use.
+#[inline]
+unsafe fn write_bit(word: *mut u64, bit: usize, on: bool) {
+    let mask = 1 << (bit % 64);
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        if on {
+            *word |= mask;
+        } else {
+            *word &= !mask;
+        }
+    }
+}
+
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
 /// not [`EMPTY`] (invariant 2).
 #[repr(C)]
@@ -303,8 +328,7 @@ impl<V> IntTable<V> {
     fn filter_has(&self, bit: usize) -> bool {
         // SAFETY: a filter word of the allocation (`filter_word`); filter words are plain `u64`s
         // written only through `&mut self`, zeroed when allocated (invariant 3).
-        let word = unsafe { *self.filter_word(bit) };
-        word & (1 << (bit % 64)) != 0
+        bit_of(unsafe { *self.filter_word(bit) }, bit)
     }
 
     /// Sets the filter bit of hash `hash` (invariant 6).
@@ -313,7 +337,7 @@ impl<V> IntTable<V> {
         let bit = self.filter_bit(hash);
         // SAFETY: a filter word of the allocation (`filter_word`); `&mut self` makes the write
         // unique.
-        unsafe { *self.filter_word(bit) |= 1 << (bit % 64) };
+        unsafe { write_bit(self.filter_word(bit), bit, true) };
     }
 
     /// Clears filter bit `bit` (below `home_slots * FILTER_BITS`), once no key has that prefix
@@ -321,7 +345,7 @@ impl<V> IntTable<V> {
     #[inline]
     fn clear_filter_bit(&mut self, bit: usize) {
         // SAFETY: as in `set_filter_bit`.
-        unsafe { *self.filter_word(bit) &= !(1 << (bit % 64)) };
+        unsafe { write_bit(self.filter_word(bit), bit, false) };
     }
 
     /// The occupancy word holding slot `i`'s bit, for `i < slots`.
@@ -338,23 +362,15 @@ impl<V> IntTable<V> {
     fn occupied_at(&self, i: usize) -> bool {
         // SAFETY: an occupancy word of the allocation (`occupancy_word`), a plain `u64` written
         // only through `&mut self` and zeroed when allocated (invariant 3).
-        let word = unsafe { *self.occupancy_word(i) };
-        word & (1 << (i % 64)) != 0
+        bit_of(unsafe { *self.occupancy_word(i) }, i)
     }
 
     /// Marks slot `i` (below `slots`) in use or free in the bitmap (invariant 7).
     #[inline]
     fn set_occupied(&mut self, i: usize, in_use: bool) {
-        let word = self.occupancy_word(i);
         // SAFETY: an occupancy word of the allocation (`occupancy_word`); `&mut self` makes the
         // write unique.
-        unsafe {
-            if in_use {
-                *word |= 1 << (i % 64);
-            } else {
-                *word &= !(1 << (i % 64));
-            }
-        }
+        unsafe { write_bit(self.occupancy_word(i), i, in_use) };
     }
 
     /// The first free slot from `home` (a home slot) within the probe bound, read from the
@@ -994,6 +1010,14 @@ mod tests {
         }
     }
 
+    /// Hashes for tests that place keys by their top bits: the key is its own hash.
+    struct Raw;
+    impl Hashes for Raw {
+        fn hash(&self, key: u64) -> u64 {
+            key
+        }
+    }
+
     /// The test hash of `key` for table `t`.
     fn hash<V>(t: &IntTable<V>, key: u64) -> u64 {
         Identity(t.home_slots().trailing_zeros()).hash(key)
@@ -1145,13 +1169,6 @@ mod tests {
 
     #[test]
     fn the_filter_holds_a_bit_per_key_prefix_until_its_last_key_goes() {
-        /// The key is its own hash.
-        struct Raw;
-        impl Hashes for Raw {
-            fn hash(&self, key: u64) -> u64 {
-                key
-            }
-        }
         // 8 home slots: a key's home is its top 3 bits, its prefix the top 3 + FILTER_BITS_LOG2.
         let key = |home: u64, sub: u64, low: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | low;
         let mut t = IntTable::try_new(8, 8).unwrap();
@@ -1192,13 +1209,6 @@ mod tests {
 
     #[test]
     fn a_key_the_filter_rules_out_gets_its_free_slot_from_the_occupancy_bitmap() {
-        /// The key is its own hash.
-        struct Raw;
-        impl Hashes for Raw {
-            fn hash(&self, key: u64) -> u64 {
-                key
-            }
-        }
         // 128 home slots: a key's home is its top 7 bits, its prefix 3 more.
         let key = |home: u64, sub: u64, low: u64| home << 57 | sub << (57 - FILTER_BITS_LOG2) | low;
         let free = |t: &IntTable<u64>, k: u64| match t.find_or_free(k, k) {
