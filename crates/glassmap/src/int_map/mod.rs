@@ -182,8 +182,8 @@ impl Hashes for Mixed {
 ///   entries were slower than at load 1/2 (more of them past their home slot), measured in
 ///   ARCHITECTURE.md.
 ///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
-///   bytes (16 for `u64` values), plus the tail of up to 127 slots and a filter byte per home
-///   slot. A table of 2 MiB or more is aligned to 2 MiB and, on Linux, asks for transparent huge
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots, a filter byte per home
+///   slot and an occupancy bit per slot. A table of 2 MiB or more is aligned to 2 MiB and, on Linux, asks for transparent huge
 ///   pages, so that lookups in a big table need no page walks.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
