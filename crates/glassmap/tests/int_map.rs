@@ -212,13 +212,14 @@ fn absurd_capacities_are_typed_errors() {
 #[test]
 fn allocation_failure_is_a_typed_error() {
     // 2^43 slots and a tail of 127 for probes past the last one, 16 bytes each: 128 TiB, after
-    // the home filter's byte per home slot.
+    // the home filter's byte per home slot and the occupancy bitmap's bit per slot.
     let n = 1usize << 42;
+    let slots = (1usize << 43) + 127;
     match IntMap::<u64>::try_with_capacity(n) {
         Err(CapacityError::AllocFailed { requested, bytes }) => {
             assert_eq!(
                 (requested, bytes),
-                (n, (1usize << 43) + ((1usize << 43) + 127) * 16)
+                (n, (1usize << 43) + slots.div_ceil(64) * 8 + slots * 16)
             );
         }
         other => panic!(
@@ -779,6 +780,7 @@ fn every_value_is_dropped_exactly_once() {
         map.compact();
         assert_eq!(ledger.live(), map.len());
         let copy = map.clone();
+        copy.assert_invariants();
         assert_eq!(ledger.live(), 2 * map.len());
         map.clear();
         assert_eq!(ledger.live(), copy.len());

@@ -180,7 +180,11 @@ map_kind!(
 /// glassmap's fixed-capacity `u64` map. Not a [`MapKind`]: it has no hasher and only `u64` keys. `insert` panics
 /// when the map is full, so benchmarks size it for every key they insert.
 impl<V> BenchMap<u64, V> for glassmap::IntMap<V> {
-    #[inline]
+    // `inline(always)`: LLVM otherwise keeps this wrapper out of the benchmarks' loops (hashbrown's
+    // insert it inlines), and an insert called out of line loses the overlap of its cache misses
+    // that IntMap's occupancy bitmap gives it (1M inserts 35-39 ms against 21 ms inlined;
+    // ARCHITECTURE.md, IntMap).
+    #[inline(always)]
     fn insert(&mut self, k: u64, v: V) -> Option<V> {
         match glassmap::IntMap::insert(self, k, v) {
             Ok(old) => old,

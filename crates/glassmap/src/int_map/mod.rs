@@ -13,6 +13,7 @@
 //!                       the tail past the last home slot, never wrapping
 //!   side slot: Option<V>, the value of key 0
 //!   home filter (before the entries, same allocation): FILTER_BITS bits per home slot
+//!   occupancy bitmap (between the filter and the entries): one bit per slot, set while in use
 //! ```
 //!
 //! An entry is a `u64` key and a possibly uninitialised value (16 bytes for `u64` values). Key 0
@@ -26,7 +27,9 @@
 //! A *home filter* in front of the entries keeps a few bits per home slot, one for each value
 //! of the hash bits just below the home slot's; a bit is set exactly while some key has that
 //! prefix. A lookup reads its bit first, so most misses are answered from the filter (a small,
-//! cache-resident array) without reading the entries at all.
+//! cache-resident array) without reading the entries at all. An *occupancy bitmap* (a bit per
+//! slot) lets an insert of a key the filter rules out find its free slot without reading the
+//! entries either, so it only writes its entry.
 //!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
@@ -174,9 +177,13 @@ impl Hashes for Mixed {
 ///
 ///   (With the current hash; the survey simulates the table.) Load 1/2 is the only
 ///   one of these whose worst runs stay far below a bound small enough to be a useful worst case.
+///   A smaller table does not buy speed either: sized to the capacity at load 3/4, 5/8 or 7/8
+///   (home slots not a power of two, reached by a multiply-high of the hash), hits at 1M and 8M
+///   entries were slower than at load 1/2 (more of them past their home slot), measured in
+///   ARCHITECTURE.md.
 ///   It costs memory: 2 to 4 slots per requested entry, a slot taking `size_of::<(u64, V)>()`
-///   bytes (16 for `u64` values), plus the tail of up to 127 slots and a filter byte per home
-///   slot. A table of 2 MiB or more is aligned to 2 MiB and, on Linux, asks for transparent huge
+///   bytes (16 for `u64` values), plus the tail of up to 127 slots, a filter byte per home
+///   slot and an occupancy bit per slot. A table of 2 MiB or more is aligned to 2 MiB and, on Linux, asks for transparent huge
 ///   pages, so that lookups in a big table need no page walks.
 /// - **Probe bound [`MAX_PROBE`](Self::MAX_PROBE) = 128 slots** (or the whole table, if smaller).
 ///   No entry is stored 128 or more slots past its home, so every lookup examines at most 128
@@ -198,6 +205,13 @@ impl Hashes for Mixed {
 ///   Inserts set the bit, removals clear it when the last key with that prefix goes. The price:
 ///   about 4 instructions and one more (parallel) load per hit, a fifth of its time, and 11
 ///   instructions and a read-modify-write per insert.
+/// - **An occupancy bitmap** beside the filter: one bit per slot (1/128 of the table for `u64`
+///   values), set exactly while the slot is in use. An insert whose filter bit is clear (the key
+///   is new, and no key of its prefix is there: about 15 in 16 inserts into a table at most
+///   half full) takes the first free slot the bitmap shows from its home and *writes* the entry
+///   without reading it. A store that misses the cache lets the next inserts run on, where a
+///   load of the entry stopped them until its line arrived, which was most of an insert's time
+///   in a table beyond the cache. Lookups do not read it.
 /// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 27 instructions
 ///   (hashbrown: 33), where hashbrown reads a control byte and then the bucket; a miss usually
 ///   reads only the filter. The measured ratios to hashbrown at 1M and 8M entries are in the
@@ -371,7 +385,7 @@ impl<V> IntMap<V> {
     /// [`capacity`](Self::capacity) entries ([`FullReason::AtCapacity`]) or when none of the
     /// [`MAX_PROBE`](Self::MAX_PROBE) slots from its home slot is free
     /// ([`FullReason::ProbeLimit`]). The map is unchanged.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
         let at_capacity = self.len() == self.capacity();
         if key == EMPTY {
@@ -474,6 +488,7 @@ impl<V> IntMap<V> {
             }
         }
         self.table.check_filter(&Mixed)?;
+        self.table.check_occupancy()?;
         if full != self.table.len() || self.len() > self.capacity() {
             return Err(format!(
                 "counts: table len {} (counted {full}), map len {}, capacity {}",

@@ -2,9 +2,10 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   filter:  [ u64 ] x (home_slots * FILTER_BITS / 64)          (bit f: some key has prefix f)
-//!   entries: [ key | MaybeUninit<V> ] x (home_slots + tail)    (16 bytes each for u64 values)
-//!   key == EMPTY (0): the slot is free and its value uninitialised
+//!   filter:    [ u64 ] x (home_slots * FILTER_BITS / 64)        (bit f: some key has prefix f)
+//!   occupancy: [ u64 ] x (slots / 64)                          (bit i: slot i is in use)
+//!   entries:   [ key | MaybeUninit<V> ] x slots                (16 bytes each for u64 values)
+//!   slots = home_slots + tail; key == EMPTY (0): the slot is free and its value uninitialised
 //! ```
 //!
 //! A lookup therefore touches one memory location per slot it examines: the entry answers both
@@ -31,6 +32,15 @@
 //! load, which does not wait for the entry's (the branch on it is always taken for hits), and
 //! about four instructions; an insert sets the bit.
 //!
+//! Between the filter and the entries an *occupancy bitmap* keeps one bit per slot, set exactly
+//! when the slot is in use (a copy of "key != EMPTY" that stays cached: 1/128 of the entries'
+//! size for `u64` values). It is for inserts: when the filter bit of a new key is clear, the key
+//! is absent, and the bitmap gives its first free slot, so [`IntTable::find_or_free`] reads no
+//! entry and the insert only *writes* one. A store that misses the cache does not hold up the
+//! instructions after it the way a load does (the store buffer absorbs it), so consecutive
+//! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
+//! Lookups never read the bitmap.
+//!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
 //! 1. Every key is initialised: the allocation is zeroed when it is made and keys are only ever
@@ -39,13 +49,14 @@
 //!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
 //!    moves the value out (or drops it) in the same step.
 //! 3. `filter` points to one live allocation of [`IntTable::layout`]`(home_slots, slots)` made by
-//!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words and then, at
-//!    `entries`, `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
+//!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words, then at `occupied`
+//!    `occupancy_words(slots)` occupancy words, then at `entries` `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
 //!    of two of at least 2, `shift == 64 - log2(home_slots)`,
 //!    `filter_shift == shift - log2(FILTER_BITS)` and `2 <= limit <= home_slots`; or
 //!    `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence for
 //!    every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
-//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`.
+//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`; and for every slot `i`,
+//!    `i / 64` is an occupancy word.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
 //!    caller's hash, the same function on every call, see [`Hashes`]), key `k` is in slot `home(k) + d` with
@@ -60,6 +71,13 @@
 //!    [`IntTable::remove`] clears it when the last key with that prefix goes. This second half is
 //!    for speed only (stale bits would only send misses to the entries); no `unsafe` relies on
 //!    the filter at all, since every prefix names a filter word (invariant 3).
+//! 7. *The occupancy bitmap:* bit `i % 64` of occupancy word `i / 64` is set exactly when slot
+//!    `i`'s key is not [`EMPTY`]. Every method that changes whether a slot is in use changes its
+//!    bit in the same step ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its
+//!    backward shift frees, the owning iterator and drop). [`IntTable::find_or_free`] trusts it
+//!    to name a free slot, and [`IntTable::insert_at`] to refuse a slot in use, so a wrong bit
+//!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
+//!    `assert_invariants` runs.
 
 use core::alloc::Layout;
 use core::iter::FusedIterator;
@@ -83,6 +101,36 @@ pub(crate) const FILTER_BITS: usize = 1 << FILTER_BITS_LOG2;
 /// any), `None` on overflow.
 fn filter_words(home_slots: usize) -> Option<usize> {
     Some(home_slots.checked_mul(FILTER_BITS)?.div_ceil(64))
+}
+
+/// The number of `u64` words of the occupancy bitmap for `slots` slots: one bit per slot.
+fn occupancy_words(slots: usize) -> usize {
+    slots.div_ceil(64)
+}
+
+/// Whether bit `bit % 64` of `word` is set: bit `bit` of a bitset (the filter, the occupancy
+/// bitmap) whose word `bit / 64` is `word`.
+#[inline]
+fn bit_of(word: u64, bit: usize) -> bool {
+    word & (1 << (bit % 64)) != 0
+}
+
+/// Sets (`on`) or clears bit `bit % 64` of the word at `word`.
+///
+/// # Safety
+///
+/// `word` must be valid for reads and writes, with no other reference to it in use.
+#[inline]
+unsafe fn write_bit(word: *mut u64, bit: usize, on: bool) {
+    let mask = 1 << (bit % 64);
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        if on {
+            *word |= mask;
+        } else {
+            *word &= !mask;
+        }
+    }
 }
 
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
@@ -122,10 +170,13 @@ pub(crate) enum Probe {
 }
 
 /// A power-of-two number of home slots and a tail, each slot an always-initialised key and maybe
-/// a value. See the module docs.
+/// a value, behind a home filter and an occupancy bitmap. See the module docs.
 pub(crate) struct IntTable<V> {
     /// Start of the allocation: the filter words (dangling when `home_slots == 0`).
     filter: NonNull<u64>,
+    /// The occupancy bitmap, right after the filter words: bit `i` is set exactly when slot `i`
+    /// is in use (invariant 7; dangling when `home_slots == 0`).
+    occupied: NonNull<u64>,
     /// The first entry, after the filter in the same allocation (dangling when
     /// `home_slots == 0`).
     entries: NonNull<Entry<V>>,
@@ -168,7 +219,8 @@ impl<V> IntTable<V> {
     /// `None` if it would exceed `isize::MAX` bytes. The filter comes first so that it starts on
     /// a huge page too.
     fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
-        let filter = Layout::array::<u64>(filter_words(home_slots)?).ok()?;
+        let words = filter_words(home_slots)?.checked_add(occupancy_words(slots))?;
+        let filter = Layout::array::<u64>(words).ok()?;
         let (layout, offset) = filter.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
         let layout = layout.pad_to_align();
         if layout.size() < HUGE_PAGE {
@@ -195,8 +247,9 @@ impl<V> IntTable<V> {
             n => n.checked_add(limit - 1).ok_or(TableError::TooLarge)?,
         };
         let shift = 64 - home_slots.trailing_zeros();
-        let empty = |filter, entries| IntTable {
+        let empty = |filter, occupied, entries| IntTable {
             filter,
+            occupied,
             entries,
             shift,
             filter_shift: shift.saturating_sub(FILTER_BITS_LOG2),
@@ -207,7 +260,8 @@ impl<V> IntTable<V> {
             _owns: PhantomData,
         };
         if slots == 0 {
-            return Ok(empty(NonNull::dangling(), NonNull::dangling()));
+            let dangling = NonNull::dangling();
+            return Ok(empty(dangling, dangling, NonNull::dangling()));
         }
         let (layout, offset) = Self::layout(home_slots, slots).ok_or(TableError::TooLarge)?;
         // SAFETY: `layout` has a non-zero size: `slots > 0` and an entry holds at least a `u64`.
@@ -220,12 +274,16 @@ impl<V> IntTable<V> {
         advise_huge_pages(base, layout);
         // SAFETY: `base` is valid for writes of `layout.size()` bytes, just allocated. Zero bytes
         // make every key EMPTY (invariant 1), so no value is initialised (invariant 2) and no
-        // filter bit is set (invariant 6, with no keys).
+        // filter bit (invariant 6, with no keys) nor occupancy bit (invariant 7) is set.
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
+        let filter = base.cast::<u64>();
+        // SAFETY: `layout` succeeded, so `filter_words(home_slots)` is `Some` and the occupancy
+        // words follow that many filter words in the allocation (invariant 3): in bounds.
+        let occupied = unsafe { filter.add(filter_words(home_slots).unwrap_or(0)) };
         // SAFETY: `offset` is the entries' offset within the allocation (`layout`), so the
         // result is in bounds, aligned for `Entry<V>` and not null (invariant 3).
         let entries = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
-        Ok(empty(base.cast(), entries.cast()))
+        Ok(empty(filter, occupied, entries.cast()))
     }
 
     /// The number of home slots: 0 or a power of two.
@@ -270,8 +328,7 @@ impl<V> IntTable<V> {
     fn filter_has(&self, bit: usize) -> bool {
         // SAFETY: a filter word of the allocation (`filter_word`); filter words are plain `u64`s
         // written only through `&mut self`, zeroed when allocated (invariant 3).
-        let word = unsafe { *self.filter_word(bit) };
-        word & (1 << (bit % 64)) != 0
+        bit_of(unsafe { *self.filter_word(bit) }, bit)
     }
 
     /// Sets the filter bit of hash `hash` (invariant 6).
@@ -280,7 +337,7 @@ impl<V> IntTable<V> {
         let bit = self.filter_bit(hash);
         // SAFETY: a filter word of the allocation (`filter_word`); `&mut self` makes the write
         // unique.
-        unsafe { *self.filter_word(bit) |= 1 << (bit % 64) };
+        unsafe { write_bit(self.filter_word(bit), bit, true) };
     }
 
     /// Clears filter bit `bit` (below `home_slots * FILTER_BITS`), once no key has that prefix
@@ -288,7 +345,66 @@ impl<V> IntTable<V> {
     #[inline]
     fn clear_filter_bit(&mut self, bit: usize) {
         // SAFETY: as in `set_filter_bit`.
-        unsafe { *self.filter_word(bit) &= !(1 << (bit % 64)) };
+        unsafe { write_bit(self.filter_word(bit), bit, false) };
+    }
+
+    /// The occupancy word holding slot `i`'s bit, for `i < slots`.
+    #[inline]
+    fn occupancy_word(&self, i: usize) -> *mut u64 {
+        debug_assert!(i < self.slots);
+        // SAFETY: `i / 64 < occupancy_words(slots)` words of the allocation (invariant 3).
+        unsafe { self.occupied.as_ptr().add(i / 64) }
+    }
+
+    /// Whether slot `i` (below `slots`) is in use, from the bitmap (invariant 7) rather than the
+    /// entry: the bitmap is small enough to stay cached where the entries are not.
+    #[inline]
+    fn occupied_at(&self, i: usize) -> bool {
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`), a plain `u64` written
+        // only through `&mut self` and zeroed when allocated (invariant 3).
+        bit_of(unsafe { *self.occupancy_word(i) }, i)
+    }
+
+    /// Marks slot `i` (below `slots`) in use or free in the bitmap (invariant 7).
+    #[inline]
+    fn set_occupied(&mut self, i: usize, in_use: bool) {
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`); `&mut self` makes the
+        // write unique.
+        unsafe { write_bit(self.occupancy_word(i), i, in_use) };
+    }
+
+    /// The first free slot from `home` (a home slot) within the probe bound, read from the
+    /// occupancy bitmap alone (invariant 7): a word at a time, the run of set bits from `home`.
+    #[inline]
+    fn first_free(&self, home: usize) -> Option<usize> {
+        // `home + limit <= slots` (invariant 3), so every slot looked at is in the bitmap.
+        let end = home + self.limit;
+        let mut i = home;
+        while i < end {
+            // SAFETY: `i < end <= slots`, an occupancy word of the allocation, as in
+            // `occupied_at`.
+            let word = unsafe { *self.occupancy_word(i) } >> (i % 64);
+            // The shift brings in zeros from the top, so the run stops at the word's end.
+            let run = word.trailing_ones() as usize;
+            if run < 64 - i % 64 {
+                return Some(i + run).filter(|&free| free < end);
+            }
+            i += run;
+        }
+        None
+    }
+
+    /// Checks invariant 7: the occupancy bit of every slot says whether its key is not
+    /// [`EMPTY`]. Does not allocate unless it fails. O(slots).
+    pub(crate) fn check_occupancy(&self) -> Result<(), String> {
+        match (0..self.slots).find(|&i| self.occupied_at(i) != (self.key_at(i) != EMPTY)) {
+            None => Ok(()),
+            Some(i) => Err(format!(
+                "slot {i}: occupancy bit {} for key {}",
+                self.occupied_at(i),
+                self.key_at(i)
+            )),
+        }
     }
 
     /// Checks invariant 6 both ways for keys hashed by `hashes`: every key's filter bit is set,
@@ -450,7 +566,9 @@ impl<V> IntTable<V> {
     }
 
     /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
-    /// free slot within `limit` slots of its home, which is where the search stops.
+    /// free slot within `limit` slots of its home, which is where the search stops. When the
+    /// key's filter bit is clear it is absent (invariant 6) and that slot is read from the
+    /// occupancy bitmap (invariant 7), without reading any entry.
     ///
     /// # Panics
     ///
@@ -461,7 +579,14 @@ impl<V> IntTable<V> {
         if self.home_slots == 0 {
             return Probe::Exhausted;
         }
-        let home = self.home(hash);
+        let bit = self.filter_bit(hash);
+        let home = bit >> FILTER_BITS_LOG2;
+        if !self.filter_has(bit) {
+            // The key is absent (invariant 6), and its first free slot is in the bitmap
+            // (invariant 7): an insert of a new key usually reads no entry at all, only writes
+            // one, so it does not wait for the entry's cache line.
+            return self.first_free(home).map_or(Probe::Exhausted, Probe::Free);
+        }
         // `home + d` is a slot for `d < limit` (invariant 3).
         for i in home..home + self.limit {
             let k = self.key_at(i);
@@ -509,18 +634,19 @@ impl<V> IntTable<V> {
     #[inline]
     pub(crate) fn insert_at(&mut self, i: usize, key: u64, hash: u64, value: V) {
         assert!(
-            key != EMPTY && self.key(i) == EMPTY,
-            "IntTable::insert_at({i}): empty key or slot in use"
+            key != EMPTY && i < self.slots && !self.occupied_at(i),
+            "IntTable::insert_at({i}): empty key, slot out of range or in use"
         );
-        // SAFETY: `i < slots` (checked by `key`). The value is written with the key, so a
-        // non-EMPTY key has an initialised value (invariant 2); the slot was free, so no value
-        // is overwritten.
+        // SAFETY: `i < slots` (checked above). The slot is free (its occupancy bit is clear,
+        // invariant 7), so no value is overwritten; the value is written with the key, so a
+        // non-EMPTY key has an initialised value (invariant 2).
         unsafe {
             let entry = self.entry(i);
             (*entry).value.write(value);
             (*entry).key = key;
         }
         self.len += 1;
+        self.set_occupied(i, true);
         self.set_filter_bit(hash);
     }
 
@@ -574,6 +700,8 @@ impl<V> IntTable<V> {
                 hole = j;
             }
         }
+        // Every slot from `i` up to the last hole is in use again, the hole is free.
+        self.set_occupied(hole, false);
         if !prefix_kept {
             self.clear_filter_bit(bit);
         }
@@ -616,15 +744,18 @@ impl<V> IntTable<V> {
             // moves: this is a sweep of drops.
             self.retain(hashes, |_, _| false);
         } else {
-            // SAFETY: the filter words and the entries lie within the allocation (invariant 3).
-            // All keys become EMPTY and no value needs dropping, which keeps invariant 2, and
-            // every filter bit is cleared with them (invariant 6).
+            // SAFETY: the filter and occupancy words (contiguous) and the entries lie within the
+            // allocation (invariant 3). All keys become EMPTY and no value needs dropping, which
+            // keeps invariant 2, and every filter bit (invariant 6) and occupancy bit
+            // (invariant 7) is cleared with them.
             unsafe {
                 self.entries
                     .as_ptr()
                     .cast::<u8>()
                     .write_bytes(0, self.slots * size_of::<Entry<V>>());
-                self.filter.as_ptr().write_bytes(0, self.filter_len());
+                self.filter
+                    .as_ptr()
+                    .write_bytes(0, self.filter_len() + occupancy_words(self.slots));
             };
             self.len = 0;
         }
@@ -671,6 +802,7 @@ impl<V> IntTable<V> {
             (*entry).value.assume_init_read()
         };
         self.len -= 1;
+        self.set_occupied(i, false);
         Some((key, value))
     }
 
@@ -726,6 +858,7 @@ impl<V: Clone> Clone for IntTable<V> {
                     (*entry).key = self.key_at(i);
                 }
                 copy.len += 1;
+                copy.set_occupied(i, true);
             }
         }
         copy
@@ -877,6 +1010,14 @@ mod tests {
         }
     }
 
+    /// Hashes for tests that place keys by their top bits: the key is its own hash.
+    struct Raw;
+    impl Hashes for Raw {
+        fn hash(&self, key: u64) -> u64 {
+            key
+        }
+    }
+
     /// The test hash of `key` for table `t`.
     fn hash<V>(t: &IntTable<V>, key: u64) -> u64 {
         Identity(t.home_slots().trailing_zeros()).hash(key)
@@ -944,23 +1085,24 @@ mod tests {
             assert_eq!((t.key(i), t.value(i)), (EMPTY, None));
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
-        // One filter word (8 home slots x 2 bits), then the entries.
+        // One filter word (8 home slots x 8 bits), one occupancy word (15 slots), the entries.
         assert_eq!(
             IntTable::<u64>::layout(8, 15).unwrap().0.size(),
-            8 + 15 * 16
+            8 + 8 + 15 * 16
         );
-        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 8);
+        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 16);
         // From 2 MiB on, aligned to a huge page, with no padding; just below, the plain arrays.
-        let filter = |homes: usize| homes * FILTER_BITS / 8;
+        // 2^16 home slots: 64 KiB of filter. 125_992 slots: 1969 occupancy words (15_752
+        // bytes) and 2_015_872 bytes of entries, 8 bytes over 2 MiB; one slot fewer, 8 under.
         let homes = 1 << 16;
-        let below = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 - 1).unwrap();
-        assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 16, 8));
-        let above = IntTable::<u64>::layout(homes, (HUGE_PAGE - filter(homes)) / 16 + 1).unwrap();
+        let below = IntTable::<u64>::layout(homes, 125_991).unwrap();
+        assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 8, 8));
+        let above = IntTable::<u64>::layout(homes, 125_992).unwrap();
         assert_eq!(
             (above.0.size(), above.0.align()),
-            (HUGE_PAGE + 16, HUGE_PAGE)
+            (HUGE_PAGE + 8, HUGE_PAGE)
         );
-        assert_eq!(above.1, filter(homes));
+        assert_eq!(above.1, 65_536 + 15_752);
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
@@ -1019,6 +1161,7 @@ mod tests {
         // Removing 14 leaves 7 in place: its home is 7, past the hole at 6.
         assert_eq!(t.remove(6, &Identity(3)), Some((14, ())));
         assert_eq!(keys(&t)[..10], [0, 9, 0, 0, 0, 0, 0, 7, 0, 0]);
+        t.check_occupancy().unwrap();
         for k in [7, 9] {
             assert_eq!(t.find(k, hash(&t, k)).map(|i| t.key(i)), Some(k));
         }
@@ -1026,13 +1169,6 @@ mod tests {
 
     #[test]
     fn the_filter_holds_a_bit_per_key_prefix_until_its_last_key_goes() {
-        /// The key is its own hash.
-        struct Raw;
-        impl Hashes for Raw {
-            fn hash(&self, key: u64) -> u64 {
-                key
-            }
-        }
         // 8 home slots: a key's home is its top 3 bits, its prefix the top 3 + FILTER_BITS_LOG2.
         let key = |home: u64, sub: u64, low: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | low;
         let mut t = IntTable::try_new(8, 8).unwrap();
@@ -1057,6 +1193,7 @@ mod tests {
             let i = t.find(k, k).unwrap();
             assert_eq!(t.remove(i, &Raw), Some((k, k)));
             t.check_filter(&Raw).unwrap();
+            t.check_occupancy().unwrap();
             t.filter_bits_set()
         };
         assert_eq!(remove(&mut t, a), 2, "a's prefix had no other key");
@@ -1065,8 +1202,51 @@ mod tests {
         assert_eq!(remove(&mut t, c2), 1);
         let copy = t.clone();
         assert_eq!((copy.filter_bits_set(), copy.get(b, b)), (1, Some(&b)));
+        copy.check_occupancy().unwrap();
         t.clear(&Raw);
         assert_eq!((t.filter_bits_set(), t.get(b, b)), (0, None));
+    }
+
+    #[test]
+    fn a_key_the_filter_rules_out_gets_its_free_slot_from_the_occupancy_bitmap() {
+        // 128 home slots: a key's home is its top 7 bits, its prefix 3 more.
+        let key = |home: u64, sub: u64, low: u64| home << 57 | sub << (57 - FILTER_BITS_LOG2) | low;
+        let free = |t: &IntTable<u64>, k: u64| match t.find_or_free(k, k) {
+            super::Probe::Free(i) => i,
+            other => panic!("find_or_free({k}): {other:?}"),
+        };
+        let mut t = IntTable::try_new(128, 128).unwrap();
+        // Ten keys of one prefix at home 60: slots 60 to 69, across the bitmap's word boundary.
+        for low in 1..=10 {
+            let k = key(60, 0, low);
+            let i = free(&t, k);
+            assert_eq!(i, 59 + low as usize);
+            t.insert_at(i, k, k, low);
+        }
+        t.check_occupancy().unwrap();
+        // Other prefixes (filter bits clear) at homes 60 and 63 take slot 70 from the bitmap.
+        for k in [key(60, 1, 1), key(63, 5, 1)] {
+            assert!(!t.filter_has(t.filter_bit(k)));
+            assert_eq!(free(&t, k), 70);
+        }
+        assert_eq!(free(&t, key(59, 1, 1)), 59);
+        // A removal in the run shifts it back and frees its last slot, 69.
+        let i = t.find(key(60, 0, 4), key(60, 0, 4)).unwrap();
+        assert_eq!(t.remove(i, &Raw), Some((key(60, 0, 4), 4)));
+        t.check_occupancy().unwrap();
+        assert_eq!(free(&t, key(61, 2, 1)), 69);
+        // The probe bound ends the bitmap's search too: 4 slots from home 2 of 8, all in use.
+        let mut small = IntTable::try_new(8, 4).unwrap();
+        let key = |home: u64, sub: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | 1;
+        for (i, k) in (2..6).map(|i| (i, key(2, i as u64))) {
+            assert_eq!(free(&small, k), i);
+            small.insert_at(i, k, k, 0);
+        }
+        let k = key(2, 7);
+        assert!(!small.filter_has(small.filter_bit(k)));
+        assert_eq!(small.find_or_free(k, k), super::Probe::Exhausted);
+        assert_eq!(free(&small, key(3, 7)), 6);
+        small.check_occupancy().unwrap();
     }
 
     #[test]
