@@ -41,6 +41,8 @@ pub(super) struct Evacuation<K, V> {
     /// Go's `nevacuate`: the old buckets below it are evacuated, the others not (invariant 2).
     pub(super) nevacuate: usize,
     pub(super) kind: GrowthKind,
+    /// Where an old bucket's entries go, from the two arrays' sizes.
+    pub(super) shape: Shape,
 }
 
 impl<K, V> RawTable<K, V> {
@@ -69,6 +71,7 @@ impl<K, V> RawTable<K, V> {
 
     fn begin_evacuation(&mut self, new: BucketArray<K, V>, kind: GrowthKind) {
         debug_assert!(self.evacuation.is_none());
+        let shape = Shape::of(self.current.log2(), new.log2());
         let old = mem::replace(&mut self.current, new);
         #[cfg(feature = "tracing")]
         tracing::debug!(
@@ -84,6 +87,7 @@ impl<K, V> RawTable<K, V> {
             old,
             nevacuate: 0,
             kind,
+            shape,
         });
     }
 
@@ -110,8 +114,7 @@ impl<K, V> RawTable<K, V> {
     /// Go's `evacuate` for the next `count` old buckets at `nevacuate` (fewer if the growth ends
     /// first), the mark moving past each as soon as it is moved (the evacuation order is the index
     /// order, invariant 2), handing the evacuated prefix back to the OS and ending the growth after
-    /// the last bucket. The growth's shape (which [`Destinations`] it has) and the arrays' addresses
-    /// are read once per call, not once per bucket.
+    /// the last bucket. The growth's shape (which [`Destinations`] it has) is read once per call.
     #[inline(never)]
     fn evacuate_some(&mut self, count: usize, hasher: &impl Fn(&K) -> u64) {
         let Some(ev) = &mut self.evacuation else {
@@ -120,7 +123,7 @@ impl<K, V> RawTable<K, V> {
         let old_buckets = ev.old.buckets();
         let end = ev.nevacuate.saturating_add(count).min(old_buckets);
         let old_log2 = ev.old.log2();
-        let shape = Shape::of(old_log2, self.current.log2());
+        let shape = ev.shape;
         while ev.nevacuate < end {
             let old_index = ev.nevacuate;
             prefetch_evacuation(&ev.old, &self.current, shape, old_index + PREFETCH_AHEAD);
@@ -218,7 +221,7 @@ impl<K, V> RawTable<K, V> {
 
 /// How the entries of one old bucket spread over the current array, known once per growth.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(super) enum Shape {
     /// A same-size growth: old bucket `i` goes to bucket `i` (X).
     SameSize,
     /// A doubling: old bucket `i` goes to `i` (X) or `i + 2^B_old` (Y), by the hash bit above the
