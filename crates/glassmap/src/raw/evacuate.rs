@@ -309,24 +309,37 @@ unsafe fn move_chain<K, V>(
         x_index: old_index,
         y_index: old_index + doubling_bit,
     };
-    // SAFETY (all blocks below): live chain of the old array, exclusive access, empty
-    // destinations (caller); every bucket is sorted (user code) before the first entry moves.
+    // SAFETY: live chain (caller).
     if unsafe { old_head.overflow() }.is_none() {
         // The usual chain, one bucket: its sides stay in a register.
-        let sides = unsafe { sort_bucket(old_head, y_bit, hasher) };
-        unsafe { destinations.take(old_head, sides, current) };
-    } else {
-        scratch.clear();
-        let mut bucket = Some(old_head);
-        while let Some(b) = bucket {
-            scratch.push(unsafe { sort_bucket(b, y_bit, hasher) });
-            bucket = unsafe { b.overflow() };
+        // SAFETY: live bucket of the old array, exclusive access, empty destinations (caller);
+        // the bucket is sorted (its user code run) before any entry moves (invariant 6).
+        unsafe {
+            let sides = sort_bucket(old_head, y_bit, hasher);
+            destinations.take(old_head, sides, current);
         }
-        let mut bucket = Some(old_head);
-        for &sides in scratch.iter() {
-            let b = bucket.expect("one sorting per bucket of the chain");
-            unsafe { destinations.take(b, sides, current) };
-            bucket = unsafe { b.overflow() };
+        return;
+    }
+    // A longer chain: every bucket sorted before any entry moves (invariant 6), one sides word
+    // per bucket in `scratch` (cleared first, so words left by a panicking `Hash` are harmless).
+    scratch.clear();
+    let mut bucket = Some(old_head);
+    while let Some(b) = bucket {
+        // SAFETY: live chain of the old array (caller): each link leads to a live bucket.
+        unsafe {
+            scratch.push(sort_bucket(b, y_bit, hasher));
+            bucket = b.overflow();
+        }
+    }
+    // No user code runs from here on.
+    let mut bucket = Some(old_head);
+    for &sides in scratch.iter() {
+        let b = bucket.expect("one sides word per bucket of the chain");
+        // SAFETY: live chain of the old array, exclusive access, empty destinations (caller);
+        // `sides` is `b`'s sorting, pushed in chain order above.
+        unsafe {
+            destinations.take(b, sides, current);
+            bucket = b.overflow();
         }
     }
 }
@@ -344,8 +357,9 @@ unsafe fn sort_bucket<K, V>(
 ) -> u64 {
     let mut full = 0u64;
     let mut y = 0u64;
-    // SAFETY: live bucket (caller); full slots hold initialised keys.
+    // SAFETY: live bucket (caller).
     for slot in unsafe { bucket.group() }.full() {
+        // SAFETY: a full slot of a live bucket holds an initialised key.
         let hash = hasher(unsafe { &*Cell::new(bucket, slot).key() });
         full |= 1 << slot;
         y |= u64::from(hash as usize & y_bit != 0) << slot;
@@ -364,7 +378,7 @@ struct Destinations<K, V> {
 
 impl<K, V> Destinations<K, V> {
     /// Moves the entries of `bucket` to the sides [`sort_bucket`] gave them: X's first, then Y's,
-    /// so each side's position and tophash word stay in registers.
+    /// so each loop keeps one cursor in registers.
     ///
     /// # Safety
     /// `bucket` is live, in a chain being evacuated into this destination pair, and `sides` is its
@@ -379,9 +393,10 @@ impl<K, V> Destinations<K, V> {
     }
 }
 
-/// Appends the entries of `bucket` in `slots` (bit `slot` per entry) at `cursor`, chaining an overflow bucket after the cursor's bucket when it is
-/// full (`primary` is its chain's primary bucket). Takes and returns the cursor by value, so
-/// it stays in registers (passed on to an out-of-line function, it was kept in memory).
+/// Appends the entries of `bucket` in `slots` (bit `slot` per entry) at `cursor`, chaining an
+/// overflow bucket after the cursor's bucket when it is full (`primary` is its chain's primary
+/// bucket). Takes and returns the cursor by value, so it stays in registers (by `&mut`, with the
+/// overflow attachment out of line, LLVM kept it in memory).
 ///
 /// # Safety
 /// As [`Destinations::take`]'s; the slots in `slots` are full.
