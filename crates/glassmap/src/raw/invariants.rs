@@ -128,3 +128,56 @@ unsafe fn check_key<K, V>(
     assert_eq!(tophash(hash), top, "stale tophash");
     hash
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tophash bytes of the chain at current bucket `index`, bucket by bucket.
+    fn chain_bytes<K, V>(table: &RawTable<K, V>, index: usize) -> Vec<[u8; BUCKET_SLOTS]> {
+        let mut bytes = Vec::new();
+        let mut bucket = Some(table.current.head(index));
+        while let Some(b) = bucket {
+            // SAFETY: a live chain of the current array, read only.
+            unsafe {
+                bytes.push(b.tophash_bytes());
+                bucket = b.overflow();
+            }
+        }
+        bytes
+    }
+
+    /// A remove that empties a chain's overflow bucket makes the `EMPTY_ONE` slots before it,
+    /// back to the last full one, `EMPTY_REST` (Go's `mapdelete` walking back the chain), so a
+    /// later miss stops in the primary bucket; and one that leaves a full slot after it does not.
+    #[test]
+    fn emptying_an_overflow_bucket_walks_back_the_chain() {
+        // Every key in bucket 0 with one tophash: ten keys make a chain of two buckets.
+        let hash = |k: &u64| 0xab00_0000_0000_0000 | (k << 16);
+        let mut table = RawTable::try_with_capacity(16).expect("small table");
+        for k in 0..10u64 {
+            table.insert(hash(&k), k, k, hash);
+        }
+        assert!(!table.is_growing());
+        let top = tophash(hash(&0));
+        let full = [top; BUCKET_SLOTS];
+        assert_eq!(chain_bytes(&table, 0), [full, [top, top, 0, 0, 0, 0, 0, 0]]);
+        // Slots 5 to 7 of the primary bucket emptied: EMPTY_ONE, entries follow in the chain.
+        for k in 5..8u64 {
+            table.remove(hash(&k), |stored| *stored == k, hash);
+        }
+        let head = [top, top, top, top, top, EMPTY_ONE, EMPTY_ONE, EMPTY_ONE];
+        assert_eq!(chain_bytes(&table, 0), [head, [top, top, 0, 0, 0, 0, 0, 0]]);
+        // The overflow bucket's first entry: its second still follows, nothing changes before.
+        table.remove(hash(&8), |stored| *stored == 8, hash);
+        assert_eq!(
+            chain_bytes(&table, 0),
+            [head, [EMPTY_ONE, top, 0, 0, 0, 0, 0, 0]]
+        );
+        // Its last: the overflow bucket is all EMPTY_REST, and so are slots 5 to 7 before it.
+        table.remove(hash(&9), |stored| *stored == 9, hash);
+        let rest = [top, top, top, top, top, EMPTY_REST, EMPTY_REST, EMPTY_REST];
+        assert_eq!(chain_bytes(&table, 0), [rest, [EMPTY_REST; BUCKET_SLOTS]]);
+        table.assert_invariants(hash);
+    }
+}
