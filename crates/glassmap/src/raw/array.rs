@@ -44,6 +44,10 @@ pub(crate) struct BucketArray<K, V> {
     buckets: usize,
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
+    /// The bucket index from which [`BucketArray::release_below`] has a step to take in some
+    /// region (`usize::MAX` when it never has: a small array, or no `madvise`), so the call per
+    /// evacuated bucket is one compare.
+    release_at: usize,
     /// Bytes at the start of the tophash region already faulted in writable.
     populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
@@ -100,10 +104,11 @@ const MAX_CHUNK_BYTES: usize = 32 << 10;
 /// syscall and a TLB flush. `nevacuate` moves two buckets (288 bytes of slots) per write, so the
 /// released prefix keeps pace one step at a time, and what is left unreleased when the growth
 /// ends (less than a step per region) goes with the array's free.
-#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const RELEASE_STEP_BYTES: usize = 16 * PAGE;
-#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
 const PAGE: usize = 4096;
+
+/// Whether evacuated pages are handed back at all (`madvise` on Linux, not under Miri).
+const RELEASES: bool = cfg!(all(target_os = "linux", not(miri)));
 
 /// Seed of the xorshift state that samples the overflow count (any non-zero value).
 const RANDOM_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -117,6 +122,7 @@ impl<K, V> BucketArray<K, V> {
             log2: 0,
             buckets: 0,
             released: [0; 2],
+            release_at: usize::MAX,
             populated: 0,
             populating: false,
             grow_at: 0,
@@ -143,7 +149,7 @@ impl<K, V> BucketArray<K, V> {
         let base = NonNull::new(unsafe { alloc_zeroed(layout) })
             .ok_or(TryReserveError::AllocError { layout })?;
         let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
-        Ok(BucketArray {
+        let mut array = BucketArray {
             tophash: base.cast(),
             // SAFETY: `slots_offset` is inside the allocation (from `Layout::extend`).
             slots: unsafe { base.add(slots_offset) }.cast(),
@@ -151,6 +157,7 @@ impl<K, V> BucketArray<K, V> {
             log2,
             buckets,
             released: [0; 2],
+            release_at: usize::MAX,
             populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
@@ -164,7 +171,9 @@ impl<K, V> BucketArray<K, V> {
                 next: 0,
                 recycled: None,
             },
-        })
+        };
+        array.release_at = array.next_release_at();
+        Ok(array)
     }
 
     /// As [`BucketArray::try_new`], failing like `Vec` does (panic on overflow, abort on OOM).
@@ -332,10 +341,15 @@ impl<K, V> BucketArray<K, V> {
     /// Hands the whole pages of the buckets below `index` back to the OS, one step of
     /// [`RELEASE_STEP_BYTES`] per region and call at most. The caller promises never to read those
     /// buckets again.
+    #[inline]
     pub(crate) fn release_below(&mut self, index: usize) {
-        if self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
-            return;
+        if index >= self.release_at {
+            self.release_step(index);
         }
+    }
+
+    #[cold]
+    fn release_step(&mut self, index: usize) {
         let index = index.min(self.buckets);
         release_prefix(
             self.tophash.cast(),
@@ -347,6 +361,25 @@ impl<K, V> BucketArray<K, V> {
             index * size_of::<Slots<K, V>>(),
             &mut self.released[1],
         );
+        self.release_at = self.next_release_at();
+    }
+
+    /// The smallest bucket index whose evacuation completes a release step in some region
+    /// (see [`release_prefix`]), or `usize::MAX` for arrays that are never released.
+    fn next_release_at(&self) -> usize {
+        if !RELEASES || self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
+            return usize::MAX;
+        }
+        let due = |region: NonNull<u8>, released: usize, bucket_bytes: usize| {
+            let base = region.as_ptr().addr();
+            let step_end = (base + released).next_multiple_of(PAGE) + RELEASE_STEP_BYTES;
+            (step_end - base).div_ceil(bucket_bytes)
+        };
+        due(self.tophash.cast(), self.released[0], size_of::<Tophash>()).min(due(
+            self.slots.cast(),
+            self.released[1],
+            size_of::<Slots<K, V>>(),
+        ))
     }
 
     /// Whether [`BucketArray::populate_some`] still has work to do.

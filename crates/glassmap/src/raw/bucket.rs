@@ -105,6 +105,13 @@ pub(crate) struct Cursor<K, V> {
     next: usize,
 }
 
+impl<K, V> Clone for Cursor<K, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<K, V> Copy for Cursor<K, V> {}
+
 impl<K, V> Cursor<K, V> {
     /// A cursor at slot 0 of `bucket`.
     #[inline]
@@ -112,24 +119,32 @@ impl<K, V> Cursor<K, V> {
         Cursor { bucket, next: 0 }
     }
 
-    /// The next slot, advancing past it; `Err` with the full bucket when all eight are taken (then
-    /// [`Cursor::restart`] with an overflow bucket chained after it).
+    /// The bucket being filled.
     #[inline]
-    pub(crate) fn claim(&mut self) -> Result<Cell<K, V>, Bucket<K, V>> {
-        if self.next == BUCKET_SLOTS {
-            return Err(self.bucket);
-        }
-        let cell = Cell::new(self.bucket, self.next);
-        self.next += 1;
-        Ok(cell)
+    pub(crate) fn bucket(&self) -> Bucket<K, V> {
+        self.bucket
     }
 
-    /// Continues in `cell`'s bucket after `cell` (slot 0 of a fresh overflow bucket), which the
-    /// caller uses.
+    /// Whether all eight slots are taken: the next entry needs an overflow bucket.
     #[inline]
-    pub(crate) fn restart(&mut self, cell: Cell<K, V>) {
-        self.bucket = cell.bucket;
-        self.next = cell.slot + 1;
+    pub(crate) fn is_full(&self) -> bool {
+        self.next == BUCKET_SLOTS
+    }
+
+    /// Moves the entry of `from`, with its tophash byte, into the next slot.
+    ///
+    /// # Safety
+    /// The cursor is not full; both buckets are live, the table exclusively borrowed, `from` full
+    /// and the cursor's slot empty.
+    #[inline]
+    pub(crate) unsafe fn push(&mut self, from: Cell<K, V>) {
+        let to = Cell::new(self.bucket, self.next);
+        // SAFETY: forwarded (caller); `next < 8` because the cursor is not full.
+        unsafe {
+            to.set_tophash(from.tophash());
+            from.move_to(to);
+        }
+        self.next += 1;
     }
 }
 

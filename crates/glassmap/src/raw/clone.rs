@@ -40,6 +40,7 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
                 old: BucketArray::new(ev.old.log2()),
                 nevacuate: ev.nevacuate,
                 kind: ev.kind,
+                shape: ev.shape,
             });
             let Some(target) = &mut clone.evacuation else {
                 unreachable!("set just above")

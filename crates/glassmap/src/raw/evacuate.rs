@@ -17,6 +17,7 @@ use core::mem;
 
 use super::array::BucketArray;
 use super::bucket::{Bucket, Cell, Cursor};
+use super::growth_policy::BUCKET_SLOTS;
 use super::growth_policy::{log2_buckets_for, over_load_factor};
 use super::tophash::EMPTY_ONE;
 use super::{RawTable, prefetch_bucket};
@@ -40,6 +41,8 @@ pub(super) struct Evacuation<K, V> {
     /// Go's `nevacuate`: the old buckets below it are evacuated, the others not (invariant 2).
     pub(super) nevacuate: usize,
     pub(super) kind: GrowthKind,
+    /// Where an old bucket's entries go, from the two arrays' sizes.
+    pub(super) shape: Shape,
 }
 
 impl<K, V> RawTable<K, V> {
@@ -68,6 +71,7 @@ impl<K, V> RawTable<K, V> {
 
     fn begin_evacuation(&mut self, new: BucketArray<K, V>, kind: GrowthKind) {
         debug_assert!(self.evacuation.is_none());
+        let shape = Shape::of(self.current.log2(), new.log2());
         let old = mem::replace(&mut self.current, new);
         #[cfg(feature = "tracing")]
         tracing::debug!(
@@ -83,6 +87,7 @@ impl<K, V> RawTable<K, V> {
             old,
             nevacuate: 0,
             kind,
+            shape,
         });
     }
 
@@ -92,82 +97,60 @@ impl<K, V> RawTable<K, V> {
     /// prefetched now, and are cached by the time the mark reaches them.
     #[inline]
     pub(super) fn grow_work(&mut self, hasher: &impl Fn(&K) -> u64) {
-        let Some(ev) = &self.evacuation else { return };
-        let ahead = ev.nevacuate + EVACUATION_PREFETCH_DISTANCE * EVACUATIONS_PER_WRITE;
-        for k in 0..EVACUATIONS_PER_WRITE {
-            self.prefetch_evacuation(ahead + k);
-        }
-        for _ in 0..EVACUATIONS_PER_WRITE {
-            self.evacuate_next(hasher);
-        }
-    }
-
-    /// Prefetches old bucket `old_index` (if it exists) and, for a doubling or same-size growth,
-    /// the heads of its X and Y destinations.
-    #[inline]
-    fn prefetch_evacuation(&self, old_index: usize) {
-        let Some(ev) = &self.evacuation else { return };
-        if old_index >= ev.old.buckets() {
-            return;
-        }
-        prefetch_bucket(ev.old.head(old_index));
-        match self.current.log2().checked_sub(ev.old.log2()) {
-            Some(0) => prefetch_bucket(self.current.head(old_index)),
-            Some(1) => {
-                prefetch_bucket(self.current.head(old_index));
-                prefetch_bucket(self.current.head(old_index + ev.old.buckets()));
-            }
-            // Resizes spread a bucket over many destinations (or gather many into one).
-            _ => {}
-        }
+        self.evacuate_some(EVACUATIONS_PER_WRITE, hasher);
     }
 
     /// Evacuates up to `max_buckets` old buckets; true while the growth still has work left.
     pub(crate) fn evacuate_step(&mut self, max_buckets: usize, hasher: impl Fn(&K) -> u64) -> bool {
-        for _ in 0..max_buckets {
-            if self.evacuation.is_none() {
-                break;
-            }
-            self.evacuate_next(&hasher);
-        }
+        self.evacuate_some(max_buckets, &hasher);
         self.evacuation.is_some()
     }
 
     /// Completes the growth in progress, if any.
     pub(crate) fn finish_growth(&mut self, hasher: impl Fn(&K) -> u64) {
-        while self.evacuation.is_some() {
-            self.evacuate_next(&hasher);
-        }
+        self.evacuate_some(usize::MAX, &hasher);
     }
 
-    /// Go's `evacuate` for the old bucket at `nevacuate`, then the mark moves past it (the
-    /// evacuation order is the index order, invariant 2), handing the evacuated prefix back to the
-    /// OS and ending the growth after the last bucket.
-    fn evacuate_next(&mut self, hasher: &impl Fn(&K) -> u64) {
+    /// Go's `evacuate` for the next `count` old buckets at `nevacuate` (fewer if the growth ends
+    /// first), the mark moving past each as soon as it is moved (the evacuation order is the index
+    /// order, invariant 2), handing the evacuated prefix back to the OS and ending the growth after
+    /// the last bucket. The growth's shape (which [`Destinations`] it has) is read once per call.
+    #[inline(never)]
+    fn evacuate_some(&mut self, count: usize, hasher: &impl Fn(&K) -> u64) {
         let Some(ev) = &mut self.evacuation else {
             return;
         };
-        let old_index = ev.nevacuate;
-        let old_head = ev.old.head(old_index);
-        // SAFETY: `old_index` is `nevacuate`, below the old bucket count while the growth lasts:
-        // it heads an unevacuated chain of the live old array (invariant 2); the current array is
-        // the growth's destination and exclusively borrowed. Once moved, the chain is never read
-        // again (the mark moves past it right below), so its overflow buckets can be reused by
-        // the writes that still go into the old array's unevacuated chains.
-        unsafe {
-            move_chain(
-                old_head,
-                old_index,
-                ev.old.log2(),
-                &mut self.current,
-                &mut self.scratch,
-                hasher,
-            );
-            ev.old.recycle_overflow(old_head);
+        let old_buckets = ev.old.buckets();
+        let end = ev.nevacuate.saturating_add(count).min(old_buckets);
+        let old_log2 = ev.old.log2();
+        let shape = ev.shape;
+        while ev.nevacuate < end {
+            let old_index = ev.nevacuate;
+            prefetch_evacuation(&ev.old, &self.current, shape, old_index + PREFETCH_AHEAD);
+            let old_head = ev.old.head(old_index);
+            // SAFETY: `old_index` is below `nevacuate`'s end, the old bucket count: it heads an
+            // unevacuated chain of the live old array (invariant 2); the current array is the
+            // growth's destination and exclusively borrowed. Once moved, the chain is never read
+            // again (the mark moves past it right below), so its overflow buckets can be reused by
+            // the writes that still go into the old array's unevacuated chains.
+            unsafe {
+                move_chain(
+                    old_head,
+                    old_index,
+                    old_log2,
+                    shape,
+                    &mut self.current,
+                    &mut self.scratch,
+                    hasher,
+                );
+                ev.old.recycle_overflow(old_head);
+            }
+            // Before the next bucket's user code runs: a panicking `Hash` there must find this
+            // bucket evacuated (invariant 6), or its entries would be owned twice.
+            ev.nevacuate = old_index + 1;
+            ev.old.release_below(ev.nevacuate);
         }
-        ev.nevacuate += 1;
-        ev.old.release_below(ev.nevacuate);
-        if ev.nevacuate == ev.old.buckets() {
+        if ev.nevacuate == old_buckets {
             // Every old bucket is below the mark: the array holds no entry to drop (invariant 2).
             let finished = self.evacuation.take();
             self.growing = false;
@@ -236,39 +219,229 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
+/// How the entries of one old bucket spread over the current array, known once per growth.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A same-size growth: old bucket `i` goes to bucket `i` (X).
+    SameSize,
+    /// A doubling: old bucket `i` goes to `i` (X) or `i + 2^B_old` (Y), by the hash bit above the
+    /// old mask.
+    Doubling,
+    /// A resize by several steps, or a shrink: each entry goes to `hash & new_mask`.
+    Resize,
+}
+
+impl Shape {
+    fn of(old_log2: u8, new_log2: u8) -> Self {
+        match new_log2.checked_sub(old_log2) {
+            Some(0) => Shape::SameSize,
+            Some(1) => Shape::Doubling,
+            _ => Shape::Resize,
+        }
+    }
+}
+
+/// How far ahead of `nevacuate` the evacuation prefetches: [`EVACUATION_PREFETCH_DISTANCE`]
+/// writes' worth of buckets.
+const PREFETCH_AHEAD: usize = EVACUATION_PREFETCH_DISTANCE * EVACUATIONS_PER_WRITE;
+
+/// Prefetches old bucket `old_index` (taken modulo the old bucket count, so past the end it
+/// touches a cached bucket again rather than a wrong address) and, for a doubling or same-size
+/// growth, the heads of its X and Y destinations.
+#[inline]
+fn prefetch_evacuation<K, V>(
+    old: &BucketArray<K, V>,
+    current: &BucketArray<K, V>,
+    shape: Shape,
+    old_index: usize,
+) {
+    prefetch_bucket(old.head(old_index));
+    match shape {
+        Shape::SameSize => prefetch_bucket(current.head(old_index & old.mask())),
+        Shape::Doubling => {
+            let x = old_index & old.mask();
+            prefetch_bucket(current.head(x));
+            prefetch_bucket(current.head(x + old.buckets()));
+        }
+        // Resizes spread a bucket over many destinations (or gather many into one).
+        Shape::Resize => {}
+    }
+}
+
 /// Moves every entry of the old chain at `old_head` into `current`. The old slots are left as
 /// they are: the caller moves `nevacuate` past the bucket, after which nothing reads it
 /// (invariant 2), so no evacuated marks are needed.
 ///
-/// The whole chain is hashed first, into `hashes`: a panicking `Hash` then leaves the bucket
-/// untouched (invariant 6; `hashes` is cleared before use, so a half-filled buffer is harmless).
+/// The whole chain is hashed before any entry moves, so a panicking `Hash` leaves the bucket
+/// untouched (invariant 6).
 ///
 /// # Safety
 /// `old_head` heads a live, unevacuated chain: bucket `old_index` of the growth's old array, of
-/// 2^`old_log2` buckets; `current` is the growth's destination array, exclusively borrowed; the
-/// caller moves `nevacuate` past `old_index` before anything reads the old chain again.
+/// 2^`old_log2` buckets; `current` is the growth's destination array, of the `shape` the two
+/// sizes give, exclusively borrowed; the caller moves `nevacuate` past `old_index` before anything
+/// reads the old chain again.
+#[inline]
 unsafe fn move_chain<K, V>(
     old_head: Bucket<K, V>,
     old_index: usize,
     old_log2: u8,
+    shape: Shape,
+    current: &mut BucketArray<K, V>,
+    scratch: &mut Vec<u64>,
+    hasher: &impl Fn(&K) -> u64,
+) {
+    let doubling_bit = 1usize << old_log2;
+    let y_bit = match shape {
+        Shape::SameSize => 0,
+        Shape::Doubling => doubling_bit,
+        Shape::Resize => {
+            // SAFETY: as the caller's.
+            unsafe { spread_chain(old_head, current, scratch, hasher) };
+            return;
+        }
+    };
+    // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
+    // now: only this old bucket feeds them, and writes reach them only once it is evacuated
+    // (invariants 1 and 3). Entries are appended at two cursors, as Go's `evacDst` does.
+    let mut destinations = Destinations {
+        x: Cursor::new(current.head(old_index)),
+        y: Cursor::new(current.head(old_index + doubling_bit)),
+        x_index: old_index,
+        y_index: old_index + doubling_bit,
+    };
+    // SAFETY: live chain (caller).
+    if unsafe { old_head.overflow() }.is_none() {
+        // The usual chain, one bucket: its sides stay in a register.
+        // SAFETY: live bucket of the old array, exclusive access, empty destinations (caller);
+        // the bucket is sorted (its user code run) before any entry moves (invariant 6).
+        unsafe {
+            let sides = sort_bucket(old_head, y_bit, hasher);
+            destinations.take(old_head, sides, current);
+        }
+        return;
+    }
+    // A longer chain: every bucket sorted before any entry moves (invariant 6), one sides word
+    // per bucket in `scratch` (cleared first, so words left by a panicking `Hash` are harmless).
+    scratch.clear();
+    let mut bucket = Some(old_head);
+    while let Some(b) = bucket {
+        // SAFETY: live chain of the old array (caller): each link leads to a live bucket.
+        unsafe {
+            scratch.push(sort_bucket(b, y_bit, hasher));
+            bucket = b.overflow();
+        }
+    }
+    // No user code runs from here on.
+    let mut bucket = Some(old_head);
+    for &sides in scratch.iter() {
+        let b = bucket.expect("one sides word per bucket of the chain");
+        // SAFETY: live chain of the old array, exclusive access, empty destinations (caller);
+        // `sides` is `b`'s sorting, pushed in chain order above.
+        unsafe {
+            destinations.take(b, sides, current);
+            bucket = b.overflow();
+        }
+    }
+}
+
+/// Hashes the full slots of `bucket` (user code) into its sides: bit `slot` set for an entry that
+/// stays in X, bit `8 + slot` for one that goes to Y (its hash has `y_bit` set).
+///
+/// # Safety
+/// `bucket` is live.
+#[inline]
+unsafe fn sort_bucket<K, V>(
+    bucket: Bucket<K, V>,
+    y_bit: usize,
+    hasher: &impl Fn(&K) -> u64,
+) -> u64 {
+    let mut full = 0u64;
+    let mut y = 0u64;
+    // SAFETY: live bucket (caller).
+    for slot in unsafe { bucket.group() }.full() {
+        // SAFETY: a full slot of a live bucket holds an initialised key.
+        let hash = hasher(unsafe { &*Cell::new(bucket, slot).key() });
+        full |= 1 << slot;
+        y |= u64::from(hash as usize & y_bit != 0) << slot;
+    }
+    full & !y | y << BUCKET_SLOTS
+}
+
+/// The X and Y destination chains of one old chain in a doubling or same-size growth.
+struct Destinations<K, V> {
+    x: Cursor<K, V>,
+    y: Cursor<K, V>,
+    /// The primary buckets of X and Y, for attaching overflow buckets.
+    x_index: usize,
+    y_index: usize,
+}
+
+impl<K, V> Destinations<K, V> {
+    /// Moves the entries of `bucket` to the sides [`sort_bucket`] gave them: X's first, then Y's,
+    /// so each loop keeps one cursor in registers.
+    ///
+    /// # Safety
+    /// `bucket` is live, in a chain being evacuated into this destination pair, and `sides` is its
+    /// sorting; the destinations are live buckets of `current`, exclusively borrowed.
+    #[inline]
+    unsafe fn take(&mut self, bucket: Bucket<K, V>, sides: u64, current: &mut BucketArray<K, V>) {
+        // SAFETY: forwarded (caller).
+        unsafe {
+            self.x = append(self.x, self.x_index, bucket, sides & 0xff, current);
+            self.y = append(self.y, self.y_index, bucket, sides >> BUCKET_SLOTS, current);
+        }
+    }
+}
+
+/// Appends the entries of `bucket` in `slots` (bit `slot` per entry) at `cursor`, chaining an
+/// overflow bucket after the cursor's bucket when it is full (`primary` is its chain's primary
+/// bucket). Takes and returns the cursor by value, so it stays in registers (by `&mut`, with the
+/// overflow attachment out of line, LLVM kept it in memory).
+///
+/// # Safety
+/// As [`Destinations::take`]'s; the slots in `slots` are full.
+#[inline]
+unsafe fn append<K, V>(
+    mut cursor: Cursor<K, V>,
+    primary: usize,
+    bucket: Bucket<K, V>,
+    mut slots: u64,
+    current: &mut BucketArray<K, V>,
+) -> Cursor<K, V> {
+    while slots != 0 {
+        let slot = slots.trailing_zeros() as usize;
+        slots &= slots - 1;
+        if cursor.is_full() {
+            // SAFETY: the cursor's bucket is the last of its destination chain, a live chain of
+            // `current` whose primary bucket is `primary`, and it was empty when the cursor
+            // reached it (caller).
+            cursor = unsafe {
+                let fresh = current.attach_overflow(primary, cursor.bucket());
+                Cursor::new(fresh.position().0)
+            };
+        }
+        // SAFETY: `slot` is full (caller); the cursor is not full, its bucket empty from its
+        // position on; the old bucket is never read again once the caller moves `nevacuate` past
+        // it, so the entry is owned once (invariant 1).
+        unsafe { cursor.push(Cell::new(bucket, slot)) };
+    }
+    cursor
+}
+
+/// [`move_chain`] for a resize by several steps or a shrink: each entry goes to the first empty
+/// slot of its chain in `current` (`hash & new_mask`), which may already hold entries of other
+/// old buckets. The chain is hashed first, into `hashes` (cleared before use, so a half-filled
+/// buffer left by a panicking `Hash` is harmless).
+///
+/// # Safety
+/// As [`move_chain`]'s.
+#[inline(never)]
+unsafe fn spread_chain<K, V>(
+    old_head: Bucket<K, V>,
     current: &mut BucketArray<K, V>,
     hashes: &mut Vec<u64>,
     hasher: &impl Fn(&K) -> u64,
 ) {
-    let doubling_bit = 1usize << old_log2;
-    let grows = current.log2() > old_log2;
-    // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
-    // now: only this old bucket feeds them, and writes reach them only once it is evacuated
-    // (invariants 1 and 3). Entries are appended at a cursor, as Go's `evacDst` does. A resize by
-    // several steps spreads entries wider, and a shrink gathers several old buckets into one new
-    // bucket: those look for each entry's empty slot instead.
-    let cursors = matches!(current.log2().checked_sub(old_log2), Some(0 | 1));
-    // SAFETY: live chain (caller).
-    if cursors && unsafe { old_head.overflow() }.is_none() {
-        // SAFETY: as the caller's; the chain is one bucket and its destinations are empty.
-        unsafe { move_bucket(old_head, old_index, doubling_bit, grows, current, hasher) };
-        return;
-    }
     hashes.clear();
     let mut bucket = Some(old_head);
     while let Some(b) = bucket {
@@ -281,10 +454,6 @@ unsafe fn move_chain<K, V>(
         }
     }
     // No user code runs from here on.
-    let mut destinations = [
-        Cursor::new(current.head(old_index)),
-        Cursor::new(current.head(old_index + doubling_bit)),
-    ];
     let mut hashes_left = hashes.iter();
     let mut bucket = Some(old_head);
     while let Some(b) = bucket {
@@ -292,28 +461,11 @@ unsafe fn move_chain<K, V>(
         for slot in unsafe { b.group() }.full() {
             let cell = Cell::new(b, slot);
             let hash = *hashes_left.next().expect("one hash per full slot");
-            let y = grows && hash as usize & doubling_bit != 0;
-            let destination = if cursors {
-                let cursor = &mut destinations[usize::from(y)];
-                match cursor.claim() {
-                    Ok(cell) => cell,
-                    Err(full) => {
-                        let primary = old_index + usize::from(y) * doubling_bit;
-                        // SAFETY: a cursor's bucket is the last of its destination chain, whose
-                        // primary bucket is X (`old_index`) or Y (`old_index + doubling_bit`).
-                        let fresh = unsafe { current.attach_overflow(primary, full) };
-                        cursor.restart(fresh);
-                        fresh
-                    }
-                }
-            } else {
-                // SAFETY: `hash`'s primary bucket of the current array heads a live chain.
-                unsafe { vacant_in_chain(current, hash as usize) }
-            };
-            // SAFETY: `cell` is full; `destination` is an empty slot of the current array (a
-            // fresh cursor position or a vacant slot); the old chain is never read again once the
-            // caller moves `nevacuate` past it, so the entry is owned once (invariant 1).
+            // SAFETY: `hash`'s primary bucket of the current array heads a live chain; `cell` is
+            // full; the old chain is never read again once the caller moves `nevacuate` past it,
+            // so the entry is owned once (invariant 1).
             unsafe {
+                let destination = vacant_in_chain(current, hash as usize);
                 debug_assert!(destination.tophash() <= EMPTY_ONE);
                 let top = cell.tophash();
                 let (key, value) = cell.read();
@@ -322,68 +474,6 @@ unsafe fn move_chain<K, V>(
         }
         // SAFETY: live chain.
         bucket = unsafe { b.overflow() };
-    }
-}
-
-/// [`move_chain`] for the usual chain, one bucket, in a doubling or same-size growth: its at most
-/// eight entries fit in the empty primary buckets X and Y, so no overflow bucket is ever needed,
-/// and each destination's tophash word is built in a register and stored once.
-///
-/// # Safety
-/// As [`move_chain`]'s, and: `old_head` has no overflow bucket; `current` is the destination of a
-/// doubling (`grows`, old bucket count `doubling_bit`) or same-size growth.
-#[inline]
-unsafe fn move_bucket<K, V>(
-    old_head: Bucket<K, V>,
-    old_index: usize,
-    doubling_bit: usize,
-    grows: bool,
-    current: &mut BucketArray<K, V>,
-    hasher: &impl Fn(&K) -> u64,
-) {
-    // SAFETY: live bucket (caller).
-    let (full, tops) = unsafe { (old_head.group().full(), old_head.tophash_bytes()) };
-    // User code first (invariant 6): a panicking `Hash` leaves the bucket untouched.
-    let mut full_slots = 0u32;
-    let mut y_slots = 0u32;
-    for slot in full {
-        // SAFETY: full slots hold initialised keys.
-        let hash = hasher(unsafe { &*Cell::new(old_head, slot).key() });
-        full_slots |= 1 << slot;
-        y_slots |= u32::from(grows && hash as usize & doubling_bit != 0) << slot;
-    }
-    let x_slots = full_slots & !y_slots;
-    // One side at a time, so each side's next position and tophash word stay in registers.
-    let move_side = |mut slots: u32, destination: Bucket<K, V>| {
-        let mut word = 0u64;
-        let mut position = 0;
-        while slots != 0 {
-            let slot = slots.trailing_zeros() as usize;
-            slots &= slots - 1;
-            // SAFETY: `slot` is full; the destination slot is empty: its bucket was empty
-            // (caller) and receives at most the eight entries of this bucket, in order, so
-            // `position < 8`. The old bucket is never read again once the caller moves
-            // `nevacuate` past it (invariant 1).
-            unsafe { Cell::new(old_head, slot).move_to(Cell::new(destination, position)) };
-            word |= u64::from(tops[slot]) << (8 * position);
-            position += 1;
-        }
-        word
-    };
-    let x = current.head(old_index);
-    let x_word = move_side(x_slots, x);
-    // SAFETY: live buckets, exclusive access (caller). The destinations were all `EMPTY_REST`
-    // (zero), which the words keep after their last entry. In a same-size growth every entry
-    // went to X and Y is not touched.
-    unsafe {
-        debug_assert_eq!(u64::from_le_bytes(x.tophash_bytes()) & x_word, 0);
-        x.set_group(x_word.to_le_bytes());
-    }
-    if grows {
-        let y = current.head(old_index + doubling_bit);
-        let y_word = move_side(y_slots, y);
-        // SAFETY: as for X.
-        unsafe { y.set_group(y_word.to_le_bytes()) };
     }
 }
 

@@ -67,7 +67,8 @@ pub(crate) struct RawTable<K, V> {
     growing: bool,
     doublings: u64,
     same_size_growths: u64,
-    /// Reused buffer for the hashes of the chain being evacuated.
+    /// Reused buffer of the evacuation: one word of X/Y sides per bucket of a longer chain, or
+    /// the hashes of a chain being spread by a resize.
     scratch: Vec<u64>,
 }
 

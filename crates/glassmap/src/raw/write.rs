@@ -251,6 +251,11 @@ impl<K, V> RawTable<K, V> {
         if !self.current.is_allocated() {
             self.current = BucketArray::new(0);
         }
+        // The key's chain is a random bucket, often a cache miss: start loading it now, so the
+        // miss overlaps the growth work (whose buckets are prefetched ahead of time). The growth
+        // work moves only the two old buckets at `nevacuate`, so the chain is almost always still
+        // where it is now.
+        super::prefetch_bucket(self.source_bucket(hash));
         self.grow_work(hasher);
         self.source_bucket(hash)
     }
