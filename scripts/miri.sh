@@ -35,10 +35,17 @@ engine() {
 # under several schedules: each seed is another interleaving of the threads and another
 # address-reuse pattern. SyncMap and SnapshotMap publish through arc-swap, whose reclamation bugs
 # Miri finds only over many schedules.
+# arc-swap (under SnapshotMap and SyncMap) turns an integer back into a pointer on its debt-helping
+# path, which only some schedules reach (seed 1 of 0..2 for tests/snapshot.rs since session 6's
+# engine changes moved the schedule): strict provenance rejects that cast outright, so the tests
+# that go through arc-swap run with permissive provenance (Miri then lets the cast take the
+# provenance of an exposed allocation and still checks every access through it); the engine and
+# the sharded maps keep strict provenance above.
+THIRD_PARTY_CASTS="${MIRIFLAGS/-Zmiri-strict-provenance/-Zmiri-permissive-provenance}"
 concurrent() {
   cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent --test sharded \
     --test sharded_model --test clone --test int_map &&
-    MIRIFLAGS="$MIRIFLAGS -Zmiri-many-seeds=${MIRI_SEEDS:-0..2}" \
+    MIRIFLAGS="$THIRD_PARTY_CASTS -Zmiri-many-seeds=${MIRI_SEEDS:-0..2}" \
       cargo +nightly miri test -p glassmap --target-dir target/miri-concurrent \
       --test concurrent --test snapshot --test sync_map --test sync_lincheck
 }

@@ -315,12 +315,14 @@ impl<K, V> RawTable<K, V> {
             let entry = cell.read();
             self.len -= 1;
             let bytes = bucket.tophash_bytes();
+            // The next slot's byte from the word in a register, not indexed in memory: that
+            // spilled the word to the stack and read one byte of it back.
             let rest_follows = if slot == BUCKET_SLOTS - 1 {
                 bucket
                     .overflow()
                     .is_none_or(|next| next.tophash(0) == EMPTY_REST)
             } else {
-                bytes[slot + 1] == EMPTY_REST
+                (u64::from_le_bytes(bytes) >> (8 * slot + 8)) as u8 == EMPTY_REST
             };
             let after = tophash::removed(bytes, slot, rest_follows);
             bucket.set_group(after);
