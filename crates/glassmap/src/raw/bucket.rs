@@ -247,16 +247,6 @@ impl<K, V> Bucket<K, V> {
         Run::new(unsafe { self.tophash.cast::<RunBytes>().read() })
     }
 
-    /// The eight tophash bytes, slot 0 first.
-    ///
-    /// # Safety
-    /// The bucket is live.
-    #[inline]
-    pub(crate) unsafe fn tophash_bytes(self) -> Tophash {
-        // SAFETY: live bucket (caller): the tophash bytes are initialised.
-        unsafe { self.tophash.read() }
-    }
-
     /// # Safety
     /// The bucket is live.
     #[inline]

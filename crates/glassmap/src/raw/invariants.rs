@@ -140,7 +140,7 @@ mod tests {
         while let Some(b) = bucket {
             // SAFETY: a live chain of the current array, read only.
             unsafe {
-                bytes.push(b.tophash_bytes());
+                bytes.push(core::array::from_fn(|slot| b.tophash(slot)));
                 bucket = b.overflow();
             }
         }

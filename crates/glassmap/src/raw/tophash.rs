@@ -130,32 +130,6 @@ impl<const SHIFT: u32> Iterator for BitMask<SHIFT> {
     }
 }
 
-/// A bucket's eight tophash bytes after its entry in `slot` is removed: Go's `mapdelete`
-/// normalisation within the bucket (invariant 4). The slot becomes `EMPTY_ONE`; but when nothing
-/// full follows it in the chain (`rest_follows`: the next slot is `EMPTY_REST`, or, for the last
-/// slot, the chain ends here or its next bucket starts with `EMPTY_REST`), it and every empty slot
-/// before it back to the last full one become `EMPTY_REST`.
-///
-/// Computed without a branch on the bytes (a remove in random order took the old byte-by-byte
-/// loop's branches the wrong way 0.88 times per call, in valgrind's branch simulation at 64K
-/// entries): every slot above the highest full slot is zeroed when `rest_follows`. Those slots
-/// are all empty (no full slot follows `slot`, and `slot` itself is now empty) and, since the
-/// chain went on past them, were `EMPTY_ONE`, which is exactly where Go's backward walk stops.
-/// Whether the walk goes on into the previous bucket of the chain is the caller's: when the
-/// result is all `EMPTY_REST`.
-#[inline]
-pub(crate) fn removed(bytes: [u8; 8], slot: usize, rest_follows: bool) -> [u8; 8] {
-    debug_assert!(slot < 8);
-    let shift = 8 * slot;
-    let emptied = u64::from_le_bytes(bytes) & !(0xff << shift) | u64::from(EMPTY_ONE) << shift;
-    // Bytes 0..=h kept, h the highest full slot (none: nothing kept). Empty bytes are 0 or 1 and
-    // full ones at least `MIN_TOPHASH`, so the full bytes are those left non-zero without bit 0.
-    let full = emptied & !(0x0101_0101_0101_0101 * EMPTY_ONE as u64);
-    let keep = u64::MAX.checked_shr(full.leading_zeros() & !7).unwrap_or(0);
-    let rest = u64::from(rest_follows).wrapping_neg();
-    (emptied & (keep | !rest)).to_le_bytes()
-}
-
 /// The portable group: SWAR (SIMD within a register) over the eight bytes as one little-endian
 /// `u64`. On x86-64 only its tests use it.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
@@ -186,7 +160,7 @@ pub(crate) mod swar {
 
     /// The eight tophash bytes of one bucket, slot 0 in the lowest byte.
     #[derive(Clone, Copy, Debug)]
-    pub(crate) struct Group(pub(super) u64);
+    pub(crate) struct Group(u64);
 
     /// The tophash words of [`RUN_BUCKETS`](super::RUN_BUCKETS) consecutive buckets, a
     /// [`Group`] each.
@@ -395,62 +369,6 @@ mod tests {
 
     fn slots<const SHIFT: u32>(mask: BitMask<SHIFT>) -> Vec<usize> {
         mask.collect()
-    }
-
-    /// `removed` against Go's byte-by-byte `mapdelete` loop, on every bucket a chain can hold:
-    /// each slot full (several tophash values, both halves of the byte range), `EMPTY_ONE` or
-    /// `EMPTY_REST` with nothing but `EMPTY_REST` after an `EMPTY_REST`, each full slot removed,
-    /// with the chain going on after the bucket or not.
-    #[test]
-    #[cfg_attr(miri, ignore = "pure arithmetic, no unsafe: 2.6M cases")]
-    fn removed_matches_gos_backward_walk() {
-        const STATES: [u8; 5] = [EMPTY_REST, EMPTY_ONE, MIN_TOPHASH, 0x80, 0xff];
-        let mut cases = 0;
-        for code in 0..STATES.len().pow(8) {
-            let mut bytes = [0u8; 8];
-            let mut rest = code;
-            for byte in &mut bytes {
-                *byte = STATES[rest % STATES.len()];
-                rest /= STATES.len();
-            }
-            // Invariant 4: nothing but EMPTY_REST after an EMPTY_REST.
-            if let Some(first_rest) = bytes.iter().position(|&b| b == EMPTY_REST)
-                && bytes[first_rest..].iter().any(|&b| b != EMPTY_REST)
-            {
-                continue;
-            }
-            for slot in (0..8).filter(|&slot| bytes[slot] >= MIN_TOPHASH) {
-                for chain_ends in [false, true] {
-                    let rest_follows = if slot == 7 {
-                        chain_ends
-                    } else {
-                        bytes[slot + 1] == EMPTY_REST
-                    };
-                    let mut expected = bytes;
-                    expected[slot] = EMPTY_ONE;
-                    if rest_follows {
-                        let mut i = slot;
-                        loop {
-                            expected[i] = EMPTY_REST;
-                            if i == 0 {
-                                break;
-                            }
-                            i -= 1;
-                            if expected[i] != EMPTY_ONE {
-                                break;
-                            }
-                        }
-                    }
-                    assert_eq!(
-                        removed(bytes, slot, rest_follows),
-                        expected,
-                        "{bytes:?} slot {slot} rest_follows {rest_follows}"
-                    );
-                    cases += 1;
-                }
-            }
-        }
-        assert!(cases > 100_000, "{cases}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::search_chain;
-use super::tophash::{self, EMPTY_ONE, EMPTY_REST, Needle};
+use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle};
 
 /// The key's slot, or an empty slot of its chain ready for one insert, with the table borrowed for
 /// the entry's life. The chain is the one [`RawTable::source_bucket`] gives (invariant 3).
@@ -301,36 +301,17 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Removes the entry in `cell`, a slot of the chain at `head`, and restores `EMPTY_REST` where
-    /// it now holds (Go's trailing-empty normalisation, invariant 4).
+    /// it now holds (Go's trailing-empty normalisation).
     ///
     /// # Safety
     /// `cell` is a full slot of the live chain at `head` (a key's chain as
     /// [`RawTable::source_bucket`] gives it, unchanged since).
     unsafe fn remove_at(&mut self, head: Bucket<K, V>, cell: Cell<K, V>) -> (K, V) {
-        let (bucket, slot) = cell.position();
-        // SAFETY: full, live slot of the chain at `head`, exclusively borrowed (caller). The
-        // tophash word is rewritten right after the entry is moved out, before anything can
-        // observe the slot; `rest_follows` reads the next slot, or the next bucket of the chain.
-        unsafe {
-            let entry = cell.read();
-            self.len -= 1;
-            let bytes = bucket.tophash_bytes();
-            // The next slot's byte from the word in a register, not indexed in memory: that
-            // spilled the word to the stack and read one byte of it back.
-            let rest_follows = if slot == BUCKET_SLOTS - 1 {
-                bucket
-                    .overflow()
-                    .is_none_or(|next| next.tophash(0) == EMPTY_REST)
-            } else {
-                (u64::from_le_bytes(bytes) >> (8 * slot + 8)) as u8 == EMPTY_REST
-            };
-            let after = tophash::removed(bytes, slot, rest_follows);
-            bucket.set_group(after);
-            if rest_follows && after == [EMPTY_REST; BUCKET_SLOTS] && bucket != head {
-                empty_rest_before(head, bucket);
-            }
-            entry
-        }
+        // SAFETY: full, live slot (caller).
+        let entry = unsafe { self.take(cell) };
+        // SAFETY: `cell` is in `head`'s chain (caller).
+        unsafe { normalise_empty_rest(head, cell) };
+        entry
     }
 
     /// Moves the entry out of a full slot of either array, marking it `EMPTY_ONE` (invariant 4).
@@ -396,38 +377,47 @@ unsafe fn search_overflow<K, V>(
     }
 }
 
-/// Go's `mapdelete` walking back through the chain: `bucket`, an overflow bucket of the chain at
-/// `head`, is now all `EMPTY_REST`, so in the buckets before it the empty slots after the last
-/// full one become `EMPTY_REST` too, bucket by bucket, until one keeps a full slot or `head` is
-/// done. Rare: only a remove that empties a chain's overflow bucket gets here.
+/// After `cell` was emptied: if nothing full follows it in the chain, turn it and the `EMPTY_ONE`
+/// slots before it into `EMPTY_REST`, walking back through the chain (Go's `mapdelete`).
 ///
 /// # Safety
-/// `bucket` is in the live chain that starts at `head`, and the table is exclusively borrowed.
-#[cold]
-#[inline(never)]
-unsafe fn empty_rest_before<K, V>(head: Bucket<K, V>, mut bucket: Bucket<K, V>) {
+/// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
+unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
+    let last = BUCKET_SLOTS - 1;
+    let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
-        while bucket != head {
-            let mut previous = head;
-            while let Some(next) = previous.overflow() {
-                if next == bucket {
-                    break;
+        let next_is_rest = if slot == last {
+            bucket
+                .overflow()
+                .is_none_or(|next| next.tophash(0) == EMPTY_REST)
+        } else {
+            bucket.tophash(slot + 1) == EMPTY_REST
+        };
+        if !next_is_rest {
+            return;
+        }
+        loop {
+            bucket.set_tophash(slot, EMPTY_REST);
+            if slot == 0 {
+                if bucket == head {
+                    return;
                 }
-                previous = next;
+                let mut previous = head;
+                while let Some(next) = previous.overflow() {
+                    if next == bucket {
+                        break;
+                    }
+                    previous = next;
+                }
+                bucket = previous;
+                slot = last;
+            } else {
+                slot -= 1;
             }
-            if previous.tophash(BUCKET_SLOTS - 1) != EMPTY_ONE {
+            if bucket.tophash(slot) != EMPTY_ONE {
                 return;
             }
-            // Nothing full follows `previous`'s last slot, which is empty: `removed` of that
-            // slot with `rest_follows` zeroes it and every empty slot after the last full one
-            // (re-emptying an empty slot changes nothing else).
-            let after = tophash::removed(previous.tophash_bytes(), BUCKET_SLOTS - 1, true);
-            previous.set_group(after);
-            if after != [EMPTY_REST; BUCKET_SLOTS] {
-                return;
-            }
-            bucket = previous;
         }
     }
 }
