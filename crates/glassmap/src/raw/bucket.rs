@@ -448,7 +448,11 @@ mod tests {
         for block in 0..4usize {
             for slot in 0..BUCKET_SLOTS {
                 let start = block * size_of::<Slots<u64, u64>>() + slot * 16;
-                assert_eq!(start / 64, (start + 15) / 64, "block {block} slot {slot} straddles");
+                assert_eq!(
+                    start / 64,
+                    (start + 15) / 64,
+                    "block {block} slot {slot} straddles"
+                );
             }
         }
     }
