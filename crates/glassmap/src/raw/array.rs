@@ -9,11 +9,6 @@
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
 //!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
 //!   the pool's free list (and from dead chains below the table's `nevacuate`, never read).
-//! - `chained` has one bit per primary bucket (`buckets.div_ceil(64)` words), set when the bucket's
-//!   chain got its first overflow bucket and cleared only with the whole array (`clear_no_drop`):
-//!   a primary bucket with an overflow link always has its bit set, so a clear bit means "no
-//!   chain" without reading the link (a cache line of its own). A set bit may outlive the chain
-//!   only where nothing reads it (an evacuated old bucket).
 //! - The array never drops entries: the table decides which slots are live (an evacuated array holds
 //!   none) and drops them before the array is freed.
 //! - The leading `released` bytes of each region have been handed back to the OS (Linux) and are never read again: the
@@ -60,8 +55,6 @@ pub(crate) struct BucketArray<K, V> {
     noverflow: u16,
     /// xorshift state for the sampling of `noverflow` (Go uses its `rand()`).
     random: u64,
-    /// One bit per primary bucket: whether its chain has an overflow bucket (module invariants).
-    chained: Vec<u64>,
     pool: OverflowPool<K, V>,
 }
 
@@ -129,7 +122,6 @@ impl<K, V> BucketArray<K, V> {
             overflow_limit: 0,
             noverflow: 0,
             random: RANDOM_SEED,
-            chained: Vec::new(),
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: 0,
@@ -164,7 +156,6 @@ impl<K, V> BucketArray<K, V> {
             overflow_limit: overflow_limit(log2),
             noverflow: 0,
             random: RANDOM_SEED,
-            chained: vec![0; buckets.div_ceil(64)],
             pool: OverflowPool {
                 chunks: Vec::new(),
                 chunk_len: (buckets / 16).clamp(4, max_chunk),
@@ -249,29 +240,24 @@ impl<K, V> BucketArray<K, V> {
         unit
     }
 
-    /// Go's `newoverflow`: chains a fresh bucket after `last` and returns its slot 0.
+    /// Go's `newoverflow`: chains a fresh bucket after `last` and returns its first free slot
+    /// ([`Bucket::chain`]: slot 1, after the entry moved out of `last`'s slot 7).
     ///
     /// # Safety
     /// `last` is the last bucket of a live chain of this array, which is exclusively borrowed, and
-    /// that chain's primary bucket is `index & mask`.
+    /// all eight of its slots are full.
     #[cold]
-    pub(crate) unsafe fn attach_overflow(
-        &mut self,
-        index: usize,
-        last: Bucket<K, V>,
-    ) -> Cell<K, V> {
-        let index = index & self.mask;
-        self.chained[index / 64] |= 1 << (index % 64);
+    pub(crate) unsafe fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
         let next = self.new_overflow();
-        // SAFETY: `last` ends a live chain of this array (caller); `next` is fresh and empty.
-        unsafe { last.set_overflow(next) };
+        // SAFETY: `last` ends a live chain of this array and is full (caller), so its link is
+        // null; `next` is fresh and empty.
+        let free = unsafe { last.chain(next) };
         // xorshift64 (Marsaglia 2003), only to sample the overflow count like Go's `fastrand`.
         self.random ^= self.random << 13;
         self.random ^= self.random >> 7;
         self.random ^= self.random << 17;
         count_overflow(&mut self.noverflow, self.log2, self.random);
-        // SAFETY: `next` is an allocated overflow unit.
-        Cell::new(unsafe { Bucket::of_overflow(next) }, 0)
+        free
     }
 
     /// Gives the overflow buckets of the chain at `head` back to this array, for
@@ -301,22 +287,11 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// Takes over another array's overflow count, sampling state and chain bits (a clone of it,
-    /// with the same number of buckets and the same chains).
+    /// Takes over another array's overflow count and sampling state (a clone of it, with the
+    /// same number of buckets and the same chains).
     pub(crate) fn copy_overflow_count(&mut self, from: &Self) {
         self.noverflow = from.noverflow;
         self.random = from.random;
-        self.chained.clone_from(&from.chained);
-    }
-
-    /// Whether the chain of primary bucket `index & mask` may have an overflow bucket: false means
-    /// it has none, known without reading its link. Always false for an unallocated array.
-    #[inline]
-    pub(crate) fn may_have_overflow(&self, index: usize) -> bool {
-        let index = index & self.mask;
-        self.chained
-            .get(index / 64)
-            .is_some_and(|word| word >> (index % 64) & 1 != 0)
     }
 
     /// Overflow units taken from the chunks so far (recycled ones count once).
@@ -333,9 +308,7 @@ impl<K, V> BucketArray<K, V> {
             0 => 0,
             n => primary_layout::<K, V>(n).map_or(0, |(layout, _)| layout.size()),
         };
-        primary
-            + self.chained.len() * size_of::<u64>()
-            + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
+        primary + self.pool.chunks.len() * self.pool.chunk_len * size_of::<Overflow<K, V>>()
     }
 
     /// Hands the whole pages of the buckets below `index` back to the OS, one step of
@@ -440,7 +413,6 @@ impl<K, V> BucketArray<K, V> {
         }
         self.pool.free();
         self.noverflow = 0;
-        self.chained.fill(0);
     }
 }
 

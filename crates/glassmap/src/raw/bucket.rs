@@ -23,7 +23,7 @@ use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 
 use super::growth_policy::BUCKET_SLOTS;
-use super::tophash::{Group, Run, RunBytes};
+use super::tophash::{CHAINED, CHAINED_SLOT, Group, Run, RunBytes};
 
 /// A bucket's eight tophash bytes.
 pub(crate) type Tophash = [u8; BUCKET_SLOTS];
@@ -117,6 +117,15 @@ impl<K, V> Cursor<K, V> {
     #[inline]
     pub(crate) fn new(bucket: Bucket<K, V>) -> Self {
         Cursor { bucket, next: 0 }
+    }
+
+    /// A cursor at `cell`: its bucket is empty from that slot on.
+    #[inline]
+    pub(crate) fn at(cell: Cell<K, V>) -> Self {
+        Cursor {
+            bucket: cell.bucket,
+            next: cell.slot,
+        }
     }
 
     /// The bucket being filled.
@@ -296,6 +305,31 @@ impl<K, V> Bucket<K, V> {
     pub(crate) unsafe fn set_overflow(self, next: NonNull<Overflow<K, V>>) {
         // SAFETY: live bucket, exclusive access (caller).
         unsafe { (&raw mut (*self.slots.as_ptr()).overflow).write(next.as_ptr()) }
+    }
+
+    /// Go's `newoverflow`, the bucket's side: chains the fresh overflow bucket `unit` after this
+    /// full bucket, which ends its chain, and returns the new bucket's first free slot. Slot 7's
+    /// entry moves to the new bucket's slot 0 and slot 7 becomes the `CHAINED` mark (invariant 8
+    /// of `raw/mod.rs`), so the chain keeps every entry and gains one free slot less than Go's.
+    ///
+    /// # Safety
+    /// The bucket is live, all eight of its slots are full and its link is null; `unit` is an
+    /// allocated overflow unit of the same array, initialised empty (`Overflow::init_empty`) and
+    /// used by nothing else; the table is exclusively borrowed.
+    #[inline]
+    pub(crate) unsafe fn chain(self, unit: NonNull<Overflow<K, V>>) -> Cell<K, V> {
+        // SAFETY: (caller) slot 7 is full and live, the unit's slot 0 empty; no user code runs, so
+        // the entry is owned once at every point a panic could observe.
+        unsafe {
+            let next = Bucket::of_overflow(unit);
+            let moved = Cell::new(self, CHAINED_SLOT);
+            let first = Cell::new(next, 0);
+            first.set_tophash(moved.tophash());
+            moved.move_to(first);
+            moved.set_tophash(CHAINED);
+            self.set_overflow(unit);
+            Cell::new(next, 1)
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::evacuate::Evacuation;
 use super::growth_policy::BUCKET_SLOTS;
-use super::tophash::MIN_TOPHASH;
+use super::tophash::{CHAINED, MIN_TOPHASH};
 
 impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
     fn clone(&self) -> Self {
@@ -61,10 +61,12 @@ impl<K: Clone, V: Clone> Clone for RawTable<K, V> {
 /// Copies the chains of primary buckets `from..` of `source` into the same buckets of `target`
 /// (same B, freshly zeroed), adding every cloned entry to `len` as soon as its bucket is published.
 ///
-/// A chain is followed only while its buckets have no `EMPTY_REST` slot: past one, the chain holds
-/// nothing and nothing ever looks (table invariant 4: lookups, inserts and iteration all stop
-/// there). Such empty tail buckets (left behind by removals) are not copied, which also spares
-/// reading the overflow link of almost every bucket, a cache line of its own.
+/// A chain is followed only from buckets with the `CHAINED` mark (table invariant 8, so no link is
+/// loaded to learn that a chain ends) and no `EMPTY_REST` slot: past one, the chain holds nothing
+/// and nothing ever looks (table invariant 4: lookups, inserts and iteration all stop there). Such
+/// empty tail buckets (left behind by removals) are not copied, and the copy of the bucket before
+/// them drops its mark. A continued chain's next bucket is linked before the copy of the bucket
+/// is published, so even a clone cut short by a panicking `clone` keeps invariant 8.
 fn copy_buckets<K: Clone, V: Clone>(
     source: &BucketArray<K, V>,
     target: &mut BucketArray<K, V>,
@@ -77,24 +79,28 @@ fn copy_buckets<K: Clone, V: Clone>(
         let mut to_bucket = target.head(index);
         loop {
             // SAFETY: both buckets are live: `from_bucket` is in a chain of `source` at or above
-            // the caller's `from` (never released), `to_bucket` in the matching chain of `target`,
-            // which this function owns mutably (invariant 2).
-            let chain_continues = unsafe { copy_bucket(from_bucket, to_bucket, len) };
-            if !chain_continues {
-                break;
-            }
-            // SAFETY: as above.
-            let Some(next) = (unsafe { from_bucket.overflow() }) else {
+            // the caller's `from` (never released), `to_bucket` in the matching chain of
+            // `target`, which this function owns mutably (invariant 2).
+            let group = unsafe { from_bucket.group() };
+            let next = if group.chained() && !group.has_empty_rest() {
+                // SAFETY: as above; a `CHAINED` bucket has a link (invariant 8).
+                let next = unsafe { from_bucket.overflow() }.expect("a CHAINED bucket has a link");
+                let unit = target.new_overflow();
+                // SAFETY: as above; `unit` is a fresh empty overflow unit of `target`, which
+                // holds nothing yet, so linking it keeps invariant 1.
+                unsafe { to_bucket.set_overflow(unit) };
+                Some((next, unit))
+            } else {
+                None
+            };
+            // SAFETY: as above; `to_bucket` is linked iff `next` is set.
+            unsafe { copy_bucket(from_bucket, to_bucket, next.is_some(), len) };
+            let Some((next, unit)) = next else {
                 break;
             };
-            let unit = target.new_overflow();
-            // SAFETY: `to_bucket` is live, `target` exclusively borrowed, `unit` a fresh empty
-            // overflow unit of `target`; it holds nothing yet, so linking it keeps invariant 1.
-            unsafe {
-                to_bucket.set_overflow(unit);
-                to_bucket = Bucket::of_overflow(unit);
-            }
             from_bucket = next;
+            // SAFETY: `unit` is an allocated overflow unit of `target`.
+            to_bucket = unsafe { Bucket::of_overflow(unit) };
         }
     }
 }
@@ -119,17 +125,20 @@ impl<K, V> Drop for Publish<'_, K, V> {
     }
 }
 
-/// Copies one bucket's tophash states and clones its full slots into the zeroed bucket `to`;
-/// returns whether its chain may continue (no `EMPTY_REST` slot).
+/// Copies one bucket's tophash states and clones its full slots into the zeroed bucket `to`,
+/// whose chain goes on (it has a link) iff `chained`; otherwise a `CHAINED` mark of `from` becomes
+/// `EMPTY_REST` (it follows an `EMPTY_REST`, invariant 4).
 ///
 /// # Safety
-/// Both buckets are live, `to` is zeroed and exclusively owned by the caller.
+/// Both buckets are live, `to` is zeroed and exclusively owned by the caller, and linked iff
+/// `chained`.
 #[inline]
 unsafe fn copy_bucket<K: Clone, V: Clone>(
     from: Bucket<K, V>,
     to: Bucket<K, V>,
+    chained: bool,
     len: &mut usize,
-) -> bool {
+) {
     // SAFETY: live bucket (caller).
     let group = unsafe { from.group() };
     let mut publish = Publish {
@@ -142,7 +151,7 @@ unsafe fn copy_bucket<K: Clone, V: Clone>(
     for (slot, state) in publish.tophash.iter_mut().enumerate() {
         // SAFETY: live bucket (caller).
         let top = unsafe { from.tophash(slot) };
-        if top < MIN_TOPHASH {
+        if top < MIN_TOPHASH && (top != CHAINED || chained) {
             *state = top;
         }
     }
@@ -160,5 +169,4 @@ unsafe fn copy_bucket<K: Clone, V: Clone>(
         }
         publish.written += 1;
     }
-    !group.has_empty_rest()
 }

@@ -308,8 +308,6 @@ unsafe fn move_chain<K, V>(
     let mut destinations = Destinations {
         x: Cursor::new(current.head(old_index)),
         y: Cursor::new(current.head(old_index + doubling_bit)),
-        x_index: old_index,
-        y_index: old_index + doubling_bit,
     };
     // SAFETY: live chain (caller).
     if unsafe { old_head.overflow() }.is_none() {
@@ -373,9 +371,6 @@ unsafe fn sort_bucket<K, V>(
 struct Destinations<K, V> {
     x: Cursor<K, V>,
     y: Cursor<K, V>,
-    /// The primary buckets of X and Y, for attaching overflow buckets.
-    x_index: usize,
-    y_index: usize,
 }
 
 impl<K, V> Destinations<K, V> {
@@ -389,23 +384,23 @@ impl<K, V> Destinations<K, V> {
     unsafe fn take(&mut self, bucket: Bucket<K, V>, sides: u64, current: &mut BucketArray<K, V>) {
         // SAFETY: forwarded (caller).
         unsafe {
-            self.x = append(self.x, self.x_index, bucket, sides & 0xff, current);
-            self.y = append(self.y, self.y_index, bucket, sides >> BUCKET_SLOTS, current);
+            self.x = append(self.x, bucket, sides & 0xff, current);
+            self.y = append(self.y, bucket, sides >> BUCKET_SLOTS, current);
         }
     }
 }
 
 /// Appends the entries of `bucket` in `slots` (bit `slot` per entry) at `cursor`, chaining an
-/// overflow bucket after the cursor's bucket when it is full (`primary` is its chain's primary
-/// bucket). Takes and returns the cursor by value, so it stays in registers (by `&mut`, with the
-/// overflow attachment out of line, LLVM kept it in memory).
+/// overflow bucket after the cursor's bucket when it is full (which moves that bucket's slot 7
+/// into the new one, invariant 8, so the cursor goes on at the new bucket's slot 1). Takes and
+/// returns the cursor by value, so it stays in registers (by `&mut`, with the overflow attachment
+/// out of line, LLVM kept it in memory).
 ///
 /// # Safety
 /// As [`Destinations::take`]'s; the slots in `slots` are full.
 #[inline]
 unsafe fn append<K, V>(
     mut cursor: Cursor<K, V>,
-    primary: usize,
     bucket: Bucket<K, V>,
     mut slots: u64,
     current: &mut BucketArray<K, V>,
@@ -415,12 +410,9 @@ unsafe fn append<K, V>(
         slots &= slots - 1;
         if cursor.is_full() {
             // SAFETY: the cursor's bucket is the last of its destination chain, a live chain of
-            // `current` whose primary bucket is `primary`, and it was empty when the cursor
-            // reached it (caller).
-            cursor = unsafe {
-                let fresh = current.attach_overflow(primary, cursor.bucket());
-                Cursor::new(fresh.position().0)
-            };
+            // `current`; it was empty when the cursor reached it (caller) and the cursor has
+            // filled all eight of its slots since.
+            cursor = Cursor::at(unsafe { current.attach_overflow(cursor.bucket()) });
         }
         // SAFETY: `slot` is full (caller); the cursor is not full, its bucket empty from its
         // position on; the old bucket is never read again once the caller moves `nevacuate` past
@@ -488,15 +480,15 @@ unsafe fn vacant_in_chain<K, V>(array: &mut BucketArray<K, V>, index: usize) -> 
     let mut bucket = array.head(index);
     loop {
         // SAFETY: `array` is allocated (caller), so every bucket reached from `index`'s primary
-        // bucket is in its live chain, whose slots hold no evacuated states; the chain's primary
-        // bucket is `index & mask`, as `attach_overflow` needs.
+        // bucket is in its live chain; a last bucket without an empty slot is full (invariant 8:
+        // it has no `CHAINED` mark), as `attach_overflow` needs.
         unsafe {
             if let Some(slot) = bucket.group().empty().lowest() {
                 return Cell::new(bucket, slot);
             }
             match bucket.overflow() {
                 Some(next) => bucket = next,
-                None => return array.attach_overflow(index, bucket),
+                None => return array.attach_overflow(bucket),
             }
         }
     }

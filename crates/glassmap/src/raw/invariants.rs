@@ -2,15 +2,13 @@
 //! docs (`raw/mod.rs`) over every slot of both arrays.
 
 use super::RawTable;
-use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
-use super::tophash::{EMPTY_ONE, EMPTY_REST, MIN_TOPHASH, tophash};
+use super::tophash::{CHAINED, CHAINED_SLOT, EMPTY_ONE, EMPTY_REST, MIN_TOPHASH, tophash};
 
 impl<K, V> RawTable<K, V> {
-    /// Test support: checks invariants 1, 2, 4, 5 and 7 of the module docs (3 and 6 are about
-    /// order, which a snapshot cannot show) and the arrays' chain bits (`raw/array.rs`),
-    /// panicking on the first violation.
+    /// Test support: checks invariants 1, 2, 4, 5, 7 and 8 of the module docs (3 and 6 are about
+    /// order, which a snapshot cannot show), panicking on the first violation.
     #[doc(hidden)]
     pub(crate) fn assert_invariants(&self, hasher: impl Fn(&K) -> u64) {
         assert_eq!(
@@ -27,7 +25,6 @@ impl<K, V> RawTable<K, V> {
                     "a finished growth still open"
                 );
                 for index in ev.nevacuate..ev.old.buckets() {
-                    check_chain_bit(&ev.old, index);
                     check_chain(ev.old.head(index), |cell, top| {
                         check_key(cell, top, ev.old.mask(), index, &hasher);
                         counted += 1;
@@ -35,7 +32,6 @@ impl<K, V> RawTable<K, V> {
                 }
             }
             for index in 0..self.current.buckets() {
-                check_chain_bit(&self.current, index);
                 check_chain(self.current.head(index), |cell, top| {
                     let hash = check_key(cell, top, self.current.mask(), index, &hasher);
                     if let Some(ev) = &self.evacuation {
@@ -52,23 +48,10 @@ impl<K, V> RawTable<K, V> {
     }
 }
 
-/// Checks that primary bucket `index` of `array` has its chain bit set if it has an overflow
-/// bucket (the `chained` invariant of `raw/array.rs`).
-///
-/// # Safety
-/// Bucket `index` of `array` heads a live chain.
-unsafe fn check_chain_bit<K, V>(array: &BucketArray<K, V>, index: usize) {
-    // SAFETY: live chain (caller).
-    let chained = unsafe { array.head(index).overflow() }.is_some();
-    assert!(
-        !chained || array.may_have_overflow(index),
-        "bucket {index} has an overflow bucket but no chain bit"
-    );
-}
-
 /// Checks the slot states of the chain at `head` (only `EMPTY_REST`, `EMPTY_ONE` and tophashes,
-/// invariant 2; nothing but `EMPTY_REST` after an `EMPTY_REST`, invariant 4) and calls `full`
-/// with every full slot and its tophash.
+/// invariant 2; nothing but `EMPTY_REST` after an `EMPTY_REST`, invariant 4; `CHAINED` in slot 7
+/// exactly of the buckets with a link, invariant 8) and calls `full` with every full slot and its
+/// tophash.
 ///
 /// # Safety
 /// `head` heads a live chain.
@@ -77,9 +60,19 @@ unsafe fn check_chain<K, V>(head: Bucket<K, V>, mut full: impl FnMut(Cell<K, V>,
     // SAFETY: live chain (caller).
     unsafe {
         for_each_slot(head, |cell, top| {
+            let (bucket, slot) = cell.position();
+            if bucket.overflow().is_some() && slot == CHAINED_SLOT {
+                assert_eq!(top, CHAINED, "a bucket with a link lacks the CHAINED mark");
+                return;
+            }
             assert!(
                 top <= EMPTY_ONE || top >= MIN_TOPHASH,
-                "slot state {top} is no longer used"
+                "slot state {top} in slot {slot} of a bucket {} a link",
+                if bucket.overflow().is_some() {
+                    "with"
+                } else {
+                    "without"
+                }
             );
             assert!(
                 !rest || top == EMPTY_REST,
@@ -148,11 +141,13 @@ mod tests {
     }
 
     /// A remove that empties a chain's overflow bucket makes the `EMPTY_ONE` slots before it,
-    /// back to the last full one, `EMPTY_REST` (Go's `mapdelete` walking back the chain), so a
-    /// later miss stops in the primary bucket; and one that leaves a full slot after it does not.
+    /// back to the last full one, `EMPTY_REST` (Go's `mapdelete` walking back the chain, past the
+    /// primary bucket's `CHAINED` mark, invariant 8), so a later miss stops in the primary
+    /// bucket; and one that leaves a full slot after it does not.
     #[test]
     fn emptying_an_overflow_bucket_walks_back_the_chain() {
-        // Every key in bucket 0 with one tophash: ten keys make a chain of two buckets.
+        // Every key in bucket 0 with one tophash: ten keys make a chain of two buckets, the
+        // primary bucket's slot 7 the mark and its entry (key 7) moved to the overflow bucket.
         let hash = |k: &u64| 0xab00_0000_0000_0000 | (k << 16);
         let mut table = RawTable::try_with_capacity(16).expect("small table");
         for k in 0..10u64 {
@@ -160,24 +155,65 @@ mod tests {
         }
         assert!(!table.is_growing());
         let top = tophash(hash(&0));
-        let full = [top; BUCKET_SLOTS];
-        assert_eq!(chain_bytes(&table, 0), [full, [top, top, 0, 0, 0, 0, 0, 0]]);
-        // Slots 5 to 7 of the primary bucket emptied: EMPTY_ONE, entries follow in the chain.
-        for k in 5..8u64 {
+        let primary = [top, top, top, top, top, top, top, CHAINED];
+        let overflow = [top, top, top, 0, 0, 0, 0, 0];
+        assert_eq!(chain_bytes(&table, 0), [primary, overflow]);
+        table.assert_invariants(hash);
+        // Slots 4 to 6 of the primary bucket emptied: EMPTY_ONE, entries follow in the chain.
+        for k in 4..7u64 {
             table.remove(hash(&k), |stored| *stored == k, hash);
         }
-        let head = [top, top, top, top, top, EMPTY_ONE, EMPTY_ONE, EMPTY_ONE];
-        assert_eq!(chain_bytes(&table, 0), [head, [top, top, 0, 0, 0, 0, 0, 0]]);
-        // The overflow bucket's first entry: its second still follows, nothing changes before.
-        table.remove(hash(&8), |stored| *stored == 8, hash);
+        let head = [top, top, top, top, EMPTY_ONE, EMPTY_ONE, EMPTY_ONE, CHAINED];
+        assert_eq!(chain_bytes(&table, 0), [head, overflow]);
+        // The overflow bucket's first two entries: its third still follows, nothing changes
+        // before.
+        for k in 7..9u64 {
+            table.remove(hash(&k), |stored| *stored == k, hash);
+        }
         assert_eq!(
             chain_bytes(&table, 0),
-            [head, [EMPTY_ONE, top, 0, 0, 0, 0, 0, 0]]
+            [head, [EMPTY_ONE, EMPTY_ONE, top, 0, 0, 0, 0, 0]]
         );
-        // Its last: the overflow bucket is all EMPTY_REST, and so are slots 5 to 7 before it.
+        // Its last: the overflow bucket is all EMPTY_REST, and so are slots 4 to 6 before it.
         table.remove(hash(&9), |stored| *stored == 9, hash);
-        let rest = [top, top, top, top, top, EMPTY_REST, EMPTY_REST, EMPTY_REST];
+        let rest = [
+            top, top, top, top, EMPTY_REST, EMPTY_REST, EMPTY_REST, CHAINED,
+        ];
         assert_eq!(chain_bytes(&table, 0), [rest, [EMPTY_REST; BUCKET_SLOTS]]);
+        // A miss now stops in the primary bucket; the keys left are found.
+        for k in 0..10u64 {
+            assert_eq!(table.get(hash(&k), |stored| *stored == k).is_some(), k < 4);
+        }
         table.assert_invariants(hash);
+    }
+
+    /// A clone copies a chain's mark and link while the chain goes on, and drops both where the
+    /// chain's tail is empty (invariants 4 and 8), also when the mark follows an `EMPTY_REST`.
+    #[test]
+    fn clone_keeps_the_chained_mark_only_with_its_link() {
+        let hash = |k: &u64| 0xab00_0000_0000_0000 | (k << 16);
+        let mut table = RawTable::try_with_capacity(16).expect("small table");
+        for k in 0..10u64 {
+            table.insert(hash(&k), k, k, hash);
+        }
+        let copy = table.clone();
+        copy.assert_invariants(hash);
+        assert_eq!(chain_bytes(&copy, 0), chain_bytes(&table, 0));
+        // Empty the overflow bucket and the primary bucket's slots 4 to 6.
+        for k in 4..10u64 {
+            table.remove(hash(&k), |stored| *stored == k, hash);
+        }
+        let top = tophash(hash(&0));
+        let rest = [top, top, top, top, EMPTY_REST, EMPTY_REST, EMPTY_REST];
+        assert_eq!(chain_bytes(&table, 0)[0][..7], rest);
+        assert_eq!(chain_bytes(&table, 0)[0][7], CHAINED);
+        let copy = table.clone();
+        copy.assert_invariants(hash);
+        assert_eq!(
+            chain_bytes(&copy, 0),
+            [[
+                top, top, top, top, EMPTY_REST, EMPTY_REST, EMPTY_REST, EMPTY_REST
+            ]]
+        );
     }
 }

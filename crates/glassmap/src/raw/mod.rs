@@ -29,6 +29,11 @@
 //!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
 //!    empty table even if a `Drop` panics.
 //! 7. `growing` is `evacuation.is_some()`: every assignment of `evacuation` sets it too.
+//! 8. A bucket's overflow link is set iff its slot 7 holds `CHAINED` (`tophash.rs`), and no other
+//!    slot ever does: chaining an overflow bucket moves slot 7's entry into it
+//!    (`Bucket::chain`). So a search that finds a full bucket without its key learns whether the
+//!    chain goes on from the tophash word it already holds; the link, in the slot block's last
+//!    cache line, is loaded only to follow it.
 //!
 //! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
@@ -274,7 +279,8 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
 #[inline(always)]
 fn cold_path() {}
 
-/// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end.
+/// Go's lookup loop: tophash filter, key comparison, stop at `EMPTY_REST` or the chain's end
+/// (a bucket without the `CHAINED` mark, invariant 8).
 ///
 /// # Safety
 /// `bucket` heads a live chain.
@@ -298,7 +304,10 @@ unsafe fn search_chain<K, V>(
                 cold_path();
                 matches.remove_lowest();
             }
-            if group.has_empty_rest() {
+            // The chain ends at an `EMPTY_REST` (invariant 4) or a bucket without the `CHAINED`
+            // mark (invariant 8), both seen in the word at hand: the link is loaded only to be
+            // followed.
+            if !group.chain_goes_on() {
                 return None;
             }
             bucket = bucket.overflow()?;

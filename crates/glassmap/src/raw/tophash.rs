@@ -2,9 +2,10 @@
 //!
 //! Each slot of a bucket has a tophash byte. Values below [`MIN_TOPHASH`] are the states Go reserves
 //! (`src/runtime/map.go`, spec §1.1); a live slot holds the top 8 bits of its key's hash, bumped above
-//! them. Only two of the five reserved values are used: Go's evacuated marks (2, 3, 4) are not
-//! needed, because old buckets are evacuated in index order (`raw/evacuate.rs`), so no slot ever
-//! holds 2, 3 or 4; the bump stays at 5 so that tophashes equal Go's. The eight bytes of a bucket are loaded as one little-endian `u64` ([`Group`]) and compared with
+//! them. Go's evacuated marks (2, 3, 4) are not needed, because old buckets are evacuated in index
+//! order (`raw/evacuate.rs`); 2 is reused as [`CHAINED`], the mark in slot 7 of a bucket whose
+//! chain goes on, and no slot ever holds 3 or 4. The bump stays at 5 so that tophashes equal
+//! Go's. The eight bytes of a bucket are loaded as one little-endian `u64` ([`Group`]) and compared with
 //! SWAR arithmetic, so a lookup tests all eight slots with a handful of integer instructions.
 
 /// Slot empty, and so is every later slot of this bucket and of its overflow chain.
@@ -12,6 +13,13 @@
 pub(crate) const EMPTY_REST: u8 = 0;
 /// Slot empty; later slots may be full.
 pub(crate) const EMPTY_ONE: u8 = 1;
+/// Slot 7 of a bucket that has an overflow bucket: not an entry, the mark that the chain goes on
+/// (invariant 8 of `raw/mod.rs`), so a search that finds its key absent from a full bucket learns
+/// whether to follow the link from the tophash word it has already loaded, not from the link's
+/// cache line. Go's `evacuatedX`, unused here.
+pub(crate) const CHAINED: u8 = 2;
+/// The slot that holds [`CHAINED`] in a bucket whose chain goes on.
+pub(crate) const CHAINED_SLOT: usize = 7;
 /// Smallest tophash of a live slot.
 pub(crate) const MIN_TOPHASH: u8 = 5;
 
@@ -185,7 +193,7 @@ pub(crate) mod swar {
             BitMask(zero_bytes_or_above(self.0 ^ needle.0))
         }
 
-        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; the reserved values 2-4 never occur).
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; `CHAINED` is not).
         #[inline]
         pub(crate) fn empty(self) -> BitMask<3> {
             BitMask(zero_bytes(self.0 & repeat(!EMPTY_ONE)))
@@ -195,6 +203,23 @@ pub(crate) mod swar {
         #[inline]
         pub(crate) fn has_empty_rest(self) -> bool {
             zero_bytes_or_above(self.0) != 0
+        }
+
+        /// Whether the bucket's chain goes on: slot 7 holds `CHAINED`.
+        #[inline]
+        pub(crate) fn chained(self) -> bool {
+            self.0 >> (8 * super::CHAINED_SLOT) == u64::from(super::CHAINED)
+        }
+
+        /// Whether a search that did not find its key here goes on to the next bucket: no slot
+        /// is `EMPTY_REST` and slot 7 holds `CHAINED`. One test where `has_empty_rest` and
+        /// `chained` are two: the word XORed with the mark has a zero top byte iff the bucket
+        /// is chained, and zero lower bytes iff it has an `EMPTY_REST` (the borrow's extras only
+        /// appear above a zero byte, which already answers "stop").
+        #[inline]
+        pub(crate) fn chain_goes_on(self) -> bool {
+            let mark = u64::from(super::CHAINED) << (8 * super::CHAINED_SLOT);
+            zero_bytes_or_above(self.0 ^ mark) == 0x80 << (8 * super::CHAINED_SLOT)
         }
 
         /// Slots holding a live entry (tophash >= `MIN_TOPHASH`). Adding `0x80 - 5` to the low
@@ -249,8 +274,8 @@ pub(crate) mod swar {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8,
-        _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128,
+        _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
     };
 
     use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
@@ -289,7 +314,7 @@ pub(crate) mod sse2 {
             BitMask((mask & LOW_HALF) as u64)
         }
 
-        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; the reserved values 2-4 never occur).
+        /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; `CHAINED` is not).
         #[inline]
         pub(crate) fn empty(self) -> BitMask<0> {
             // A byte is <= 1 iff min(byte, 1) == byte.
@@ -307,6 +332,27 @@ pub(crate) mod sse2 {
             // SAFETY: invariant 1.
             let mask = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_setzero_si128())) };
             mask & LOW_HALF != 0
+        }
+
+        /// Whether the bucket's chain goes on: slot 7 holds `CHAINED`.
+        #[inline]
+        pub(crate) fn chained(self) -> bool {
+            // SAFETY: invariant 1.
+            let word = unsafe { _mm_cvtsi128_si64(self.0) } as u64;
+            word >> (8 * super::CHAINED_SLOT) == u64::from(super::CHAINED)
+        }
+
+        /// Whether a search that did not find its key here goes on to the next bucket: no slot
+        /// is `EMPTY_REST` and slot 7 holds `CHAINED`. One compare with `[0, .., 0, CHAINED]`
+        /// answers both, at the cost of `has_empty_rest`'s compare with zero: the mask is
+        /// exactly slot 7's bit iff the bucket is chained and no other slot is `EMPTY_REST`.
+        #[inline]
+        pub(crate) fn chain_goes_on(self) -> bool {
+            let mark = i64::from(super::CHAINED) << (8 * super::CHAINED_SLOT);
+            // SAFETY: invariant 1.
+            let mask =
+                unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_cvtsi64_si128(mark))) };
+            mask & LOW_HALF == 1 << super::CHAINED_SLOT
         }
 
         /// Slots holding a live entry (tophash >= `MIN_TOPHASH`); the zero padding never counts.
@@ -389,6 +435,8 @@ mod tests {
         empty: BitMask<SHIFT>,
         full: BitMask<SHIFT>,
         has_empty_rest: bool,
+        chained: bool,
+        chain_goes_on: bool,
         exact: bool,
     ) {
         // Natively every tophash; under Miri those that occur in `bytes` or are one bit off.
@@ -425,6 +473,12 @@ mod tests {
         let want_empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= EMPTY_ONE).collect();
         assert_eq!(slots(empty), want_empty, "{bytes:?}");
         assert_eq!(has_empty_rest, bytes.contains(&EMPTY_REST), "{bytes:?}");
+        assert_eq!(chained, bytes[CHAINED_SLOT] == CHAINED, "{bytes:?}");
+        assert_eq!(
+            chain_goes_on,
+            chained && !bytes.contains(&EMPTY_REST),
+            "{bytes:?}"
+        );
     }
 
     /// Byte patterns that provoke SWAR borrows (a value, its neighbours, `value ^ 0x80`, every
@@ -467,7 +521,16 @@ mod tests {
                 for bytes in patterns() {
                     let g = <$group>::new(bytes);
                     let matching = |t| g.matching(Needle::new(t));
-                    check_group(bytes, matching, g.empty(), g.full(), g.has_empty_rest(), $exact);
+                    check_group(
+                        bytes,
+                        matching,
+                        g.empty(),
+                        g.full(),
+                        g.has_empty_rest(),
+                        g.chained(),
+                        g.chain_goes_on(),
+                        $exact,
+                    );
                 }
             }
         };

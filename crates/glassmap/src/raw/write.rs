@@ -9,7 +9,7 @@ use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::search_chain;
-use super::tophash::{EMPTY_ONE, EMPTY_REST, Needle};
+use super::tophash::{CHAINED, EMPTY_ONE, EMPTY_REST, Needle};
 
 /// The key's slot, or an empty slot of its chain ready for one insert, with the table borrowed for
 /// the entry's life. The chain is the one [`RawTable::source_bucket`] gives (invariant 3).
@@ -190,12 +190,11 @@ impl<K, V> RawTable<K, V> {
             let vacant = match group.empty().lowest() {
                 Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
                 first_empty => {
-                    let chained = self.source_array_mut(hash).may_have_overflow(hash as usize);
-                    let end = if chained {
+                    let end = if group.chained() {
                         // SAFETY: `head` heads a live chain (as above).
                         unsafe { search_overflow(head, needle, &mut eq) }
                     } else {
-                        // No overflow bucket (array invariant: `chained`), known without the link.
+                        // No overflow bucket (invariant 8), known without the link.
                         ChainEnd::Full(head)
                     };
                     match end {
@@ -220,12 +219,10 @@ impl<K, V> RawTable<K, V> {
             let cell = match vacant {
                 Ok(cell) => cell,
                 // SAFETY: `last` ends the key's live chain, in the array `source_array_mut`
-                // names for `hash` (nothing moved since `source_bucket`), whose primary bucket is
-                // `hash`'s there.
-                Err(last) => unsafe {
-                    self.source_array_mut(hash)
-                        .attach_overflow(hash as usize, last)
-                },
+                // names for `hash` (nothing moved since `source_bucket`), and no slot of the
+                // chain is empty, so its eight slots are full (invariant 8: a last bucket has
+                // no `CHAINED` mark).
+                Err(last) => unsafe { self.source_array_mut(hash).attach_overflow(last) },
             };
             return RawEntry::Vacant(RawVacant {
                 table: self,
@@ -378,22 +375,25 @@ unsafe fn search_overflow<K, V>(
 }
 
 /// After `cell` was emptied: if nothing full follows it in the chain, turn it and the `EMPTY_ONE`
-/// slots before it into `EMPTY_REST`, walking back through the chain (Go's `mapdelete`).
+/// slots before it into `EMPTY_REST`, walking back through the chain (Go's `mapdelete`). A bucket's
+/// entries end at slot 7, or at slot 6 before a `CHAINED` mark (invariant 8), after which the chain
+/// goes on at the next bucket's slot 0.
 ///
 /// # Safety
 /// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
 unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
-    let last = BUCKET_SLOTS - 1;
     let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
-        let next_is_rest = if slot == last {
-            bucket
-                .overflow()
-                .is_none_or(|next| next.tophash(0) == EMPTY_REST)
-        } else {
-            bucket.tophash(slot + 1) == EMPTY_REST
-        };
+        // A full slot 7 ends its chain (invariant 8); before slot 6 comes slot 7's byte, a state
+        // or the mark that the chain goes on at the next bucket's slot 0.
+        let next_is_rest = slot == BUCKET_SLOTS - 1
+            || match bucket.tophash(slot + 1) {
+                CHAINED => bucket
+                    .overflow()
+                    .is_none_or(|next| next.tophash(0) == EMPTY_REST),
+                next => next == EMPTY_REST,
+            };
         if !next_is_rest {
             return;
         }
@@ -411,7 +411,7 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
                     previous = next;
                 }
                 bucket = previous;
-                slot = last;
+                slot = last_slot(bucket);
             } else {
                 slot -= 1;
             }
@@ -420,6 +420,16 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
             }
         }
     }
+}
+
+/// The slot where a bucket's entries end: 7, or 6 before a `CHAINED` mark (invariant 8).
+///
+/// # Safety
+/// The bucket is live.
+unsafe fn last_slot<K, V>(bucket: Bucket<K, V>) -> usize {
+    // SAFETY: live bucket (caller).
+    let chained = unsafe { bucket.group() }.chained();
+    BUCKET_SLOTS - 1 - usize::from(chained)
 }
 
 // All methods below rely on the same invariant: `cell` came from `entry(hash, ..)` on
