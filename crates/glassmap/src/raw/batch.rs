@@ -43,8 +43,9 @@ pub(crate) const WINDOW: usize = 32;
 /// `STAGE_TWO` keys' time.
 pub(crate) const STAGE_TWO: usize = 12;
 
-/// Stage two's hint that the key is absent: no slot of its bucket matches and the bucket holds
-/// an `EMPTY_REST`, which ends the chain. (Hints below 8 are slots.)
+/// Stage two's hint that the key is absent: no slot of its bucket matches and the chain ends
+/// there (an `EMPTY_REST`, or no `CHAINED` mark: table invariants 4 and 8). (Hints below 8 are
+/// slots.)
 const ABSENT: u8 = 8;
 
 /// Stage two's hint that stage three has to search the chain (or that stage two has not run).
@@ -129,7 +130,7 @@ impl<'a, K: 'a, V: 'a> Stages<'a, K, V> for Steady<'a, K, V> {
         let group = unsafe { head.group() };
         let (address, hint) = match group.matching(Needle::of(hash)).lowest() {
             Some(slot) => (Cell::new(head, slot).address(), slot as u8),
-            None if group.has_empty_rest() => (head.tophash_address(), ABSENT),
+            None if !group.chain_goes_on() => (head.tophash_address(), ABSENT),
             None => (head.tophash_address(), SEARCH),
         };
         prefetch::prefetch_read(address);
