@@ -23,18 +23,22 @@ const RUN_MIN_BUCKETS: usize = if cfg!(miri) { RUN_BUCKETS } else { 4096 };
 
 /// Ranges whose slot blocks span at least this many bytes (8 MiB: 2^16 buckets of `u64 -> u64`)
 /// are folded with software prefetching (see [`fold_runs_prefetched`]). Measured with
-/// `u64 -> u64` on the 2-core EPYC VM (1 MiB L2 per core, 32 MiB L3): at 2^15 buckets (4.7 MiB,
-/// in L3) the prefetching cost time, at 2^16 and more it saved a third (more with chains).
+/// `u64 -> u64` on the 2-core EPYC VM (1 MiB L2 per core, 32 MiB L3): at 2^13 and 2^15 buckets
+/// (in cache) the prefetching loop cost a fifth to a third more time, at 2^16 to 2^19 buckets it
+/// saved 15-40% (the more, the more chains).
 const PREFETCH_MIN_BYTES: usize = 8 << 20;
 
 /// How many runs ahead of the walk [`fold_runs_prefetched`] asks for the slot blocks' lines
-/// (12 runs: 13.5 KiB of `u64 -> u64` blocks; 10-16 measured alike at 1M entries, 2-3 clearly
-/// worse). Small under Miri so that its small maps reach the prefetching code.
+/// (13.5 KiB of `u64 -> u64` blocks). At 1M entries, with the chains at half the distance: 10-16
+/// runs 1.12-1.18x hashbrown's time, 6 runs 1.18-1.31x, 2-4 runs (chains 1 ahead) 1.28x. Small
+/// under Miri so that its small maps reach the prefetching code.
 const STREAM_AHEAD_RUNS: usize = if cfg!(miri) { 2 } else { 12 };
 
 /// How many runs ahead of the walk [`fold_runs_prefetched`] reads the overflow links and asks
 /// for the overflow buckets they point to: half the stream's distance, so the links are read from
-/// lines asked for six runs earlier (reading them ahead of the stream stalled the walk).
+/// lines asked for six runs earlier. Read ahead of the stream they stalled the walk (4 runs ahead
+/// without the stream: 44% of the loop's samples on that load); 8 runs with the stream at 10
+/// measured 1.26x against 1.15x at 4.
 const CHAIN_AHEAD_RUNS: usize = if cfg!(miri) { 1 } else { 6 };
 
 /// Whether a range of `buckets` primary buckets is folded with prefetching: its slot blocks span
@@ -299,26 +303,12 @@ unsafe fn fold_runs_prefetched<K, V, B>(
     f: &mut impl FnMut(B, Cell<K, V>) -> B,
     remaining: &mut usize,
 ) -> B {
-    /// A cache line.
-    const LINE: usize = 64;
     while *left >= RUN_BUCKETS {
         if *remaining == 0 {
             return acc;
         }
-        if *left >= (STREAM_AHEAD_RUNS + 1) * RUN_BUCKETS {
-            // SAFETY: that run lies below the range's end (caller).
-            let ahead = unsafe { head.primary_after(STREAM_AHEAD_RUNS * RUN_BUCKETS) };
-            let blocks = ahead.slots_address();
-            let bytes = RUN_BUCKETS * core::mem::size_of::<Slots<K, V>>();
-            for line in (0..bytes).step_by(LINE) {
-                prefetch_read(blocks.wrapping_add(line));
-            }
-            prefetch_read(ahead.tophash_address());
-        }
-        if *left >= (CHAIN_AHEAD_RUNS + 1) * RUN_BUCKETS {
-            // SAFETY: that run lies below the range's end (caller).
-            unsafe { prefetch_chains(head.primary_after(CHAIN_AHEAD_RUNS * RUN_BUCKETS)) };
-        }
+        // SAFETY: `head` and the `left - 1` buckets after it are live (caller).
+        unsafe { prefetch_ahead(*head, *left) };
         // SAFETY: `head` and the `RUN_BUCKETS - 1` buckets after it are live (caller).
         let run = unsafe { head.run() };
         let mut full = run.full();
@@ -378,6 +368,32 @@ unsafe fn fold_mask<K, V, B>(
         mask &= mask - 1;
     }
     acc
+}
+
+/// Asks for what a walk of the run starting at `head` will read [`STREAM_AHEAD_RUNS`] and
+/// [`CHAIN_AHEAD_RUNS`] runs later (see [`fold_runs_prefetched`]), as far as the `left` buckets
+/// from `head` reach.
+///
+/// # Safety
+/// `head` and the `left - 1` buckets after it are live primary buckets of one array.
+#[inline(always)]
+unsafe fn prefetch_ahead<K, V>(head: Bucket<K, V>, left: usize) {
+    /// A cache line.
+    const LINE: usize = 64;
+    if left >= (STREAM_AHEAD_RUNS + 1) * RUN_BUCKETS {
+        // SAFETY: that run lies below the range's end (caller).
+        let ahead = unsafe { head.primary_after(STREAM_AHEAD_RUNS * RUN_BUCKETS) };
+        let blocks = ahead.slots_address();
+        let bytes = RUN_BUCKETS * core::mem::size_of::<Slots<K, V>>();
+        for line in (0..bytes).step_by(LINE) {
+            prefetch_read(blocks.wrapping_add(line));
+        }
+        prefetch_read(ahead.tophash_address());
+    }
+    if left >= (CHAIN_AHEAD_RUNS + 1) * RUN_BUCKETS {
+        // SAFETY: that run lies below the range's end (caller).
+        unsafe { prefetch_chains(head.primary_after(CHAIN_AHEAD_RUNS * RUN_BUCKETS)) };
+    }
 }
 
 /// Asks for the first overflow bucket of each chain of the run starting at `head`: the line of its
