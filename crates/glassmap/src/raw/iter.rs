@@ -7,7 +7,7 @@ use super::RawTable;
 use super::array::BucketArray;
 use super::bucket::{Bucket, Cell, Slots};
 use super::prefetch::prefetch_read;
-use super::tophash::{GroupMask, RUN_BUCKETS};
+use super::tophash::{GroupMask, RUN_BUCKETS, Run};
 use crate::stats::BucketLoad;
 
 /// `(primary bucket 0, next index, end index)` of an array.
@@ -22,19 +22,19 @@ type Range<K, V> = (Bucket<K, V>, usize, usize);
 const RUN_MIN_BUCKETS: usize = if cfg!(miri) { RUN_BUCKETS } else { 4096 };
 
 /// Ranges whose slot blocks span at least this many bytes (8 MiB: 2^16 buckets of `u64 -> u64`)
-/// are folded with software prefetching (see [`fold_runs_prefetched`]). Measured with
+/// are folded with software prefetching (see [`fold_runs`] and [`prefetch_ahead`]). Measured with
 /// `u64 -> u64` on the 2-core EPYC VM (1 MiB L2 per core, 32 MiB L3): at 2^13 and 2^15 buckets
 /// (in cache) the prefetching loop cost a fifth to a third more time, at 2^16 to 2^19 buckets it
 /// saved 15-40% (the more, the more chains).
 const PREFETCH_MIN_BYTES: usize = 8 << 20;
 
-/// How many runs ahead of the walk [`fold_runs_prefetched`] asks for the slot blocks' lines
+/// How many runs ahead of the walk [`prefetch_ahead`] asks for the slot blocks' lines
 /// (13.5 KiB of `u64 -> u64` blocks). At 1M entries, with the chains at half the distance: 10-16
 /// runs 1.12-1.18x hashbrown's time, 6 runs 1.18-1.31x, 2-4 runs (chains 1 ahead) 1.28x. Small
 /// under Miri so that its small maps reach the prefetching code.
 const STREAM_AHEAD_RUNS: usize = if cfg!(miri) { 2 } else { 12 };
 
-/// How many runs ahead of the walk [`fold_runs_prefetched`] reads the overflow links and asks
+/// How many runs ahead of the walk [`prefetch_ahead`] reads the overflow links and asks
 /// for the overflow buckets they point to: half the stream's distance, so the links are read from
 /// lines asked for six runs earlier. Read ahead of the stream they stalled the walk (4 runs ahead
 /// without the stream: 44% of the loop's samples on that load); 8 runs with the stream at 10
@@ -205,9 +205,8 @@ impl<K, V> Iterator for RawIter<K, V> {
 /// Folds the chains of the primary buckets `index..end` of `range`'s array, stopping early once
 /// `remaining` is 0.
 ///
-/// Ranges of [`RUN_MIN_BUCKETS`] or more go by runs of [`RUN_BUCKETS`] (see [`fold_runs`] and,
-/// for ranges too big for the caches, [`fold_runs_prefetched`]): the full slots of a run are
-/// walked as one mask, so the loop is left once per run instead of once per bucket (that exit,
+/// Ranges of [`RUN_MIN_BUCKETS`] or more go by runs of [`RUN_BUCKETS`] (see [`fold_runs`], which
+/// also prefetches in ranges too big for the caches): the full slots of a run are walked as masks, so the loop is left once per run instead of once per bucket (that exit,
 /// whose trip count is the bucket's entry count, was mispredicted about once per bucket). The
 /// order is unchanged: bit `8 * bucket + slot` of the mask is bucket-major. The buckets past the
 /// last whole run, and smaller ranges, go bucket by bucket.
@@ -231,9 +230,9 @@ fn fold_range<K, V, B>(
         // array (`index + left = end`, the bucket count).
         acc = unsafe {
             if prefetches::<K, V>(left) {
-                fold_runs_prefetched(&mut head, &mut left, acc, f, remaining)
+                fold_runs::<true, _, _, _>(&mut head, &mut left, acc, f, remaining)
             } else {
-                fold_runs(&mut head, &mut left, acc, f, remaining)
+                fold_runs::<false, _, _, _>(&mut head, &mut left, acc, f, remaining)
             }
         };
     }
@@ -249,14 +248,19 @@ fn fold_range<K, V, B>(
 }
 
 /// Folds the whole runs at the start of the `left` buckets from `head`, moving both past them
-/// (fewer than [`RUN_BUCKETS`] are left), or stops early once `remaining` is 0. A run whose
-/// chains all end in their primary buckets (at 3.8 entries per bucket about two in three) is one
-/// mask; any other run goes bucket by bucket.
+/// (fewer than [`RUN_BUCKETS`] are left), or stops early once `remaining` is 0.
+///
+/// Without `PREFETCH`, a run whose chains all end in their primary buckets (at 3.8 entries per
+/// bucket about two in three) is one mask, and any other run goes bucket by bucket. With
+/// `PREFETCH`, for ranges bigger than the caches, where the walk waits for memory, each run
+/// first asks for what the walk will read later ([`prefetch_ahead`]), and every run is walked as
+/// masks ([`fold_run_cut`]): bucket by bucket, the loop exits mispredicted once memory no longer
+/// hid them.
 ///
 /// # Safety
 /// `head` and the `left - 1` buckets after it are live primary buckets of one array.
 #[inline(always)]
-unsafe fn fold_runs<K, V, B>(
+unsafe fn fold_runs<const PREFETCH: bool, K, V, B>(
     head: &mut Bucket<K, V>,
     left: &mut usize,
     mut acc: B,
@@ -267,9 +271,16 @@ unsafe fn fold_runs<K, V, B>(
         if *remaining == 0 {
             return acc;
         }
+        if PREFETCH {
+            // SAFETY: `head` and the `left - 1` buckets after it are live (caller).
+            unsafe { prefetch_ahead(*head, *left) };
+        }
         // SAFETY: `head` and the `RUN_BUCKETS - 1` buckets after it are live (caller).
         let run = unsafe { head.run() };
-        if run.unended() == 0 {
+        if PREFETCH {
+            // SAFETY: as above.
+            acc = unsafe { fold_run_cut(*head, run, acc, f, remaining) };
+        } else if run.unended() == 0 {
             // SAFETY: as above.
             acc = unsafe { fold_mask(*head, run.full(), acc, f, remaining) };
         } else {
@@ -285,62 +296,46 @@ unsafe fn fold_runs<K, V, B>(
     acc
 }
 
-/// [`fold_runs`] for ranges bigger than the caches, where the walk waits for memory: it asks for
-/// the slot blocks' lines [`STREAM_AHEAD_RUNS`] runs ahead (the hardware prefetcher alone kept
-/// the walk waiting on them), and for the first overflow bucket of every chain
-/// [`CHAIN_AHEAD_RUNS`] runs ahead (overflow buckets are handed out in the order chains got them,
-/// so each one is a random access). Every run is walked as masks: a run is cut after each
-/// bucket whose chain goes on, and that chain is folded there. (Bucket by bucket, the loop exits
-/// mispredicted once memory no longer hid them.)
+/// Folds the run starting at `head` (whose tophash words are `run`) and its chains as masks: the
+/// run is cut after each bucket whose chain goes on, and that chain is folded there, so the order
+/// stays bucket order.
 ///
 /// # Safety
-/// As for [`fold_runs`].
+/// `head` and the `RUN_BUCKETS - 1` buckets after it are live primary buckets of one array.
 #[inline(always)]
-unsafe fn fold_runs_prefetched<K, V, B>(
-    head: &mut Bucket<K, V>,
-    left: &mut usize,
+unsafe fn fold_run_cut<K, V, B>(
+    head: Bucket<K, V>,
+    run: Run,
     mut acc: B,
     f: &mut impl FnMut(B, Cell<K, V>) -> B,
     remaining: &mut usize,
 ) -> B {
-    while *left >= RUN_BUCKETS {
-        if *remaining == 0 {
-            return acc;
-        }
-        // SAFETY: `head` and the `left - 1` buckets after it are live (caller).
-        unsafe { prefetch_ahead(*head, *left) };
-        // SAFETY: `head` and the `RUN_BUCKETS - 1` buckets after it are live (caller).
-        let run = unsafe { head.run() };
-        let mut full = run.full();
-        let mut unended = run.unended();
-        loop {
-            // The next bucket whose chain goes on, if any: only a bucket without an `EMPTY_REST`
-            // slot can have one (invariant 4), and at 3.8 entries per bucket most of those are
-            // merely full, their link null.
-            let mut upto = u64::MAX;
-            let mut chain = None;
-            while unended != 0 {
-                let high = unended.trailing_zeros();
-                unended &= unended - 1;
-                // SAFETY: `high / 8 < RUN_BUCKETS`: a live bucket of the run.
-                if let Some(next) = unsafe { head.primary_after(high as usize / 8).overflow() } {
-                    // The slots of the buckets up to this one (bit `high` is its slot 7).
-                    upto = u64::MAX >> (63 - high);
-                    chain = Some(next);
-                    break;
-                }
-            }
-            // SAFETY: as above.
-            acc = unsafe { fold_mask(*head, full & upto, acc, f, remaining) };
-            full &= !upto;
-            match chain {
-                Some(next) => acc = fold_chain(next, acc, f, remaining),
-                None => break,
+    let mut full = run.full();
+    let mut unended = run.unended();
+    loop {
+        // The next bucket whose chain goes on, if any: only a bucket without an `EMPTY_REST`
+        // slot can have one (invariant 4), and at 3.8 entries per bucket most of those are
+        // merely full, their link null.
+        let mut upto = u64::MAX;
+        let mut chain = None;
+        while unended != 0 {
+            let high = unended.trailing_zeros();
+            unended &= unended - 1;
+            // SAFETY: `high / 8 < RUN_BUCKETS`: a live bucket of the run.
+            if let Some(next) = unsafe { head.primary_after(high as usize / 8).overflow() } {
+                // The slots of the buckets up to this one (bit `high` is its slot 7).
+                upto = u64::MAX >> (63 - high);
+                chain = Some(next);
+                break;
             }
         }
-        // SAFETY: at most one past the array's last bucket (`left >= RUN_BUCKETS`).
-        *head = unsafe { head.primary_after(RUN_BUCKETS) };
-        *left -= RUN_BUCKETS;
+        // SAFETY: as above.
+        acc = unsafe { fold_mask(head, full & upto, acc, f, remaining) };
+        full &= !upto;
+        match chain {
+            Some(next) => acc = fold_chain(next, acc, f, remaining),
+            None => break,
+        }
     }
     acc
 }
@@ -370,9 +365,11 @@ unsafe fn fold_mask<K, V, B>(
     acc
 }
 
-/// Asks for what a walk of the run starting at `head` will read [`STREAM_AHEAD_RUNS`] and
-/// [`CHAIN_AHEAD_RUNS`] runs later (see [`fold_runs_prefetched`]), as far as the `left` buckets
-/// from `head` reach.
+/// Asks for what the walk will read [`STREAM_AHEAD_RUNS`] and [`CHAIN_AHEAD_RUNS`] runs after
+/// the run starting at `head`, as far as the `left` buckets from `head` reach: every line of the
+/// slot blocks and the tophash words of the first (the hardware prefetcher alone kept the walk
+/// waiting on them), and the first overflow bucket of every chain of the second (overflow buckets
+/// are handed out in the order chains got them, so each one is a random access).
 ///
 /// # Safety
 /// `head` and the `left - 1` buckets after it are live primary buckets of one array.
