@@ -206,10 +206,11 @@ impl<K, V> Iterator for RawIter<K, V> {
 /// `remaining` is 0.
 ///
 /// Ranges of [`RUN_MIN_BUCKETS`] or more go by runs of [`RUN_BUCKETS`] (see [`fold_runs`], which
-/// also prefetches in ranges too big for the caches): the full slots of a run are walked as masks, so the loop is left once per run instead of once per bucket (that exit,
-/// whose trip count is the bucket's entry count, was mispredicted about once per bucket). The
-/// order is unchanged: bit `8 * bucket + slot` of the mask is bucket-major. The buckets past the
-/// last whole run, and smaller ranges, go bucket by bucket.
+/// also prefetches in ranges too big for the caches): the full slots of a run are walked as
+/// masks, so the loop is left about once per run instead of once per bucket (that exit, whose
+/// trip count is the bucket's entry count, was mispredicted about once per bucket). The order is
+/// unchanged: bit `8 * bucket + slot` of a mask is bucket-major. The buckets past the last whole
+/// run, and smaller ranges, go bucket by bucket.
 #[inline(always)]
 fn fold_range<K, V, B>(
     (first, index, end): Range<K, V>,
