@@ -149,11 +149,34 @@ fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
 }
 
 /// Runs the measured loop and prints its wall time per operation to stderr (stdout keeps the
-/// result, so the loop cannot be optimised away).
-fn timed(n: usize, run: impl FnOnce() -> u64) -> u64 {
-    let start = std::time::Instant::now();
-    let acc = run();
-    eprintln!("{:.1} ns/op", start.elapsed().as_nanos() as f64 / n as f64);
+/// result, so the loop cannot be optimised away). With `PROBE_REPS=r` in the environment a
+/// read-only operation runs `r` times and the median and fastest pass are printed (callgrind
+/// counts then cover all passes).
+fn timed(n: usize, op: &str, mut run: impl FnMut() -> u64) -> u64 {
+    let read_only = !matches!(op, "insert" | "presized" | "remove");
+    let reps: usize = match std::env::var("PROBE_REPS") {
+        Ok(r) if read_only => r.parse().expect("PROBE_REPS is a number"),
+        _ => 1,
+    };
+    let mut acc = 0u64;
+    let mut times: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let start = std::time::Instant::now();
+            acc = acc.wrapping_add(run());
+            start.elapsed().as_nanos() as f64 / n as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    if times.len() == 1 {
+        eprintln!("{:.1} ns/op", times[0]);
+    } else {
+        eprintln!(
+            "{:.1} ns/op median, {:.1} fastest of {}",
+            times[times.len() / 2],
+            times[0],
+            times.len()
+        );
+    }
     acc
 }
 
@@ -178,7 +201,7 @@ fn main() {
                 });
                 map.finish_growth();
             }
-            timed(n, || run_glassmap(op, black_box(&mut map), &probes))
+            timed(n, op, || run_glassmap(op, black_box(&mut map), &probes))
         }
         "hashbrown" => {
             let mut map = Hb::with_capacity_and_hasher(cap, RandomState::with_seed(9));
@@ -187,7 +210,7 @@ fn main() {
                     map.insert(k, k);
                 });
             }
-            timed(n, || run_hashbrown(op, black_box(&mut map), &probes))
+            timed(n, op, || run_hashbrown(op, black_box(&mut map), &probes))
         }
         "intmap" => {
             let mut map = IntMap::with_capacity(n);
@@ -196,7 +219,7 @@ fn main() {
                     let _ = map.insert(k, k);
                 });
             }
-            timed(n, || measured_intmap(op, black_box(&mut map), &probes))
+            timed(n, op, || measured_intmap(op, black_box(&mut map), &probes))
         }
         _ => panic!("unknown map {kind}"),
     };

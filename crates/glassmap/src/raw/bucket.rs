@@ -431,3 +431,29 @@ impl<K, V> Cell<K, V> {
         drop(unsafe { self.read() });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layout the module docs and ARCHITECTURE.md describe for `u64 → u64`: a slot block
+    /// pads 8 × 16 bytes of entries plus the 8-byte link to 144, so every block (and with it every
+    /// 16-byte entry) starts 16-byte aligned and no entry straddles two cache lines.
+    #[test]
+    #[cfg(not(glassmap_split_layout))]
+    fn u64_slot_blocks_keep_entries_inside_one_line() {
+        assert_eq!(size_of::<Slots<u64, u64>>(), 144);
+        assert_eq!(align_of::<Slots<u64, u64>>(), 16);
+        assert_eq!(core::mem::offset_of!(Slots<u64, u64>, overflow), 128);
+        for block in 0..4usize {
+            for slot in 0..BUCKET_SLOTS {
+                let start = block * size_of::<Slots<u64, u64>>() + slot * 16;
+                assert_eq!(
+                    start / 64,
+                    (start + 15) / 64,
+                    "block {block} slot {slot} straddles"
+                );
+            }
+        }
+    }
+}
