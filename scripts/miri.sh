@@ -4,7 +4,7 @@
 # sizes shrink under cfg(miri). Installs the nightly toolchain's Miri component if it is missing.
 #
 #   scripts/miri.sh                  # the default selection, in two groups side by side: unit tests,
-#                                    # model, drops, panics, growth, batch_writer; and sharded,
+#                                    # model, drops, panics, growth, batch_writer, iteration; and sharded,
 #                                    # sharded_model, clone, int_map, then the concurrent tests over
 #                                    # 2 seeds
 #   MIRI_SEEDS=0..64 scripts/miri.sh # a longer search over schedules, on purpose
@@ -28,7 +28,7 @@ fi
 # goes, the engine group's output follows when both are done. The script fails if either fails.
 engine() {
   cargo +nightly miri test -p glassmap --lib --test model --test drops --test panics --test growth \
-    --test batch_writer
+    --test batch_writer --test iteration
 }
 # The concurrent maps: their model tests (and, to balance the two groups, clone and int_map), then
 # the concurrent histories (linearizability-checked)

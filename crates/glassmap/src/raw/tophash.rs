@@ -253,10 +253,15 @@ pub(crate) mod swar {
             mask
         }
 
-        /// Whether every bucket has an `EMPTY_REST` slot, so that no chain goes on past the run.
+        /// Bit `8 * bucket + 7` set for each bucket without an `EMPTY_REST` slot: the buckets
+        /// whose chain may go on past them (table invariant 4).
         #[inline]
-        pub(crate) fn every_chain_ends(self) -> bool {
-            self.0.iter().all(|group| group.has_empty_rest())
+        pub(crate) fn unended(self) -> u64 {
+            let mut mask = 0;
+            for (bucket, group) in self.0.into_iter().enumerate() {
+                mask |= u64::from(!group.has_empty_rest()) << (8 * bucket + 7);
+            }
+            mask
         }
     }
 }
@@ -394,17 +399,19 @@ pub(crate) mod sse2 {
             mask
         }
 
-        /// Whether every bucket has an `EMPTY_REST` slot, so that no chain goes on past the run.
+        /// Bit `8 * bucket + 7` set for each bucket without an `EMPTY_REST` slot: the buckets
+        /// whose chain may go on past them (table invariant 4).
         #[inline]
-        pub(crate) fn every_chain_ends(self) -> bool {
+        pub(crate) fn unended(self) -> u64 {
             let mut rest = 0;
             for (quarter, bytes) in self.0.into_iter().enumerate() {
                 // SAFETY: invariant 1.
                 let bits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())) };
                 rest |= u64::from(bits as u16) << (16 * quarter);
             }
-            // Bit `8 * bucket + slot` per EMPTY_REST slot: every byte must be non-zero.
-            rest.wrapping_sub(0x0101_0101_0101_0101) & !rest & 0x8080_8080_8080_8080 == 0
+            // Bit `8 * bucket + slot` per EMPTY_REST slot: a bucket is unended where its byte is
+            // zero.
+            super::swar::zero_bytes(rest)
         }
     }
 }
@@ -552,9 +559,11 @@ mod tests {
                         .filter(|&i| bytes[i] >= MIN_TOPHASH)
                         .fold(0u64, |mask, i| mask | 1 << i);
                     assert_eq!(run.full(), want_full, "{words:?}");
-                    let want_ending = words.iter().all(|word| word.contains(&EMPTY_REST));
-                    assert_eq!(run.every_chain_ends(), want_ending, "{words:?}");
-                    ending[usize::from(want_ending)] += 1;
+                    let want_unended = (0..RUN_BUCKETS)
+                        .filter(|&b| !words[b].contains(&EMPTY_REST))
+                        .fold(0u64, |mask, b| mask | 1 << (8 * b + 7));
+                    assert_eq!(run.unended(), want_unended, "{words:?}");
+                    ending[usize::from(want_unended == 0)] += 1;
                 }
                 assert!(ending[0] > 0 && ending[1] > 0, "both cases seen: {ending:?}");
             }
