@@ -72,8 +72,9 @@ pub(crate) struct RawIter<K, V> {
     bucket: Bucket<K, V>,
     /// Full slots of `bucket` not yielded yet.
     slots: GroupMask,
-    /// Whether the chain may go on past `bucket`: false when its group has an `EMPTY_REST` slot
-    /// (table invariant 4), which spares reading the overflow link, a separate cache line.
+    /// Whether the chain goes on past `bucket`: its `CHAINED` mark and no `EMPTY_REST` slot
+    /// (table invariants 4 and 8), known without reading the overflow link, a separate cache
+    /// line.
     chain_continues: bool,
     remaining: usize,
 }
@@ -149,7 +150,7 @@ impl<K, V> RawIter<K, V> {
             self.bucket = next;
             // SAFETY: live bucket.
             let group = unsafe { next.group() };
-            self.chain_continues = !group.has_empty_rest();
+            self.chain_continues = group.chain_goes_on();
             self.slots = group.full();
             if let Some(slot) = self.slots.next() {
                 self.remaining -= 1;
@@ -281,7 +282,7 @@ unsafe fn fold_runs<const PREFETCH: bool, K, V, B>(
         if PREFETCH {
             // SAFETY: as above.
             acc = unsafe { fold_run_cut(*head, run, acc, f, remaining) };
-        } else if run.unended() == 0 {
+        } else if run.chains_going_on() == 0 {
             // SAFETY: as above.
             acc = unsafe { fold_mask(*head, run.full(), acc, f, remaining) };
         } else {
@@ -312,16 +313,15 @@ unsafe fn fold_run_cut<K, V, B>(
     remaining: &mut usize,
 ) -> B {
     let mut full = run.full();
-    let mut unended = run.unended();
+    let mut going_on = run.chains_going_on();
     loop {
-        // The next bucket whose chain goes on, if any: only a bucket without an `EMPTY_REST`
-        // slot can have one (invariant 4), and at 3.8 entries per bucket most of those are
-        // merely full, their link null.
+        // The next bucket whose chain goes on, if any (its `CHAINED` mark, invariant 8), known
+        // from the tophash words: the link is loaded only to be followed.
         let mut upto = u64::MAX;
         let mut chain = None;
-        while unended != 0 {
-            let high = unended.trailing_zeros();
-            unended &= unended - 1;
+        while going_on != 0 {
+            let high = going_on.trailing_zeros();
+            going_on &= going_on - 1;
             // SAFETY: `high / 8 < RUN_BUCKETS`: a live bucket of the run.
             if let Some(next) = unsafe { head.primary_after(high as usize / 8).overflow() } {
                 // The slots of the buckets up to this one (bit `high` is its slot 7).
@@ -402,10 +402,10 @@ unsafe fn prefetch_ahead<K, V>(head: Bucket<K, V>, left: usize) {
 #[inline(always)]
 unsafe fn prefetch_chains<K, V>(head: Bucket<K, V>) {
     // SAFETY: forwarded (caller).
-    let mut unended = unsafe { head.run() }.unended();
-    while unended != 0 {
-        let bucket = unended.trailing_zeros() as usize / 8;
-        unended &= unended - 1;
+    let mut going_on = unsafe { head.run() }.chains_going_on();
+    while going_on != 0 {
+        let bucket = going_on.trailing_zeros() as usize / 8;
+        going_on &= going_on - 1;
         // SAFETY: `bucket < RUN_BUCKETS`: a live bucket of the run (caller).
         if let Some(next) = unsafe { head.primary_after(bucket).overflow() } {
             prefetch_read(next.tophash_address());
@@ -432,7 +432,7 @@ fn fold_chain<K, V, B>(
             acc = f(acc, Cell::new(bucket, slot));
             *remaining -= 1;
         }
-        if group.has_empty_rest() {
+        if !group.chain_goes_on() {
             return acc;
         }
         // SAFETY: live chain.

@@ -253,13 +253,13 @@ pub(crate) mod swar {
             mask
         }
 
-        /// Bit `8 * bucket + 7` set for each bucket without an `EMPTY_REST` slot: the buckets
-        /// whose chain may go on past them (table invariant 4).
+        /// Bit `8 * bucket + 7` set for each bucket whose chain goes on past it
+        /// ([`Group::chain_goes_on`]: the `CHAINED` mark in slot 7 and no `EMPTY_REST`).
         #[inline]
-        pub(crate) fn unended(self) -> u64 {
+        pub(crate) fn chains_going_on(self) -> u64 {
             let mut mask = 0;
             for (bucket, group) in self.0.into_iter().enumerate() {
-                mask |= u64::from(!group.has_empty_rest()) << (8 * bucket + 7);
+                mask |= u64::from(group.chain_goes_on()) << (8 * bucket + 7);
             }
             mask
         }
@@ -399,19 +399,24 @@ pub(crate) mod sse2 {
             mask
         }
 
-        /// Bit `8 * bucket + 7` set for each bucket without an `EMPTY_REST` slot: the buckets
-        /// whose chain may go on past them (table invariant 4).
+        /// Bit `8 * bucket + 7` set for each bucket whose chain goes on past it
+        /// ([`Group::chain_goes_on`]: the `CHAINED` mark in slot 7 and no `EMPTY_REST`).
         #[inline]
-        pub(crate) fn unended(self) -> u64 {
-            let mut rest = 0;
+        pub(crate) fn chains_going_on(self) -> u64 {
+            let (mut rest, mut marked) = (0, 0);
             for (quarter, bytes) in self.0.into_iter().enumerate() {
                 // SAFETY: invariant 1.
-                let bits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128())) };
-                rest |= u64::from(bits as u16) << (16 * quarter);
+                let (zero, mark) = unsafe {
+                    let zero = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_setzero_si128()));
+                    let chained = _mm_set1_epi8(super::CHAINED as i8);
+                    (zero, _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, chained)))
+                };
+                rest |= u64::from(zero as u16) << (16 * quarter);
+                marked |= u64::from(mark as u16) << (16 * quarter);
             }
-            // Bit `8 * bucket + slot` per EMPTY_REST slot: a bucket is unended where its byte is
-            // zero.
-            super::swar::zero_bytes(rest)
+            // Bit `8 * bucket + slot` per EMPTY_REST slot: a bucket's chain can go on where its
+            // byte is zero, and does where its slot 7 holds the mark as well.
+            super::swar::zero_bytes(rest) & marked
         }
     }
 }
@@ -559,11 +564,13 @@ mod tests {
                         .filter(|&i| bytes[i] >= MIN_TOPHASH)
                         .fold(0u64, |mask, i| mask | 1 << i);
                     assert_eq!(run.full(), want_full, "{words:?}");
-                    let want_unended = (0..RUN_BUCKETS)
-                        .filter(|&b| !words[b].contains(&EMPTY_REST))
+                    let want_going_on = (0..RUN_BUCKETS)
+                        .filter(|&b| {
+                            !words[b].contains(&EMPTY_REST) && words[b][CHAINED_SLOT] == CHAINED
+                        })
                         .fold(0u64, |mask, b| mask | 1 << (8 * b + 7));
-                    assert_eq!(run.unended(), want_unended, "{words:?}");
-                    ending[usize::from(want_unended == 0)] += 1;
+                    assert_eq!(run.chains_going_on(), want_going_on, "{words:?}");
+                    ending[usize::from(want_going_on == 0)] += 1;
                 }
                 assert!(ending[0] > 0 && ending[1] > 0, "both cases seen: {ending:?}");
             }
