@@ -14,7 +14,9 @@
 //! ```
 //!
 //! (Go keeps the tophash bytes inside each bucket; here the primary buckets' tophash words form
-//! their own array so that a lookup miss reads only memory that stays in cache.)
+//! their own array so that a lookup miss reads only memory that stays in cache. And a bucket
+//! whose chain goes on gives its slot 7 to a mark, one of Go's reserved tophash values, so that
+//! a search learns that from the tophash word instead of loading the overflow link.)
 //!
 //! When inserting a new key would put more than 6.5 entries per bucket on average, the map
 //! **doubles**: it allocates a zeroed array of 2^(B+1) buckets and from then on every write first
