@@ -332,11 +332,12 @@ impl<V> IntTable<V> {
     /// not in the table (invariant 6).
     #[inline]
     fn filter_admits(&self, home: usize, hash: u64) -> bool {
-        let mask = self.filter_mask(hash);
         // SAFETY: a filter word of the allocation (`filter_word`); filter words are plain `u64`s
         // written only through `&mut self`, zeroed when allocated (invariant 3).
         let word = unsafe { *self.filter_word(home >> GROUP_LOG2) };
-        word & mask == mask
+        // The bits one by one (`bt` on x86-64) rather than against `filter_mask`: fewer
+        // instructions, and the same answer.
+        (0..FILTER_HASHES).all(|j| bit_of(word, (hash >> (6 * j)) as usize))
     }
 
     /// What filter word `group` should hold (invariant 6): the union of the filter bits of the
