@@ -2,7 +2,7 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   filter:    [ u64 ] x (home_slots * FILTER_BITS / 64)        (bit f: some key has prefix f)
+//!   filter:    [ u64 ] x (home_slots / 8)                  (word g: bits of the keys of homes 8g..8g+8)
 //!   occupancy: [ u64 ] x (slots / 64)                          (bit i: slot i is in use)
 //!   entries:   [ key | MaybeUninit<V> ] x slots                (16 bytes each for u64 values)
 //!   slots = home_slots + tail; key == EMPTY (0): the slot is free and its value uninitialised
@@ -22,15 +22,21 @@
 //! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
 //! first free slot.
 //!
-//! In front of the entries, in the same allocation, a *home filter* keeps [`FILTER_BITS`] bits
-//! per home slot: bit `f` is set exactly when some key's hash has `f` as its top
-//! `log2(home_slots * FILTER_BITS)` bits (its *prefix*; the prefix's top bits are the home slot).
-//! A lookup whose bit is clear is a miss answered from the filter (one byte per home slot, a
-//! sixteenth of the entries' size for `u64` values, so much more of it stays cached)
-//! without reading the entries: at the map's load of at most 1/2 at least 15 misses in 16
-//! (a bit is set with probability about `1 - exp(-load / FILTER_BITS)`). A hit pays one more
-//! load, which does not wait for the entry's (the branch on it is always taken for hits), and
-//! about four instructions; an insert sets the bit.
+//! In front of the entries, in the same allocation, a *home filter* keeps one 64-bit word per
+//! *group* of [`GROUP`] (8) home slots: 8 bits per home slot, about 16 per key at the map's load
+//! of at most 1/2. Each key sets [`FILTER_HASHES`] (2) bits of its group's word, chosen by the
+//! hash's lowest two 6-bit fields (a blocked Bloom filter: the bits of one key lie in one word,
+//! so a test is one load). A lookup whose bits are not all set is a miss answered from the filter
+//! (one byte per home slot, a sixteenth of the entries' size for `u64` values, so much more of it
+//! stays cached) without reading the entries: a word holds about 4 keys, so about 8 of its 64
+//! bits are set and an absent key passes with probability about `(8/64)^2`, under 2% (1.5-1.7%
+//! measured with 1M and 2^20 random keys in 2^21 home slots; the
+//! one-bit-per-key filter of sessions 5 and 6 passed about 6%, each pass a read of the entries
+//! whose branch mispredicts after a cache miss: most of a miss's time). A hit pays one more load,
+//! which does not wait for the entry's (the branches on it are always taken for hits), and about
+//! seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
+//! keys left (`group_filter`: they lie in the runs from the group's home slots, so it reads about
+//! a dozen slots and hashes their keys).
 //!
 //! Between the filter and the entries an *occupancy bitmap* keeps one bit per slot, set exactly
 //! when the slot is in use (a copy of "key != EMPTY" that stays cached: 1/128 of the entries'
@@ -51,11 +57,10 @@
 //! 3. `filter` points to one live allocation of [`IntTable::layout`]`(home_slots, slots)` made by
 //!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words, then at `occupied`
 //!    `occupancy_words(slots)` occupancy words, then at `entries` `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
-//!    of two of at least 2, `shift == 64 - log2(home_slots)`,
-//!    `filter_shift == shift - log2(FILTER_BITS)` and `2 <= limit <= home_slots`; or
-//!    `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence for
-//!    every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
-//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`; and for every slot `i`,
+//!    of two of at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`;
+//!    or `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence
+//!    for every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
+//!    `(h >> shift) / GROUP` a filter word, when `home_slots > 0`; and for every slot `i`,
 //!    `i / 64` is an occupancy word.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
@@ -65,12 +70,13 @@
 //!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
 //!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole (which
 //!    moves them closer to home, never further).
-//! 6. *The filter:* the filter bit of every key's prefix (`hash >> filter_shift`) is set, so a
-//!    clear bit proves the key absent ([`IntTable::find`] relies on this). Conversely a set bit
-//!    has a key with that prefix in the table: [`IntTable::insert_at`] sets the bit and
-//!    [`IntTable::remove`] clears it when the last key with that prefix goes. This second half is
-//!    for speed only (stale bits would only send misses to the entries); no `unsafe` relies on
-//!    the filter at all, since every prefix names a filter word (invariant 3).
+//! 6. *The filter:* filter word `g` is exactly the union of the filter bits (`filter_mask`) of
+//!    the keys whose home slot `h` has `h / GROUP == g`. So every key's bits are set in its
+//!    group's word, and a key with a bit clear is absent ([`IntTable::find`] and
+//!    [`IntTable::find_or_free`] rely on this): [`IntTable::insert_at`] ORs the bits in. The
+//!    exactness is for speed only (stale bits would only send misses to the entries):
+//!    [`IntTable::remove`] rebuilds the word from the keys left. No `unsafe` relies on the filter
+//!    at all, since every home slot names a filter word (invariant 3).
 //! 7. *The occupancy bitmap:* bit `i % 64` of occupancy word `i / 64` is set exactly when slot
 //!    `i`'s key is not [`EMPTY`]. Every method that changes whether a slot is in use changes its
 //!    bit in the same step ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its
@@ -99,8 +105,8 @@ const GROUP: usize = 1 << GROUP_LOG2;
 
 /// Bits each key sets in its group's filter word. A word holds the keys of 8 home slots, about 4
 /// at load 1/2, so about 8 of its 64 bits are set, and an absent key passes with probability
-/// about `(8 / 64)^2`, under 2% (one bit per key: about 6%; three: under 1%, for two more
-/// instructions per operation).
+/// about `(8 / 64)^2`, under 2% (one bit per key: about 6%; three would pass under 1%, for
+/// more instructions per hit: not tried).
 const FILTER_HASHES: u32 = 2;
 
 /// The number of `u64` filter words for `home_slots` home slots (at least one when there are
@@ -340,7 +346,7 @@ impl<V> IntTable<V> {
 
     /// The same answer as [`filter_admits`](Self::filter_admits), from the key's
     /// [`filter_mask`](Self::filter_mask) and one branch, for inserts: the branch is taken only
-    /// for keys present or passed by the filter (about 1 in 50), where testing the bits one by
+    /// for keys present or passed by the filter (about 1 new key in 60), where testing the bits one by
     /// one mispredicts one of its two branches for about 1 new key in 8.
     #[inline]
     fn filter_admits_all(&self, home: usize, mask: u64) -> bool {
