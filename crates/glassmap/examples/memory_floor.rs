@@ -52,6 +52,7 @@
 use std::hint::black_box;
 
 use glassmap::IntMap;
+use glassmap_workloads::single::BenchMap;
 use glassmap_workloads::single::ab::{PASS, Summary, insert_pass, lookup_pass};
 use glassmap_workloads::single::keys::{keys, missing_keys, with_repeats};
 use memmap2::{Advice, MmapMut, MmapOptions};
@@ -157,6 +158,51 @@ fn store16(entries: &mut [u8], slot: usize, value: u128) {
 /// Pass `r`'s keys of a stream of `8 * PASS`.
 fn chunk(stream: &[u64], r: usize) -> &[u64] {
     &stream[(r % 8) * PASS..][..PASS]
+}
+
+/// Adds `name` to `group`: `map` cleared, then `keys` inserted (timed, after an untimed pass).
+fn push_inserts<'a, M: BenchMap<u64, u64>>(
+    group: &mut Vec<Contender<'a>>,
+    name: &str,
+    map: &'a mut M,
+    keys: &'a [u64],
+) {
+    group.push((
+        name.into(),
+        Box::new(move |_| {
+            after_untimed(|| {
+                map.clear();
+                insert_pass(keys, |k| {
+                    map.insert(k, k);
+                })
+            })
+        }),
+    ));
+}
+
+/// Adds `IntMap <what>` and `hashbrown <what>` to `group`: lookups of `stream`'s keys, summed.
+fn push_lookups<'a>(
+    group: &mut Vec<Contender<'a>>,
+    what: &str,
+    stream: &'a [u64],
+    int_map: &'a IntMap<u64>,
+    hb: &'a Hb,
+) {
+    group.push((
+        format!("IntMap {what}"),
+        Box::new(|i| lookup_pass(chunk(stream, i), false, |k| int_map.get(k).copied())),
+    ));
+    group.push((
+        format!("hashbrown {what}"),
+        Box::new(|i| lookup_pass(chunk(stream, i), false, |k| hb.get(&k).copied())),
+    ));
+}
+
+/// Runs `pass` untimed, then again timed: each timed pass follows one of the same contender, so
+/// the dirty cache lines it has to write back are its own (as in `intmap_ab`).
+fn after_untimed(mut pass: impl FnMut() -> f64) -> f64 {
+    pass();
+    pass()
 }
 
 /// ORs `mask` into the `index`-th 8-byte word of `bytes`.
@@ -271,7 +317,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
             group.push((
                 name,
                 Box::new(move |_| {
-                    let mut pass = || {
+                    after_untimed(|| {
                         let bytes = region.bytes();
                         if clear {
                             bytes.fill(0);
@@ -285,9 +331,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
                                 old.wrapping_add(u128::from(k) << 64 | u128::from(k)),
                             );
                         })
-                    };
-                    pass();
-                    pass()
+                    })
                 }),
             ));
         }
@@ -311,7 +355,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
     group.push((
         "writes/IntMap".into(),
         Box::new(move |_| {
-            let mut pass = || {
+            after_untimed(|| {
                 let (filter, bitmap, entries) =
                     (im_filter.bytes(), im_bitmap.bytes(), im_entries.bytes());
                 entries.fill(0);
@@ -323,9 +367,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
                     or64(bitmap, at / 64, 1 << (at % 64));
                     or64(filter, at / 8, 1 << (k & 63) | 1 << ((k >> 6) & 63));
                 })
-            };
-            pass();
-            pass()
+            })
         }),
     ));
     let mut hb_ctrl = Region::faulted(sizes.home + 16, Pages::Small);
@@ -333,7 +375,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
     group.push((
         "writes/hashbrown".into(),
         Box::new(move |_| {
-            let mut pass = || {
+            after_untimed(|| {
                 let (ctrl, entries) = (hb_ctrl.bytes(), hb_entries.bytes());
                 ctrl.fill(0x80);
                 let mut counts = [0u64; 2];
@@ -345,37 +387,11 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
                     counts[1] = counts[1].wrapping_sub(1);
                     store16(entries, at, u128::from(k) << 64 | u128::from(k));
                 })
-            };
-            pass();
-            pass()
+            })
         }),
     ));
-    group.push((
-        "IntMap insert".into(),
-        Box::new(|_| {
-            let mut pass = || {
-                int_map.clear();
-                insert_pass(keys, |k| {
-                    int_map.insert(k, k).expect("presized");
-                })
-            };
-            pass();
-            pass()
-        }),
-    ));
-    group.push((
-        "hashbrown insert".into(),
-        Box::new(|_| {
-            let mut pass = || {
-                hb.clear();
-                insert_pass(keys, |k| {
-                    hb.insert(k, k);
-                })
-            };
-            pass();
-            pass()
-        }),
-    ));
+    push_inserts(&mut group, "IntMap insert", &mut int_map, keys);
+    push_inserts(&mut group, "hashbrown insert", &mut hb, keys);
     let insert = alternate(n, &mut group, (reps / 4).max(3));
     drop(group);
 
@@ -408,14 +424,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
             }),
         ));
     }
-    group.push((
-        "IntMap miss".into(),
-        Box::new(|i| lookup_pass(chunk(misses, i), false, |k| int_map.get(k).copied())),
-    ));
-    group.push((
-        "hashbrown miss".into(),
-        Box::new(|i| lookup_pass(chunk(misses, i), false, |k| hb.get(&k).copied())),
-    ));
+    push_lookups(&mut group, "miss", misses, &int_map, &hb);
     let miss = alternate(n, &mut group, reps);
     drop(group);
 
@@ -441,14 +450,7 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
             }),
         ));
     }
-    group.push((
-        "IntMap hit".into(),
-        Box::new(|i| lookup_pass(chunk(hits, i), false, |k| int_map.get(k).copied())),
-    ));
-    group.push((
-        "hashbrown hit".into(),
-        Box::new(|i| lookup_pass(chunk(hits, i), false, |k| hb.get(&k).copied())),
-    ));
+    push_lookups(&mut group, "hit", hits, &int_map, &hb);
     let hit = alternate(n, &mut group, reps);
     drop(group);
 

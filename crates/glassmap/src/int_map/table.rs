@@ -1194,10 +1194,33 @@ mod tests {
         }
     }
 
-    /// A key for an 8-home-slot table hashed by [`Raw`]: home slot `home` (its top 3 bits),
-    /// filter bits `b0` and `b1` (its lowest two 6-bit fields), and `low` in between.
+    /// A key for a table of `2^home_bits` home slots hashed by [`Raw`]: home slot `home` (its
+    /// top bits), filter bits `b0` and `b1` (its lowest two 6-bit fields), and `low` in between.
+    fn raw_key(home_bits: u32, home: u64, b0: u64, b1: u64, low: u64) -> u64 {
+        home << (64 - home_bits) | low << 12 | b1 << 6 | b0
+    }
+
+    /// A key for an 8-home-slot table ([`raw_key`] with 3 home bits).
     fn key8(home: u64, b0: u64, b1: u64, low: u64) -> u64 {
-        home << 61 | low << 12 | b1 << 6 | b0
+        raw_key(3, home, b0, b1, low)
+    }
+
+    /// A table of `home_slots` home slots (probe bound as many) holding `keys` hashed by [`Raw`],
+    /// each with itself as the value, inserted in order.
+    fn raw_table(home_slots: usize, keys: &[u64]) -> IntTable<u64> {
+        let mut t = IntTable::try_new(home_slots, home_slots).unwrap();
+        for &k in keys {
+            put_raw(&mut t, k);
+        }
+        t
+    }
+
+    /// Inserts `key` hashed by [`Raw`] (a key is its own hash), with itself as the value.
+    fn put_raw(t: &mut IntTable<u64>, key: u64) {
+        match t.find_or_free(key, key) {
+            super::Probe::Free(i) => t.insert_at(i, key, key, key),
+            other => panic!("put_raw({key}): {other:?}"),
+        }
     }
 
     /// The filter word of `group`.
@@ -1208,22 +1231,11 @@ mod tests {
 
     #[test]
     fn the_filter_word_of_a_group_is_the_union_of_its_keys_bits() {
-        // 8 home slots make one group, one filter word.
-        let mut t = IntTable::try_new(8, 8).unwrap();
-        let put = |t: &mut IntTable<u64>, k: u64| match t.find_or_free(k, k) {
-            super::Probe::Free(i) => t.insert_at(i, k, k, k),
-            other => panic!("put({k}): {other:?}"),
-        };
-        // Bits 1 and 2; 2 and 3 (sharing bit 2); 4 twice; and 1 and 3 again.
-        let (a, b, c, d) = (
-            key8(2, 1, 2, 1),
-            key8(5, 2, 3, 1),
-            key8(1, 4, 4, 1),
-            key8(1, 1, 3, 2),
-        );
-        for k in [a, b, c, d] {
-            put(&mut t, k);
-        }
+        // 8 home slots make one group, one filter word. Bits 1 and 2; 2 and 3 (sharing bit 2);
+        // 4 twice; and 1 and 3 again.
+        let [a, b, c, d] =
+            [(2, 1, 2), (5, 2, 3), (1, 4, 4), (1, 1, 3)].map(|(h, b0, b1)| key8(h, b0, b1, b0));
+        let mut t = raw_table(8, &[a, b, c, d]);
         assert_eq!((word(&t, 0), t.check_filter(&Raw)), (0b11110, Ok(())));
         // An absent key whose bits are all set is searched (and not found); one with a bit
         // clear is refused by the filter alone.
@@ -1257,20 +1269,8 @@ mod tests {
     fn a_removal_rebuilds_its_group_word_from_keys_that_ran_past_the_group() {
         // 16 home slots, two groups. Keys of home 7 (group 0) run into slots 8 and 9 of group 1,
         // and a key of home 8 (group 1) is pushed to slot 10.
-        let key = |home: u64, b0: u64, b1: u64, low: u64| home << 60 | low << 12 | b1 << 6 | b0;
-        let mut t = IntTable::try_new(16, 16).unwrap();
-        let (x, y, z, w) = (
-            key(7, 1, 1, 1),
-            key(7, 2, 2, 2),
-            key(7, 3, 3, 3),
-            key(8, 4, 4, 4),
-        );
-        for k in [x, y, z, w] {
-            match t.find_or_free(k, k) {
-                super::Probe::Free(i) => t.insert_at(i, k, k, k),
-                other => panic!("put({k}): {other:?}"),
-            }
-        }
+        let [x, y, z, w] = [(7, 1), (7, 2), (7, 3), (8, 4)].map(|(h, b)| raw_key(4, h, b, b, b));
+        let mut t = raw_table(16, &[x, y, z, w]);
         assert_eq!(keys(&t)[7..11], [x, y, z, w]);
         assert_eq!((word(&t, 0), word(&t, 1)), (0b1110, 0b10000));
         // Removing x shifts y, z and w back; group 0 keeps y's and z's bits.
