@@ -9,8 +9,8 @@
 //! cargo run --release -p glassmap --example memory_floor -- 1000000 8000000
 //! ```
 //!
-//! For each map size `n` (default 1000000) the arrays have the sizes of `IntMap::with_capacity(n)`'s
-//! (which at 1M and 8M are also hashbrown's): a *filter* array of one byte per home slot
+//! For each map size `n` (default 1000000) the arrays have the sizes of
+//! `IntMap::with_capacity(n)`'s (which at 1M and 8M are also hashbrown's): a *filter* array of one byte per home slot
 //! (`2 * n.next_power_of_two()` bytes: 2 MiB at 1M, 16 MiB at 8M; hashbrown's control bytes are
 //! the same size) and an *entries* array of 16 bytes per slot (32 MiB at 1M, 256 MiB at 8M). Each
 //! array is its own anonymous mapping, 2-MiB aligned, advised `MADV_HUGEPAGE` (`huge`, as
@@ -34,16 +34,25 @@
 //! - `store16/P/fresh`: the same stores into a newly mapped array, first-touch faults included
 //!   (as a fill pays when the table was allocated but never written: hashbrown's buckets after
 //!   `with_capacity`; IntMap zeroes its table in `with_capacity` instead).
+//! - `writes/IntMap` and `writes/hashbrown`: each map's whole write set per insert, at the
+//!   slot of each key: IntMap's entry, its count, an occupancy word and a filter word (each word a
+//!   read-modify-write, as the map does; huge pages, cleared before each pass); hashbrown's
+//!   control byte, its two counts (one 16-byte store) and its entry (4-KiB pages, lines kept).
+//!   A loop of inserts is bound by its stores: each store of an insert holds a store-buffer entry
+//!   until the stores before it have reached the cache, behind the entry's cache miss.
 //! - `--read1 BYTES,...` adds `read1/huge` floors over filters of other sizes (for a smaller
 //!   filter's trade-off).
 //!
 //! Maps, in the same groups: `IntMap miss` / `hashbrown miss` with the `read1` floors,
 //! `IntMap hit` / `hashbrown hit` with the 16-byte reads, `IntMap insert` / `hashbrown insert`
-//! (cleared untimed, then the `n` keys inserted timed) with the stores.
+//! (cleared untimed, then the `n` keys inserted timed) with the stores. The store group runs
+//! first: its insert passes fill the maps for the lookups.
 //!
 //! Reading the output: each line gives a contender's median and minimum nanoseconds per
 //! operation over `R` passes (default 40 for reads, `R / 4` for the stores); the summary gives
-//! each map's time over the floor of its own layout, and *hashbrown's time over IntMap's floor*:
+//! each map's time over the floor of its own layout (a miss: `read1`; a hit: `read1+16`, huge
+//! pages for IntMap, 4 KiB for hashbrown; an insert: its write set), and *hashbrown's time over
+//! IntMap's floor*:
 //! the largest speed-up over hashbrown that IntMap could reach with this memory layout if it
 //! cost nothing but its memory accesses. A target ratio above that is out of reach by
 //! construction; one close to it needs IntMap at its floor. The machine's other jobs move the
@@ -299,8 +308,8 @@ fn run(n: usize, reps: usize, extra_read1: &[usize]) {
         );
     }
 
-    // The stores first (they fill the maps). Each timed pass follows an untimed pass of the same contender
-    // (as in `intmap_ab`), except the fresh ones, which map a new array every pass.
+    // The stores first (they fill the maps). Each timed pass follows an untimed pass of the same
+    // contender (as in `intmap_ab`), except the fresh ones, which map a new array every pass.
     let keys = &keys;
     let mut group: Vec<Contender<'_>> = Vec::new();
     for p in [Pages::Huge, Pages::Small] {

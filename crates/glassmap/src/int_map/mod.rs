@@ -27,9 +27,9 @@
 //! A *home filter* in front of the entries keeps a 64-bit word per 8 home slots, in which each
 //! key of those home slots sets 2 bits picked by its hash (a blocked Bloom filter, kept exact
 //! under removal). A lookup tests its bits first, so most misses (about 98 in 100) are answered
-//! from the filter (a small, cache-resident array) without reading the entries at all. An *occupancy bitmap* (a bit per
-//! slot) lets an insert of a key the filter rules out find its free slot without reading the
-//! entries either, so it only writes its entry.
+//! from the filter (a small, cache-resident array) without reading the entries at all. An
+//! *occupancy bitmap* (a bit per slot) lets an insert of a key the filter rules out find its free
+//! slot without reading the entries either, so it only writes its entry.
 //!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
@@ -203,13 +203,16 @@ impl Hashes for Mixed {
 ///   load) reads only the filter, a sixteenth of the table's size for `u64` values, so much more
 ///   of it stays cached than of the table. Inserts OR their bits in, removals rebuild their
 ///   group's word from the keys left. The price: about 7 instructions and one more (parallel)
-///   load per hit, and a read-modify-write per insert.
+///   load per hit, a read-modify-write per insert, and a rebuild per remove (it reads and hashes
+///   the keys of the group's runs, about a dozen slots: a remove takes about twice as long as
+///   with a filter it need not rebuild).
 /// - **An occupancy bitmap** beside the filter: one bit per slot (1/128 of the table for `u64`
 ///   values), set exactly while the slot is in use. An insert the filter rules out (the key is
-///   new: about 98 in 100 inserts into a table at most half full) takes the first free slot the bitmap shows from its home and *writes* the entry
-///   without reading it. A store that misses the cache lets the next inserts run on, where a
-///   load of the entry stopped them until its line arrived, which was most of an insert's time
-///   in a table beyond the cache. Lookups do not read it.
+///   new: about 98 in 100 inserts into a table at most half full) takes the first free slot the
+///   bitmap shows from its home and *writes* the entry without reading it. A store that misses
+///   the cache lets the next inserts run on, where a load of the entry stopped them until its
+///   line arrived, which was most of an insert's time in a table beyond the cache. Lookups do not
+///   read it.
 /// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 30 instructions
 ///   (hashbrown: 33), where hashbrown reads a control byte and then the bucket; a miss usually
 ///   reads only the filter. The measured ratios to hashbrown at 1M and 8M entries are in the
