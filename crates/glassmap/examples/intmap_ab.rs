@@ -14,31 +14,11 @@
 //! criterion bench `int_map/insert` does, the maps alternating for `reps / 4` timed passes each,
 //! each timed pass after an untimed one of the same map.
 
-use std::hint::black_box;
-use std::time::Instant;
-
 use glassmap::IntMap;
+use glassmap_workloads::single::ab::{PASS, Summary, insert_pass, lookup_pass};
 use glassmap_workloads::single::keys::{keys, missing_keys, shuffled, with_repeats};
 
 type Hb = hashbrown::HashMap<u64, u64, foldhash::fast::FixedState>;
-
-/// Lookups per timed pass.
-const PASS: usize = 1 << 16;
-
-/// Nanoseconds per lookup of one pass of `keys` through `lookup`, summing or counting.
-fn pass(keys: &[u64], count: bool, lookup: impl Fn(u64) -> Option<u64>) -> f64 {
-    let start = Instant::now();
-    let mut acc = 0u64;
-    if count {
-        acc = keys.iter().filter(|&&k| lookup(k).is_some()).count() as u64;
-    } else {
-        for &k in keys {
-            acc = acc.wrapping_add(lookup(k).unwrap_or(1));
-        }
-    }
-    black_box(acc);
-    start.elapsed().as_nanos() as f64 / keys.len() as f64
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -65,8 +45,8 @@ fn main() {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for r in 0..reps {
             let chunk = &keys[(r % 8) * PASS..][..PASS];
-            a.push(pass(chunk, count, |k| int_map.get(k).copied()));
-            b.push(pass(chunk, count, |k| hb.get(&k).copied()));
+            a.push(lookup_pass(chunk, count, |k| int_map.get(k).copied()));
+            b.push(lookup_pass(chunk, count, |k| hb.get(&k).copied()));
         }
         report(n, name, a, b);
     }
@@ -95,25 +75,16 @@ fn main() {
     report(n, "insert", a, b);
 }
 
-/// Nanoseconds per insert of one pass of `keys` through `insert`.
-fn insert_pass(keys: &[u64], mut insert: impl FnMut(u64)) -> f64 {
-    let start = Instant::now();
-    for &k in keys {
-        insert(k);
-    }
-    start.elapsed().as_nanos() as f64 / keys.len() as f64
-}
-
 /// Prints the medians and minimums of IntMap's times `a` and hashbrown's `b`, and the ratios.
-fn report(n: usize, name: &str, mut a: Vec<f64>, mut b: Vec<f64>) {
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (am, bm) = (a[a.len() / 2], b[b.len() / 2]);
+fn report(n: usize, name: &str, a: Vec<f64>, b: Vec<f64>) {
+    let (a, b) = (Summary::of(a), Summary::of(b));
     println!(
-        "n={n} {name:6}: IntMap median {am:6.2} ns min {:6.2} | hashbrown median {bm:6.2} ns min {:6.2} | ratio median {:.2}x min {:.2}x",
-        a[0],
-        b[0],
-        bm / am,
-        b[0] / a[0]
+        "n={n} {name:6}: IntMap median {:6.2} ns min {:6.2} | hashbrown median {:6.2} ns min {:6.2} | ratio median {:.2}x min {:.2}x",
+        a.median,
+        a.min,
+        b.median,
+        b.min,
+        b.median / a.median,
+        b.min / a.min
     );
 }

@@ -5,6 +5,7 @@
 //! map added here is compared the same way everywhere. Adding a map is one [`MapKind`] impl (and a
 //! [`BenchMap`] impl if its methods are not named like std's); `glassmap bench` also lists it in its registry.
 
+pub mod ab;
 pub mod keys;
 
 use std::hash::{BuildHasher, Hash};

@@ -12,7 +12,7 @@
 //!                     ^ home(k) = top log2(slots) bits of mix(k); probing walks right, into
 //!                       the tail past the last home slot, never wrapping
 //!   side slot: Option<V>, the value of key 0
-//!   home filter (before the entries, same allocation): FILTER_BITS bits per home slot
+//!   home filter (before the entries, same allocation): a 64-bit word per 8 home slots
 //!   occupancy bitmap (between the filter and the entries): one bit per slot, set while in use
 //! ```
 //!
@@ -24,12 +24,12 @@
 //! `len` and `capacity` like any other entry, its [`home_slot`](IntMap::home_slot) and
 //! [`slot_of`](IntMap::slot_of) are `slots` (one past the table) and its probe distance is 0.
 //!
-//! A *home filter* in front of the entries keeps a few bits per home slot, one for each value
-//! of the hash bits just below the home slot's; a bit is set exactly while some key has that
-//! prefix. A lookup reads its bit first, so most misses are answered from the filter (a small,
-//! cache-resident array) without reading the entries at all. An *occupancy bitmap* (a bit per
-//! slot) lets an insert of a key the filter rules out find its free slot without reading the
-//! entries either, so it only writes its entry.
+//! A *home filter* in front of the entries keeps a 64-bit word per 8 home slots, in which each
+//! key of those home slots sets 2 bits picked by its hash (a blocked Bloom filter, kept exact
+//! under removal). A lookup tests its bits first, so most misses (about 98 in 100) are answered
+//! from the filter (a small, cache-resident array) without reading the entries at all. An
+//! *occupancy bitmap* (a bit per slot) lets an insert of a key the filter rules out find its free
+//! slot without reading the entries either, so it only writes its entry.
 //!
 //! `slots` is 0 or a power of two, and `capacity == slots / 2` (the maximum load; the reasons
 //! are in the [`IntMap`] docs).
@@ -197,22 +197,23 @@ impl Hashes for Mixed {
 ///   `churn_keeps_probes_short_without_compaction`). [`tombstones`](Self::tombstones) is always 0
 ///   and [`compact`](Self::compact) does nothing; both stay for code written against the earlier
 ///   tombstone design.
-/// - **A home filter** in front of the table, in the same allocation: 8 bits (one byte) per home
-///   slot, one for each value of the 3 hash bits below the home slot's, each set exactly while
-///   some key's hash has that prefix. A lookup tests its bit before reading any entry, so a miss
-///   whose bit is clear (at least 15 in 16 at full load) reads only the filter, a sixteenth of
-///   the table's size for `u64` values, so much more of it stays cached than of the table.
-///   Inserts set the bit, removals clear it when the last key with that prefix goes. The price:
-///   about 4 instructions and one more (parallel) load per hit, a fifth of its time, and 11
-///   instructions and a read-modify-write per insert.
+/// - **A home filter** in front of the table, in the same allocation: a 64-bit word per 8 home
+///   slots (one byte per home slot), in which each key sets 2 bits chosen by its hash. A lookup
+///   tests its bits before reading any entry, so a miss with a bit clear (about 98 in 100 at full
+///   load) reads only the filter, a sixteenth of the table's size for `u64` values, so much more
+///   of it stays cached than of the table. Inserts OR their bits in, removals rebuild their
+///   group's word from the keys left. The price: about 7 instructions and one more (parallel)
+///   load per hit, a read-modify-write per insert, and a rebuild per remove (it reads and hashes
+///   the keys of the group's runs, about a dozen slots: a remove takes about twice as long as
+///   with a filter it need not rebuild).
 /// - **An occupancy bitmap** beside the filter: one bit per slot (1/128 of the table for `u64`
-///   values), set exactly while the slot is in use. An insert whose filter bit is clear (the key
-///   is new, and no key of its prefix is there: about 15 in 16 inserts into a table at most
-///   half full) takes the first free slot the bitmap shows from its home and *writes* the entry
-///   without reading it. A store that misses the cache lets the next inserts run on, where a
-///   load of the entry stopped them until its line arrived, which was most of an insert's time
-///   in a table beyond the cache. Lookups do not read it.
-/// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 27 instructions
+///   values), set exactly while the slot is in use. An insert the filter rules out (the key is
+///   new: about 98 in 100 inserts into a table at most half full) takes the first free slot the
+///   bitmap shows from its home and *writes* the entry without reading it. A store that misses
+///   the cache lets the next inserts run on, where a load of the entry stopped them until its
+///   line arrived, which was most of an insert's time in a table beyond the cache. Lookups do not
+///   read it.
+/// - **Speed:** a hit at its home slot costs one cache miss (the entry) and about 30 instructions
 ///   (hashbrown: 33), where hashbrown reads a control byte and then the bucket; a miss usually
 ///   reads only the filter. The measured ratios to hashbrown at 1M and 8M entries are in the
 ///   README (`examples/intmap_ab.rs`, `benches/int_map.rs`).

@@ -2,7 +2,7 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   filter:    [ u64 ] x (home_slots * FILTER_BITS / 64)        (bit f: some key has prefix f)
+//!   filter:    [ u64 ] x (home_slots / 8)        (word g: the bits of the keys of homes 8g..8g+7)
 //!   occupancy: [ u64 ] x (slots / 64)                          (bit i: slot i is in use)
 //!   entries:   [ key | MaybeUninit<V> ] x slots                (16 bytes each for u64 values)
 //!   slots = home_slots + tail; key == EMPTY (0): the slot is free and its value uninitialised
@@ -22,20 +22,26 @@
 //! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
 //! first free slot.
 //!
-//! In front of the entries, in the same allocation, a *home filter* keeps [`FILTER_BITS`] bits
-//! per home slot: bit `f` is set exactly when some key's hash has `f` as its top
-//! `log2(home_slots * FILTER_BITS)` bits (its *prefix*; the prefix's top bits are the home slot).
-//! A lookup whose bit is clear is a miss answered from the filter (one byte per home slot, a
-//! sixteenth of the entries' size for `u64` values, so much more of it stays cached)
-//! without reading the entries: at the map's load of at most 1/2 at least 15 misses in 16
-//! (a bit is set with probability about `1 - exp(-load / FILTER_BITS)`). A hit pays one more
-//! load, which does not wait for the entry's (the branch on it is always taken for hits), and
-//! about four instructions; an insert sets the bit.
+//! In front of the entries, in the same allocation, a *home filter* keeps one 64-bit word per
+//! *group* of [`GROUP`] (8) home slots: 8 bits per home slot, about 16 per key at the map's load
+//! of at most 1/2. Each key sets [`FILTER_HASHES`] (2) bits of its group's word, chosen by the
+//! hash's lowest two 6-bit fields (a blocked Bloom filter: the bits of one key lie in one word,
+//! so a test is one load). A lookup whose bits are not all set is a miss answered from the filter
+//! (one byte per home slot, a sixteenth of the entries' size for `u64` values, so much more of it
+//! stays cached) without reading the entries: a word holds about 4 keys, so about 8 of its 64
+//! bits are set and an absent key passes with probability about `(8/64)^2`, under 2% (1.5-1.7%
+//! measured with 1M and 2^20 random keys in 2^21 home slots; the
+//! one-bit-per-key filter of sessions 5 and 6 passed about 6%, each pass a read of the entries
+//! whose branch mispredicts after a cache miss: most of a miss's time). A hit pays one more load,
+//! which does not wait for the entry's (the branches on it are always taken for hits), and about
+//! seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
+//! keys left (`group_filter`: they lie in the runs from the group's home slots, so it reads about
+//! a dozen slots and hashes their keys).
 //!
 //! Between the filter and the entries an *occupancy bitmap* keeps one bit per slot, set exactly
 //! when the slot is in use (a copy of "key != EMPTY" that stays cached: 1/128 of the entries'
-//! size for `u64` values). It is for inserts: when the filter bit of a new key is clear, the key
-//! is absent, and the bitmap gives its first free slot, so [`IntTable::find_or_free`] reads no
+//! size for `u64` values). It is for inserts: when the filter rules a new key out, the key is
+//! absent, and the bitmap gives its first free slot, so [`IntTable::find_or_free`] reads no
 //! entry and the insert only *writes* one. A store that misses the cache does not hold up the
 //! instructions after it the way a load does (the store buffer absorbs it), so consecutive
 //! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
@@ -51,11 +57,10 @@
 //! 3. `filter` points to one live allocation of [`IntTable::layout`]`(home_slots, slots)` made by
 //!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words, then at `occupied`
 //!    `occupancy_words(slots)` occupancy words, then at `entries` `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
-//!    of two of at least 2, `shift == 64 - log2(home_slots)`,
-//!    `filter_shift == shift - log2(FILTER_BITS)` and `2 <= limit <= home_slots`; or
-//!    `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence for
-//!    every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
-//!    `(h >> filter_shift) / 64` a filter word, when `home_slots > 0`; and for every slot `i`,
+//!    of two of at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`;
+//!    or `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence
+//!    for every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
+//!    `(h >> shift) / GROUP` a filter word, when `home_slots > 0`; and for every slot `i`,
 //!    `i / 64` is an occupancy word.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
@@ -65,12 +70,13 @@
 //!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
 //!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole (which
 //!    moves them closer to home, never further).
-//! 6. *The filter:* the filter bit of every key's prefix (`hash >> filter_shift`) is set, so a
-//!    clear bit proves the key absent ([`IntTable::find`] relies on this). Conversely a set bit
-//!    has a key with that prefix in the table: [`IntTable::insert_at`] sets the bit and
-//!    [`IntTable::remove`] clears it when the last key with that prefix goes. This second half is
-//!    for speed only (stale bits would only send misses to the entries); no `unsafe` relies on
-//!    the filter at all, since every prefix names a filter word (invariant 3).
+//! 6. *The filter:* filter word `g` is exactly the union of the filter bits (`filter_mask`) of
+//!    the keys whose home slot `h` has `h / GROUP == g`. So every key's bits are set in its
+//!    group's word, and a key with a bit clear is absent ([`IntTable::find`] and
+//!    [`IntTable::find_or_free`] rely on this): [`IntTable::insert_at`] ORs the bits in. The
+//!    exactness is for speed only (stale bits would only send misses to the entries):
+//!    [`IntTable::remove`] rebuilds the word from the keys left. No `unsafe` relies on the filter
+//!    at all, since every home slot names a filter word (invariant 3).
 //! 7. *The occupancy bitmap:* bit `i % 64` of occupancy word `i / 64` is set exactly when slot
 //!    `i`'s key is not [`EMPTY`]. Every method that changes whether a slot is in use changes its
 //!    bit in the same step ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its
@@ -90,17 +96,23 @@ use std::alloc;
 /// The key that marks a free slot. Zero, so a zeroed allocation is a table of free slots.
 pub(crate) const EMPTY: u64 = 0;
 
-/// log2 of the home filter's bits per home slot (see the module docs).
-const FILTER_BITS_LOG2: u32 = 3;
+/// log2 of the home slots that share one 64-bit filter word (see the module docs).
+const GROUP_LOG2: u32 = 3;
 
-/// Bits of the home filter per home slot: a lookup's filter bit is clear, and the lookup a miss
-/// read from the filter alone, with probability about `exp(-load / FILTER_BITS)`.
-pub(crate) const FILTER_BITS: usize = 1 << FILTER_BITS_LOG2;
+/// Home slots per filter word: 8, so the filter has 8 bits per home slot, about 16 per key at
+/// the map's load of at most 1/2.
+const GROUP: usize = 1 << GROUP_LOG2;
+
+/// Bits each key sets in its group's filter word. A word holds the keys of 8 home slots, about 4
+/// at load 1/2, so about 8 of its 64 bits are set, and an absent key passes with probability
+/// about `(8 / 64)^2`, under 2% (one bit per key: about 6%; three would pass under 1%, for
+/// more instructions per hit: not tried).
+const FILTER_HASHES: u32 = 2;
 
 /// The number of `u64` filter words for `home_slots` home slots (at least one when there are
-/// any), `None` on overflow.
-fn filter_words(home_slots: usize) -> Option<usize> {
-    Some(home_slots.checked_mul(FILTER_BITS)?.div_ceil(64))
+/// any).
+fn filter_words(home_slots: usize) -> usize {
+    home_slots.div_ceil(GROUP)
 }
 
 /// The number of `u64` words of the occupancy bitmap for `slots` slots: one bit per slot.
@@ -183,8 +195,6 @@ pub(crate) struct IntTable<V> {
     /// `64 - log2(home_slots)`: a hash shifted right by this is a home slot (any value when
     /// `home_slots == 0`; then nothing is ever read).
     shift: u32,
-    /// `shift - FILTER_BITS_LOG2`: a hash shifted right by this is its filter bit (invariant 6).
-    filter_shift: u32,
     /// The number of slots a key may be stored from (0 or a power of two).
     home_slots: usize,
     /// All slots: the home slots and the tail (0 when `home_slots == 0`).
@@ -219,7 +229,7 @@ impl<V> IntTable<V> {
     /// `None` if it would exceed `isize::MAX` bytes. The filter comes first so that it starts on
     /// a huge page too.
     fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
-        let words = filter_words(home_slots)?.checked_add(occupancy_words(slots))?;
+        let words = filter_words(home_slots).checked_add(occupancy_words(slots))?;
         let filter = Layout::array::<u64>(words).ok()?;
         let (layout, offset) = filter.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
         let layout = layout.pad_to_align();
@@ -252,7 +262,6 @@ impl<V> IntTable<V> {
             occupied,
             entries,
             shift,
-            filter_shift: shift.saturating_sub(FILTER_BITS_LOG2),
             home_slots,
             slots,
             limit,
@@ -277,9 +286,9 @@ impl<V> IntTable<V> {
         // filter bit (invariant 6, with no keys) nor occupancy bit (invariant 7) is set.
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
         let filter = base.cast::<u64>();
-        // SAFETY: `layout` succeeded, so `filter_words(home_slots)` is `Some` and the occupancy
-        // words follow that many filter words in the allocation (invariant 3): in bounds.
-        let occupied = unsafe { filter.add(filter_words(home_slots).unwrap_or(0)) };
+        // SAFETY: the occupancy words follow `filter_words(home_slots)` filter words in the
+        // allocation (invariant 3): in bounds.
+        let occupied = unsafe { filter.add(filter_words(home_slots)) };
         // SAFETY: `offset` is the entries' offset within the allocation (`layout`), so the
         // result is in bounds, aligned for `Entry<V>` and not null (invariant 3).
         let entries = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
@@ -306,46 +315,77 @@ impl<V> IntTable<V> {
         (hash >> self.shift) as usize
     }
 
-    /// The filter bit of a key with hash `hash`: its prefix (invariant 6). Only for
-    /// `home_slots > 0`.
+    /// The filter bits of a key with hash `hash` (invariant 6): [`FILTER_HASHES`] bits of its
+    /// group's word, chosen by the hash's lowest bits (6 bits each), far from the home slot's top
+    /// bits (in any table below 2^52 home slots), so that the keys of one group spread over the
+    /// word independently of their home slots. (The bits just below the home slot's would be as
+    /// good and cost a rotate by the table's shift: two more instructions per operation, on
+    /// x86-64 without BMI2.)
     #[inline]
-    fn filter_bit(&self, hash: u64) -> usize {
-        // Below `home_slots * FILTER_BITS`: `filter_shift == 64 - log2(home_slots * FILTER_BITS)`.
-        (hash >> self.filter_shift) as usize
+    fn filter_mask(&self, hash: u64) -> u64 {
+        (0..FILTER_HASHES).fold(0, |mask, j| mask | 1 << ((hash >> (6 * j)) & 63))
     }
 
-    /// The filter word holding bit `bit`, which is below `home_slots * FILTER_BITS`.
+    /// Filter word `group`, the word of home slots `group * GROUP ..` (`group` below
+    /// `filter_words(home_slots)`, as `home / GROUP` is for every home slot `home`).
     #[inline]
-    fn filter_word(&self, bit: usize) -> *mut u64 {
-        debug_assert!(bit < self.home_slots * FILTER_BITS);
-        // SAFETY: `bit / 64 < filter_words(home_slots)` words of the allocation (invariant 3).
-        unsafe { self.filter.as_ptr().add(bit / 64) }
+    fn filter_word(&self, group: usize) -> *mut u64 {
+        debug_assert!(group < self.filter_len());
+        // SAFETY: `group < filter_words(home_slots)` words of the allocation (invariant 3).
+        unsafe { self.filter.as_ptr().add(group) }
     }
 
-    /// Whether filter bit `bit` (below `home_slots * FILTER_BITS`) is set: if not, no key with
-    /// that prefix is in the table (invariant 6).
+    /// Whether the filter admits a key with home slot `home` and hash `hash`: if not, the key is
+    /// not in the table (invariant 6). Tests the bits one by one (`bt`, `bt` on x86-64): fewer
+    /// instructions than [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits
+    /// pay every instruction (29.8 per hit against 33.8 with the mask). The price is a second
+    /// branch that mispredicts for about 1 miss in 8, cheap while the filter word is cached.
     #[inline]
-    fn filter_has(&self, bit: usize) -> bool {
+    fn filter_admits(&self, home: usize, hash: u64) -> bool {
+        let word = self.filter_word_at(home);
+        (0..FILTER_HASHES).all(|j| bit_of(word, (hash >> (6 * j)) as usize))
+    }
+
+    /// The same answer as [`filter_admits`](Self::filter_admits), from the key's
+    /// [`filter_mask`](Self::filter_mask) and one branch, for inserts: the branch is taken only
+    /// for keys present or passed by the filter (about 1 new key in 60), where testing the bits
+    /// one by one mispredicts one of its two branches for about 1 new key in 8, after a load of
+    /// the filter word that at 8M entries often comes from memory.
+    #[inline]
+    fn filter_admits_all(&self, home: usize, mask: u64) -> bool {
+        self.filter_word_at(home) & mask == mask
+    }
+
+    /// The filter word of home slot `home`'s group.
+    #[inline]
+    fn filter_word_at(&self, home: usize) -> u64 {
         // SAFETY: a filter word of the allocation (`filter_word`); filter words are plain `u64`s
         // written only through `&mut self`, zeroed when allocated (invariant 3).
-        bit_of(unsafe { *self.filter_word(bit) }, bit)
+        unsafe { *self.filter_word(home >> GROUP_LOG2) }
     }
 
-    /// Sets the filter bit of hash `hash` (invariant 6).
-    #[inline]
-    fn set_filter_bit(&mut self, hash: u64) {
-        let bit = self.filter_bit(hash);
-        // SAFETY: a filter word of the allocation (`filter_word`); `&mut self` makes the write
-        // unique.
-        unsafe { write_bit(self.filter_word(bit), bit, true) };
-    }
-
-    /// Clears filter bit `bit` (below `home_slots * FILTER_BITS`), once no key has that prefix
-    /// (invariant 6).
-    #[inline]
-    fn clear_filter_bit(&mut self, bit: usize) {
-        // SAFETY: as in `set_filter_bit`.
-        unsafe { write_bit(self.filter_word(bit), bit, false) };
+    /// What filter word `group` should hold (invariant 6): the union of the filter bits of the
+    /// keys whose home slot is in the group, hashed by `hashes`. Such a key lies in the run from
+    /// its home (invariant 5), so between the group's first home slot and the first free slot at
+    /// or after its last one. O(the group and that run).
+    fn group_filter(&self, group: usize, hashes: &impl Hashes) -> u64 {
+        let first = group << GROUP_LOG2;
+        let last = (first + GROUP).min(self.home_slots) - 1;
+        let mut word = 0;
+        for j in first..self.slots {
+            let k = self.key_at(j);
+            if k == EMPTY {
+                if j >= last {
+                    break;
+                }
+                continue;
+            }
+            let hash = hashes.hash(k);
+            if self.home(hash) >> GROUP_LOG2 == group {
+                word |= self.filter_mask(hash);
+            }
+        }
+        word
     }
 
     /// The occupancy word holding slot `i`'s bit, for `i < slots`.
@@ -407,47 +447,34 @@ impl<V> IntTable<V> {
         }
     }
 
-    /// Checks invariant 6 both ways for keys hashed by `hashes`: every key's filter bit is set,
-    /// and there are no more set bits than distinct prefixes among the keys. Does not allocate
-    /// unless it fails. O(slots + total probe distance).
+    /// Checks invariant 6 for keys hashed by `hashes`: every key's filter bits are set in its
+    /// group's word, and every word is exactly the union of its group's keys' bits. Does not
+    /// allocate unless it fails. O(slots + total run length).
     pub(crate) fn check_filter(&self, hashes: &impl Hashes) -> Result<(), String> {
-        let mut prefixes = 0;
         for i in 0..self.slots {
             let k = self.key_at(i);
-            if k == EMPTY {
-                continue;
+            if k != EMPTY && !self.filter_admits(self.home(hashes.hash(k)), hashes.hash(k)) {
+                return Err(format!("slot {i}: key {k}'s filter bits are not all set"));
             }
-            let bit = self.filter_bit(hashes.hash(k));
-            if !self.filter_has(bit) {
-                return Err(format!("slot {i}: key {k}'s filter bit {bit} is clear"));
+        }
+        for group in 0..self.filter_len() {
+            // SAFETY: a filter word of the allocation (`filter_word`), read as in `filter_admits`.
+            let word = unsafe { *self.filter_word(group) };
+            let want = self.group_filter(group, hashes);
+            if word != want {
+                return Err(format!(
+                    "filter word {group} is {word:#x}, its keys' bits {want:#x}"
+                ));
             }
-            // Keys with this prefix share its home, so an earlier one lies between the two.
-            let home = bit >> FILTER_BITS_LOG2;
-            let first = (home..i).all(|j| self.filter_bit(hashes.hash(self.key_at(j))) != bit);
-            prefixes += usize::from(first);
         }
-        match self.filter_bits_set() {
-            set if set == prefixes => Ok(()),
-            set => Err(format!("{set} filter bits set for {prefixes} key prefixes")),
-        }
-    }
-
-    /// The number of set filter bits.
-    fn filter_bits_set(&self) -> usize {
-        (0..self.filter_len())
-            .map(|w| {
-                // SAFETY: `w < filter_words(home_slots)`, as in `filter_has`.
-                unsafe { *self.filter.as_ptr().add(w) }.count_ones() as usize
-            })
-            .sum()
+        Ok(())
     }
 
     /// The number of filter words: `filter_words(home_slots)`, 0 for an unallocated table.
     fn filter_len(&self) -> usize {
         match self.home_slots {
             0 => 0,
-            // Computed without overflow when the table was allocated (invariant 3).
-            n => (n * FILTER_BITS).div_ceil(64),
+            n => filter_words(n),
         }
     }
 
@@ -514,13 +541,12 @@ impl<V> IntTable<V> {
         if self.home_slots == 0 {
             return None;
         }
-        // The filter bit first (invariant 6): a clear one answers most misses without reading
-        // the entries. The home slot is the bit's top bits, one constant shift away.
-        let bit = self.filter_bit(hash);
-        if !self.filter_has(bit) {
+        // The filter first (invariant 6): it answers most misses without reading the entries.
+        let home = self.home(hash);
+        if !self.filter_admits(home, hash) {
             return None;
         }
-        let home = self.entry(bit >> FILTER_BITS_LOG2);
+        let home = self.entry(home);
         // The home slot on its own first: most lookups end there, without the loop's counter.
         // SAFETY: `home` is a slot of the table (invariant 3) and its key is initialised
         // (invariant 1); only the key is read.
@@ -567,7 +593,7 @@ impl<V> IntTable<V> {
 
     /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
     /// free slot within `limit` slots of its home, which is where the search stops. When the
-    /// key's filter bit is clear it is absent (invariant 6) and that slot is read from the
+    /// filter rules the key out it is absent (invariant 6) and that slot is read from the
     /// occupancy bitmap (invariant 7), without reading any entry.
     ///
     /// # Panics
@@ -579,9 +605,8 @@ impl<V> IntTable<V> {
         if self.home_slots == 0 {
             return Probe::Exhausted;
         }
-        let bit = self.filter_bit(hash);
-        let home = bit >> FILTER_BITS_LOG2;
-        if !self.filter_has(bit) {
+        let home = self.home(hash);
+        if !self.filter_admits_all(home, self.filter_mask(hash)) {
             // The key is absent (invariant 6), and its first free slot is in the bitmap
             // (invariant 7): an insert of a new key usually reads no entry at all, only writes
             // one, so it does not wait for the entry's cache line.
@@ -623,7 +648,7 @@ impl<V> IntTable<V> {
 
     /// Puts a new entry into free slot `i`, which must be the one [`find_or_free`] returned as
     /// [`Probe::Free`] for this key and `hash` with no change to the table since (invariant 5:
-    /// the first free slot on the key's path, the key absent), and sets its filter bit
+    /// the first free slot on the key's path, the key absent), and sets its filter bits
     /// (invariant 6).
     ///
     /// # Panics
@@ -633,10 +658,9 @@ impl<V> IntTable<V> {
     /// [`find_or_free`]: Self::find_or_free
     #[inline]
     pub(crate) fn insert_at(&mut self, i: usize, key: u64, hash: u64, value: V) {
-        assert!(
-            key != EMPTY && i < self.slots && !self.occupied_at(i),
-            "IntTable::insert_at({i}): empty key, slot out of range or in use"
-        );
+        if key == EMPTY || i >= self.slots || self.occupied_at(i) {
+            insert_at_refused(i);
+        }
         // SAFETY: `i < slots` (checked above). The slot is free (its occupancy bit is clear,
         // invariant 7), so no value is overwritten; the value is written with the key, so a
         // non-EMPTY key has an initialised value (invariant 2).
@@ -647,7 +671,10 @@ impl<V> IntTable<V> {
         }
         self.len += 1;
         self.set_occupied(i, true);
-        self.set_filter_bit(hash);
+        let mask = self.filter_mask(hash);
+        // SAFETY: a filter word of the allocation (`filter_word`); `&mut self` makes the write
+        // unique.
+        unsafe { *self.filter_word(self.home(hash) >> GROUP_LOG2) |= mask };
     }
 
     /// Removes the entry of slot `i`, if it is in use, and moves later entries back so that every
@@ -659,9 +686,9 @@ impl<V> IntTable<V> {
     /// An entry that stays put has its home after the hole, so the hole is not on its path. Moved
     /// entries only get closer to their homes.
     ///
-    /// Then, if no other key has the removed key's prefix, its filter bit is cleared
-    /// (invariant 6). Such keys share its home slot, so they are in the run from that home to the
-    /// first free slot (invariant 5, restored by the shift).
+    /// Then the filter word of the removed key's group is rebuilt from the keys left in it
+    /// (invariant 6), which lie in the runs from the group's home slots (invariant 5, restored by
+    /// the shift).
     pub(crate) fn remove(&mut self, i: usize, hashes: &impl Hashes) -> Option<(u64, V)> {
         let key = self.key(i);
         if key == EMPTY {
@@ -673,23 +700,13 @@ impl<V> IntTable<V> {
         // SAFETY: as above; with the value moved out, the slot is free (invariant 2).
         unsafe { (*self.entry(i)).key = EMPTY };
         self.len -= 1;
-        // Another key with the removed one's prefix has the same home, so it is in the run
-        // before slot `i` (looked at here) or after it (looked at by the shift below).
-        let bit = self.filter_bit(hashes.hash(key));
-        let home = bit >> FILTER_BITS_LOG2;
-        let mut prefix_kept = false;
-        for j in home..i {
-            prefix_kept |= self.filter_bit(hashes.hash(self.key_at(j))) == bit;
-        }
         let mut hole = i;
         for j in i + 1..self.slots {
             let k = self.key_at(j);
             if k == EMPTY {
                 break;
             }
-            let other = self.filter_bit(hashes.hash(k));
-            prefix_kept |= other == bit;
-            if other >> FILTER_BITS_LOG2 <= hole {
+            if self.home(hashes.hash(k)) <= hole {
                 // SAFETY: `hole < j < slots` are distinct slots (`j` is in use, `hole` free). The
                 // entry moves as a whole, key and initialised value (invariant 2), and slot `j`
                 // becomes free with its key EMPTY and its value no longer owned there.
@@ -702,9 +719,13 @@ impl<V> IntTable<V> {
         }
         // Every slot from `i` up to the last hole is in use again, the hole is free.
         self.set_occupied(hole, false);
-        if !prefix_kept {
-            self.clear_filter_bit(bit);
-        }
+        // The removed key's bits may be shared with other keys of its group: rebuild the word
+        // from the keys left (invariant 6).
+        let group = self.home(hashes.hash(key)) >> GROUP_LOG2;
+        let word = self.group_filter(group, hashes);
+        // SAFETY: a filter word of the allocation (`filter_word`, `group` from a home slot);
+        // `&mut self` makes the write unique.
+        unsafe { *self.filter_word(group) = word };
         Some((key, value))
     }
 
@@ -863,6 +884,15 @@ impl<V: Clone> Clone for IntTable<V> {
         }
         copy
     }
+}
+
+/// The panic of [`IntTable::insert_at`] given the empty key or a slot out of range or in use;
+/// out of line, so that the insert's fast path does not keep `i` on the stack for the message
+/// (a store, and a loop of inserts is bound by its stores: see the module docs).
+#[cold]
+#[inline(never)]
+fn insert_at_refused(i: usize) -> ! {
+    panic!("IntTable::insert_at({i}): empty key, slot out of range or in use")
 }
 
 /// Asks the kernel to back a new allocation aligned to a [`HUGE_PAGE`] with huge pages, before its
@@ -1167,26 +1197,57 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_filter_holds_a_bit_per_key_prefix_until_its_last_key_goes() {
-        // 8 home slots: a key's home is its top 3 bits, its prefix the top 3 + FILTER_BITS_LOG2.
-        let key = |home: u64, sub: u64, low: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | low;
-        let mut t = IntTable::try_new(8, 8).unwrap();
-        let put = |t: &mut IntTable<u64>, k: u64| match t.find_or_free(k, k) {
-            super::Probe::Free(i) => t.insert_at(i, k, k, k),
-            other => panic!("put({k}): {other:?}"),
-        };
-        // Two prefixes at home 2, one at home 1 held by two keys.
-        let (a, b, c, c2) = (key(2, 0, 1), key(2, 1, 1), key(1, 0, 1), key(1, 0, 2));
-        for k in [a, b, c, c2] {
-            put(&mut t, k);
+    /// A key for a table of `2^home_bits` home slots hashed by [`Raw`]: home slot `home` (its
+    /// top bits), filter bits `b0` and `b1` (its lowest two 6-bit fields), and `low` in between.
+    fn raw_key(home_bits: u32, home: u64, b0: u64, b1: u64, low: u64) -> u64 {
+        home << (64 - home_bits) | low << 12 | b1 << 6 | b0
+    }
+
+    /// A key for an 8-home-slot table ([`raw_key`] with 3 home bits).
+    fn key8(home: u64, b0: u64, b1: u64, low: u64) -> u64 {
+        raw_key(3, home, b0, b1, low)
+    }
+
+    /// A table of `home_slots` home slots (probe bound as many) holding `keys` hashed by [`Raw`],
+    /// each with itself as the value, inserted in order.
+    fn raw_table(home_slots: usize, keys: &[u64]) -> IntTable<u64> {
+        let mut t = IntTable::try_new(home_slots, home_slots).unwrap();
+        for &k in keys {
+            put_raw(&mut t, k);
         }
-        assert_eq!((t.filter_bits_set(), t.check_filter(&Raw)), (3, Ok(())));
-        // An absent key of a present prefix is searched; of an absent prefix, refused.
-        assert_eq!(t.find(key(2, 0, 5), key(2, 0, 5)), None);
-        assert!(!t.filter_has(t.filter_bit(key(3, 0, 5))));
-        assert_eq!(t.find(key(3, 0, 5), key(3, 0, 5)), None);
-        for k in [a, b, c, c2] {
+        t
+    }
+
+    /// Inserts `key` hashed by [`Raw`] (a key is its own hash), with itself as the value.
+    fn put_raw(t: &mut IntTable<u64>, key: u64) {
+        match t.find_or_free(key, key) {
+            super::Probe::Free(i) => t.insert_at(i, key, key, key),
+            other => panic!("put_raw({key}): {other:?}"),
+        }
+    }
+
+    /// The filter word of `group`.
+    fn word<V>(t: &IntTable<V>, group: usize) -> u64 {
+        // SAFETY: test tables have at least one filter word per group asked for here.
+        unsafe { *t.filter_word(group) }
+    }
+
+    #[test]
+    fn the_filter_word_of_a_group_is_the_union_of_its_keys_bits() {
+        // 8 home slots make one group, one filter word. Bits 1 and 2; 2 and 3 (sharing bit 2);
+        // 4 twice; and 1 and 3 again.
+        let [a, b, c, d] =
+            [(2, 1, 2), (5, 2, 3), (1, 4, 4), (1, 1, 3)].map(|(h, b0, b1)| key8(h, b0, b1, b0));
+        let mut t = raw_table(8, &[a, b, c, d]);
+        assert_eq!((word(&t, 0), t.check_filter(&Raw)), (0b11110, Ok(())));
+        // An absent key whose bits are all set is searched (and not found); one with a bit
+        // clear is refused by the filter alone.
+        let (passes, refused) = (key8(3, 1, 4, 9), key8(3, 1, 5, 9));
+        assert!(t.filter_admits(3, passes));
+        assert_eq!(t.find(passes, passes), None);
+        assert!(!t.filter_admits(3, refused));
+        assert_eq!(t.find(refused, refused), None);
+        for k in [a, b, c, d] {
             assert_eq!(t.get(k, k), Some(&k));
         }
         let remove = |t: &mut IntTable<u64>, k: u64| {
@@ -1194,29 +1255,51 @@ mod tests {
             assert_eq!(t.remove(i, &Raw), Some((k, k)));
             t.check_filter(&Raw).unwrap();
             t.check_occupancy().unwrap();
-            t.filter_bits_set()
+            word(t, 0)
         };
-        assert_eq!(remove(&mut t, a), 2, "a's prefix had no other key");
+        assert_eq!(remove(&mut t, a), 0b11110, "a's bits are b's and d's too");
         assert_eq!(t.get(b, b), Some(&b));
-        assert_eq!(remove(&mut t, c), 2, "c2 shares c's prefix");
-        assert_eq!(remove(&mut t, c2), 1);
+        assert_eq!(remove(&mut t, b), 0b11010, "bit 2 was b's alone");
+        assert_eq!(remove(&mut t, c), 0b01010);
         let copy = t.clone();
-        assert_eq!((copy.filter_bits_set(), copy.get(b, b)), (1, Some(&b)));
+        assert_eq!((word(&copy, 0), copy.get(d, d)), (0b01010, Some(&d)));
         copy.check_occupancy().unwrap();
         t.clear(&Raw);
-        assert_eq!((t.filter_bits_set(), t.get(b, b)), (0, None));
+        assert_eq!((word(&t, 0), t.get(d, d)), (0, None));
+    }
+
+    #[test]
+    fn a_removal_rebuilds_its_group_word_from_keys_that_ran_past_the_group() {
+        // 16 home slots, two groups. Keys of home 7 (group 0) run into slots 8 and 9 of group 1,
+        // and a key of home 8 (group 1) is pushed to slot 10.
+        let [x, y, z, w] = [(7, 1), (7, 2), (7, 3), (8, 4)].map(|(h, b)| raw_key(4, h, b, b, b));
+        let mut t = raw_table(16, &[x, y, z, w]);
+        assert_eq!(keys(&t)[7..11], [x, y, z, w]);
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b1110, 0b10000));
+        // Removing x shifts y, z and w back; group 0 keeps y's and z's bits.
+        let i = t.find(x, x).unwrap();
+        assert_eq!(t.remove(i, &Raw), Some((x, x)));
+        assert_eq!(keys(&t)[7..11], [y, z, w, EMPTY]);
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b1100, 0b10000));
+        t.check_filter(&Raw).unwrap();
+        let i = t.find(z, z).unwrap();
+        assert_eq!(t.remove(i, &Raw), Some((z, z)));
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b100, 0b10000));
+        t.check_filter(&Raw).unwrap();
+        t.check_occupancy().unwrap();
     }
 
     #[test]
     fn a_key_the_filter_rules_out_gets_its_free_slot_from_the_occupancy_bitmap() {
-        // 128 home slots: a key's home is its top 7 bits, its prefix 3 more.
-        let key = |home: u64, sub: u64, low: u64| home << 57 | sub << (57 - FILTER_BITS_LOG2) | low;
+        // 128 home slots: a key's home is its top 7 bits, its filter bits its lowest 12.
+        let key = |home: u64, bits: u64, low: u64| home << 57 | low << 12 | bits;
         let free = |t: &IntTable<u64>, k: u64| match t.find_or_free(k, k) {
             super::Probe::Free(i) => i,
             other => panic!("find_or_free({k}): {other:?}"),
         };
         let mut t = IntTable::try_new(128, 128).unwrap();
-        // Ten keys of one prefix at home 60: slots 60 to 69, across the bitmap's word boundary.
+        // Ten keys with the same filter bits at home 60: slots 60 to 69, across the bitmap's word
+        // boundary.
         for low in 1..=10 {
             let k = key(60, 0, low);
             let i = free(&t, k);
@@ -1224,9 +1307,9 @@ mod tests {
             t.insert_at(i, k, k, low);
         }
         t.check_occupancy().unwrap();
-        // Other prefixes (filter bits clear) at homes 60 and 63 take slot 70 from the bitmap.
+        // Other filter bits (clear) at homes 60 and 63 take slot 70 from the bitmap.
         for k in [key(60, 1, 1), key(63, 5, 1)] {
-            assert!(!t.filter_has(t.filter_bit(k)));
+            assert!(!t.filter_admits(t.home(k), k));
             assert_eq!(free(&t, k), 70);
         }
         assert_eq!(free(&t, key(59, 1, 1)), 59);
@@ -1237,13 +1320,13 @@ mod tests {
         assert_eq!(free(&t, key(61, 2, 1)), 69);
         // The probe bound ends the bitmap's search too: 4 slots from home 2 of 8, all in use.
         let mut small = IntTable::try_new(8, 4).unwrap();
-        let key = |home: u64, sub: u64| home << 61 | sub << (61 - FILTER_BITS_LOG2) | 1;
+        let key = |home: u64, bits: u64| key8(home, bits, 0, 1);
         for (i, k) in (2..6).map(|i| (i, key(2, i as u64))) {
             assert_eq!(free(&small, k), i);
             small.insert_at(i, k, k, 0);
         }
         let k = key(2, 7);
-        assert!(!small.filter_has(small.filter_bit(k)));
+        assert!(!small.filter_admits(2, k));
         assert_eq!(small.find_or_free(k, k), super::Probe::Exhausted);
         assert_eq!(free(&small, key(3, 7)), 6);
         small.check_occupancy().unwrap();
