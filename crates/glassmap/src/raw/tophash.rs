@@ -438,6 +438,13 @@ mod tests {
         }
     }
 
+    /// A group's answers about where its chain ends.
+    struct ChainAnswers {
+        has_empty_rest: bool,
+        chained: bool,
+        chain_goes_on: bool,
+    }
+
     /// Checks one group implementation against the byte-wise definitions on `bytes`. `exact` says
     /// whether `matching` may report extras (SWAR may, above the lowest equal slot, and only slots
     /// holding `top ^ 1`, which the callers' key comparison rejects).
@@ -446,9 +453,7 @@ mod tests {
         matching: impl Fn(u8) -> BitMask<SHIFT>,
         empty: BitMask<SHIFT>,
         full: BitMask<SHIFT>,
-        has_empty_rest: bool,
-        chained: bool,
-        chain_goes_on: bool,
+        chain: ChainAnswers,
         exact: bool,
     ) {
         // Natively every tophash; under Miri those that occur in `bytes` or are one bit off.
@@ -484,11 +489,15 @@ mod tests {
         assert_eq!(slots(full), want_full, "{bytes:?}");
         let want_empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= EMPTY_ONE).collect();
         assert_eq!(slots(empty), want_empty, "{bytes:?}");
-        assert_eq!(has_empty_rest, bytes.contains(&EMPTY_REST), "{bytes:?}");
-        assert_eq!(chained, bytes[CHAINED_SLOT] == CHAINED, "{bytes:?}");
         assert_eq!(
-            chain_goes_on,
-            chained && !bytes.contains(&EMPTY_REST),
+            chain.has_empty_rest,
+            bytes.contains(&EMPTY_REST),
+            "{bytes:?}"
+        );
+        assert_eq!(chain.chained, bytes[CHAINED_SLOT] == CHAINED, "{bytes:?}");
+        assert_eq!(
+            chain.chain_goes_on,
+            chain.chained && !bytes.contains(&EMPTY_REST),
             "{bytes:?}"
         );
     }
@@ -538,9 +547,11 @@ mod tests {
                         matching,
                         g.empty(),
                         g.full(),
-                        g.has_empty_rest(),
-                        g.chained(),
-                        g.chain_goes_on(),
+                        ChainAnswers {
+                            has_empty_rest: g.has_empty_rest(),
+                            chained: g.chained(),
+                            chain_goes_on: g.chain_goes_on(),
+                        },
                         $exact,
                     );
                 }
