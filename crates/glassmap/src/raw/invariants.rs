@@ -140,19 +140,30 @@ mod tests {
         bytes
     }
 
+    /// Every key in bucket 0 with one tophash.
+    fn bucket_zero(k: &u64) -> u64 {
+        0xab00_0000_0000_0000 | (k << 16)
+    }
+
+    /// Keys `0..n` inserted into a 16-entry table, all in bucket 0 (`bucket_zero`).
+    fn one_chain(n: u64) -> RawTable<u64, u64> {
+        let mut table = RawTable::try_with_capacity(16).expect("small table");
+        for k in 0..n {
+            table.insert(bucket_zero(&k), k, k, bucket_zero);
+        }
+        table
+    }
+
     /// A remove that empties a chain's overflow bucket makes the `EMPTY_ONE` slots before it,
     /// back to the last full one, `EMPTY_REST` (Go's `mapdelete` walking back the chain, past the
     /// primary bucket's `CHAINED` mark, invariant 8), so a later miss stops in the primary
     /// bucket; and one that leaves a full slot after it does not.
     #[test]
     fn emptying_an_overflow_bucket_walks_back_the_chain() {
-        // Every key in bucket 0 with one tophash: ten keys make a chain of two buckets, the
-        // primary bucket's slot 7 the mark and its entry (key 7) moved to the overflow bucket.
-        let hash = |k: &u64| 0xab00_0000_0000_0000 | (k << 16);
-        let mut table = RawTable::try_with_capacity(16).expect("small table");
-        for k in 0..10u64 {
-            table.insert(hash(&k), k, k, hash);
-        }
+        // Ten keys make a chain of two buckets, the primary bucket's slot 7 the mark and its
+        // entry (key 7) moved to the overflow bucket.
+        let hash = bucket_zero;
+        let mut table = one_chain(10);
         assert!(!table.is_growing());
         let top = tophash(hash(&0));
         let primary = [top, top, top, top, top, top, top, CHAINED];
@@ -191,11 +202,8 @@ mod tests {
     /// chain's tail is empty (invariants 4 and 8), also when the mark follows an `EMPTY_REST`.
     #[test]
     fn clone_keeps_the_chained_mark_only_with_its_link() {
-        let hash = |k: &u64| 0xab00_0000_0000_0000 | (k << 16);
-        let mut table = RawTable::try_with_capacity(16).expect("small table");
-        for k in 0..10u64 {
-            table.insert(hash(&k), k, k, hash);
-        }
+        let hash = bucket_zero;
+        let mut table = one_chain(10);
         let copy = table.clone();
         copy.assert_invariants(hash);
         assert_eq!(chain_bytes(&copy, 0), chain_bytes(&table, 0));
