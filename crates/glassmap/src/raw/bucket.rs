@@ -318,14 +318,13 @@ impl<K, V> Bucket<K, V> {
     /// used by nothing else; the table is exclusively borrowed.
     #[inline]
     pub(crate) unsafe fn chain(self, unit: NonNull<Overflow<K, V>>) -> Cell<K, V> {
-        // SAFETY: (caller) slot 7 is full and live, the unit's slot 0 empty; no user code runs, so
-        // the entry is owned once at every point a panic could observe.
+        // SAFETY: (caller) slot 7 is full and live, the unit empty, so a cursor at its slot 0 is
+        // not full; no user code runs, so the entry is owned once at every point a panic could
+        // observe.
         unsafe {
             let next = Bucket::of_overflow(unit);
             let moved = Cell::new(self, CHAINED_SLOT);
-            let first = Cell::new(next, 0);
-            first.set_tophash(moved.tophash());
-            moved.move_to(first);
+            Cursor::new(next).push(moved);
             moved.set_tophash(CHAINED);
             self.set_overflow(unit);
             Cell::new(next, 1)

@@ -82,7 +82,7 @@ fn copy_buckets<K: Clone, V: Clone>(
             // the caller's `from` (never released), `to_bucket` in the matching chain of
             // `target`, which this function owns mutably (invariant 2).
             let group = unsafe { from_bucket.group() };
-            let next = if group.chained() && !group.has_empty_rest() {
+            let next = if group.chain_goes_on() {
                 // SAFETY: as above; a `CHAINED` bucket has a link (invariant 8).
                 let next = unsafe { from_bucket.overflow() }.expect("a CHAINED bucket has a link");
                 let unit = target.new_overflow();

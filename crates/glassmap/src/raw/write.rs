@@ -9,7 +9,7 @@ use super::array::BucketArray;
 use super::bucket::{Bucket, Cell};
 use super::growth_policy::BUCKET_SLOTS;
 use super::search_chain;
-use super::tophash::{CHAINED, EMPTY_ONE, EMPTY_REST, Needle};
+use super::tophash::{CHAINED, CHAINED_SLOT, EMPTY_ONE, EMPTY_REST, Needle};
 
 /// The key's slot, or an empty slot of its chain ready for one insert, with the table borrowed for
 /// the entry's life. The chain is the one [`RawTable::source_bucket`] gives (invariant 3).
@@ -410,8 +410,10 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
                     }
                     previous = next;
                 }
+                // A bucket with a next one in its chain carries the mark (invariant 8): its
+                // entries end at slot 6.
                 bucket = previous;
-                slot = last_slot(bucket);
+                slot = CHAINED_SLOT - 1;
             } else {
                 slot -= 1;
             }
@@ -420,16 +422,6 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
             }
         }
     }
-}
-
-/// The slot where a bucket's entries end: 7, or 6 before a `CHAINED` mark (invariant 8).
-///
-/// # Safety
-/// The bucket is live.
-unsafe fn last_slot<K, V>(bucket: Bucket<K, V>) -> usize {
-    // SAFETY: live bucket (caller).
-    let chained = unsafe { bucket.group() }.chained();
-    BUCKET_SLOTS - 1 - usize::from(chained)
 }
 
 // All methods below rely on the same invariant: `cell` came from `entry(hash, ..)` on
