@@ -17,10 +17,13 @@
 //! Why release: freeing a 150 MiB array costs ~11 ms on the reference machine (the kernel unmaps
 //! every page at once). Handing the evacuated prefix back a few pages per write spreads that cost
 //! over the growth, so the final free is cheap and no insert stalls. Overflow chunks are kept small
-//! (at most [`MAX_CHUNK_BYTES`]) for the same reason.
+//! (at most [`MAX_CHUNK_BYTES`]) for the same reason. Arrays the allocator most likely serves from
+//! memory it keeps are not released early ([`releases_early`]): their free is cheap, and released
+//! pages would only fault again in the next array.
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error};
 
 use super::bucket::{Bucket, Cell, Overflow, Slots, Tophash};
@@ -43,6 +46,8 @@ pub(crate) struct BucketArray<K, V> {
     /// region (`usize::MAX` when it never has: a small array, or no `madvise`), so the call per
     /// evacuated bucket is one compare.
     release_at: usize,
+    /// Whether evacuated pages are handed back before the free (see [`releases_early`]).
+    releases_early: bool,
     /// Bytes at the start of the tophash region already faulted in writable.
     populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
@@ -82,6 +87,27 @@ struct OverflowPool<K, V> {
 /// microseconds at most), and released pages would only fault again when the memory is reused.
 const LARGE_ARRAY_BYTES: usize = 1 << 20;
 
+/// glibc's ceiling for its dynamic mmap threshold (`DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit).
+const MMAP_THRESHOLD_MAX: usize = 32 << 20;
+
+/// The largest array of at most [`MMAP_THRESHOLD_MAX`] bytes this process has freed: a lower
+/// bound of glibc's dynamic mmap threshold, as far as glassmap's own frees tell.
+static LARGEST_FREED: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether an array of `bytes` hands its evacuated pages back before its free: a large array,
+/// unless the allocator most likely serves it from memory it keeps. glibc maps every request at
+/// or above its mmap threshold afresh and unmaps it on free (the costly free that the early
+/// release spreads); freeing such a chunk raises the threshold to its size, up to
+/// [`MMAP_THRESHOLD_MAX`], so from then on arrays of that size come from the heap, whose free is
+/// cheap and whose pages the next array reuses, already faulted in, unless they were released.
+/// A map refilled to the same size every time (criterion's insert benchmarks, a per-request map)
+/// faulted its whole series of arrays in again on every fill with the release. A process that set
+/// a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array here that is not released
+/// early: its free then unmaps at most 32 MiB at once.
+fn releases_early(bytes: usize) -> bool {
+    RELEASES && bytes >= LARGE_ARRAY_BYTES && bytes > LARGEST_FREED.load(Ordering::Relaxed)
+}
+
 /// Arrays at least this big are populated ahead. glibc serves allocations below its largest
 /// dynamic mmap threshold (32 MiB) from memory it may reuse, already faulted in, where populating
 /// would only walk page tables for nothing (measured: 15% of a presized 64K-entry insert loop);
@@ -116,6 +142,7 @@ impl<K, V> BucketArray<K, V> {
             buckets: 0,
             released: [0; 2],
             release_at: usize::MAX,
+            releases_early: false,
             populated: 0,
             populating: false,
             grow_at: 0,
@@ -150,6 +177,7 @@ impl<K, V> BucketArray<K, V> {
             buckets,
             released: [0; 2],
             release_at: usize::MAX,
+            releases_early: releases_early(layout.size()),
             populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
@@ -340,7 +368,7 @@ impl<K, V> BucketArray<K, V> {
     /// The smallest bucket index whose evacuation completes a release step in some region
     /// (see [`release_prefix`]), or `usize::MAX` for arrays that are never released.
     fn next_release_at(&self) -> usize {
-        if !RELEASES || self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
+        if !self.releases_early {
             return usize::MAX;
         }
         let due = |region: NonNull<u8>, released: usize, bucket_bytes: usize| {
@@ -449,6 +477,9 @@ impl<K, V> Drop for BucketArray<K, V> {
             let (layout, _) = primary_layout::<K, V>(self.buckets).expect("valid at allocation");
             // SAFETY: allocated by `try_new` with this layout, starting at the tophash head.
             unsafe { dealloc(self.tophash.as_ptr().cast(), layout) };
+            if layout.size() <= MMAP_THRESHOLD_MAX {
+                LARGEST_FREED.fetch_max(layout.size(), Ordering::Relaxed);
+            }
         }
     }
 }
@@ -534,5 +565,33 @@ impl TryReserveError {
             TryReserveError::CapacityOverflow => panic!("capacity overflow"),
             TryReserveError::AllocError { layout } => handle_alloc_error(layout),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An array of a size the process has already freed comes from the allocator's heap (glibc's
+    /// dynamic threshold) and is not released early; sizes above glibc's ceiling always are.
+    #[test]
+    #[cfg_attr(
+        not(all(target_os = "linux", not(miri))),
+        ignore = "no release without madvise"
+    )]
+    fn only_arrays_the_allocator_maps_afresh_release_early() {
+        // 2^13 buckets of 152 bytes: 1.2 MiB, between the release floor and glibc's ceiling.
+        let log2 = 13;
+        let first = BucketArray::<u64, u64>::new(log2);
+        let bytes = primary_layout::<u64, u64>(first.buckets())
+            .unwrap()
+            .0
+            .size();
+        assert!((LARGE_ARRAY_BYTES..=MMAP_THRESHOLD_MAX).contains(&bytes));
+        drop(first);
+        assert!(!releases_early(bytes));
+        assert_eq!(BucketArray::<u64, u64>::new(log2).release_at, usize::MAX);
+        assert!(releases_early(MMAP_THRESHOLD_MAX + PAGE));
+        assert!(!releases_early(LARGE_ARRAY_BYTES - PAGE));
     }
 }
