@@ -9,7 +9,9 @@
 //!
 //! Arguments: `n`, `presized` or `empty`, fills per map, and the order: `alternate` (glassmap,
 //! hashbrown, glassmap, ...), `glassmap-first` (every glassmap fill, then every hashbrown fill, as
-//! criterion runs one benchmark after the other) or `hashbrown-first`.
+//! criterion runs one benchmark after the other), `hashbrown-first`, `glassmap-only` or
+//! `hashbrown-only` (one map's fills alone, e.g. under a profiler); optionally `each` last, to
+//! time every insert and print the slowest.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -74,6 +76,8 @@ fn main() {
     let rounds: Vec<bool> = match order {
         "glassmap-first" => [true, false].iter().flat_map(|&g| vec![g; fills]).collect(),
         "hashbrown-first" => [false, true].iter().flat_map(|&g| vec![g; fills]).collect(),
+        "glassmap-only" => vec![true; fills],
+        "hashbrown-only" => vec![false; fills],
         _ => (0..2 * fills).map(|i| i % 2 == 0).collect(),
     };
     let keys: Vec<u64> = (0..n as u64).map(glassmap_workloads::splitmix64).collect();
@@ -97,8 +101,16 @@ fn main() {
         let slowest = samples.iter().map(|s| s.2).fold(0f64, f64::max);
         (ns, median(samples.iter().map(|s| s.1).collect()), slowest)
     };
+    let none = [(f64::NAN, f64::NAN, f64::NAN)];
+    let or_none = |v: &[(f64, f64, f64)]| {
+        if v.is_empty() {
+            summary(&none)
+        } else {
+            summary(v)
+        }
+    };
     let ((g_ns, g_faults, g_max), (h_ns, h_faults, h_max)) =
-        (summary(&glassmap), summary(&hashbrown));
+        (or_none(&glassmap), or_none(&hashbrown));
     let slowest = |max: f64| {
         if each {
             format!(", slowest insert {max:.0} us")

@@ -43,8 +43,8 @@ pub(crate) struct BucketArray<K, V> {
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
     /// The bucket index from which [`BucketArray::release_below`] has a step to take in some
-    /// region (`usize::MAX` when it never has: a small array, or no `madvise`), so the call per
-    /// evacuated bucket is one compare.
+    /// region (`usize::MAX` when it never has: an array that does not release early, or no
+    /// `madvise`), so the call per evacuated bucket is one compare.
     release_at: usize,
     /// Whether evacuated pages are handed back before the free (see [`releases_early`]).
     releases_early: bool,
@@ -100,10 +100,10 @@ static LARGEST_FREED: AtomicUsize = AtomicUsize::new(0);
 /// release spreads); freeing such a chunk raises the threshold to its size, up to
 /// [`MMAP_THRESHOLD_MAX`], so from then on arrays of that size come from the heap, whose free is
 /// cheap and whose pages the next array reuses, already faulted in, unless they were released.
-/// A map refilled to the same size every time (criterion's insert benchmarks, a per-request map)
-/// faulted its whole series of arrays in again on every fill with the release. A process that set
-/// a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array here that is not released
-/// early: its free then unmaps at most 32 MiB at once.
+/// Released, they would make a map refilled to the same size every time (criterion's insert
+/// benchmarks, a per-request map) fault its whole series of arrays in again on every fill. A
+/// process that sets a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array here that is
+/// not released early: its free then unmaps at most 32 MiB at once.
 fn releases_early(bytes: usize) -> bool {
     RELEASES && bytes >= LARGE_ARRAY_BYTES && bytes > LARGEST_FREED.load(Ordering::Relaxed)
 }
