@@ -2,9 +2,10 @@
 //! slot blocks), plus the overflow buckets chained from them, carved from chunks.
 //!
 //! Invariants:
-//! - When `buckets > 0`, `tophash` and `slots` point into one `alloc_zeroed` allocation of `buckets` tophash
-//!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
-//!   pointers that are never dereferenced.
+//! - When `buckets > 0`, `tophash` and `slots` point into one allocation of `buckets` tophash
+//!   words, zeroed when allocated, followed by `buckets` slot blocks, uninitialised until written
+//!   (see [`BucketArray::try_new`]); an unallocated array (`buckets == 0`) has dangling pointers
+//!   that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
 //!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
@@ -18,7 +19,7 @@
 //! every page at once). Handing the evacuated prefix back a few pages per write spreads that cost
 //! over the growth, so the final free is cheap and no insert stalls. Overflow chunks are kept small
 //! (at most [`MAX_CHUNK_BYTES`]) for the same reason. Arrays the allocator most likely serves from
-//! memory it keeps are not released early ([`releases_early`]): their free is cheap, and released
+//! memory it keeps are not released early ([`maps_afresh`]): their free is cheap, and released
 //! pages would only fault again in the next array.
 
 use core::alloc::Layout;
@@ -46,7 +47,10 @@ pub(crate) struct BucketArray<K, V> {
     /// region (`usize::MAX` when it never has: an array that does not release early, or no
     /// `madvise`), so the call per evacuated bucket is one compare.
     release_at: usize,
-    /// Whether evacuated pages are handed back before the free (see [`releases_early`]).
+    /// Whether evacuated pages are handed back before the free: for an array the allocator maps
+    /// afresh ([`maps_afresh`]), whose free would unmap it at once. Released pages of a heap array
+    /// would make a map refilled to the same size every time (criterion's insert benchmarks, a
+    /// per-request map) fault its whole series of arrays in again on every fill.
     releases_early: bool,
     /// Bytes at the start of the tophash region already faulted in writable.
     populated: usize,
@@ -78,7 +82,7 @@ struct OverflowPool<K, V> {
     chunks: Vec<NonNull<Overflow<K, V>>>,
     chunk_len: usize,
     next: usize,
-    /// Recycled units, linked through their overflow link (see
+    /// Recycled units, a free list linked through their links ([`Overflow::init_free`], see
     /// [`BucketArray::recycle_overflow`]); handed out before new ones.
     recycled: Option<NonNull<Overflow<K, V>>>,
 }
@@ -94,18 +98,16 @@ const MMAP_THRESHOLD_MAX: usize = 32 << 20;
 /// bound of glibc's dynamic mmap threshold, as far as glassmap's own frees tell.
 static LARGEST_FREED: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether an array of `bytes` hands its evacuated pages back before its free: a large array,
-/// unless the allocator most likely serves it from memory it keeps. glibc maps every request at
-/// or above its mmap threshold afresh and unmaps it on free (the costly free that the early
-/// release spreads); freeing such a chunk raises the threshold to its size, up to
-/// [`MMAP_THRESHOLD_MAX`], so from then on arrays of that size come from the heap, whose free is
-/// cheap and whose pages the next array reuses, already faulted in, unless they were released.
-/// Released, they would make a map refilled to the same size every time (criterion's insert
-/// benchmarks, a per-request map) fault its whole series of arrays in again on every fill. A
-/// process that sets a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array here that is
-/// not released early: its free then unmaps at most 32 MiB at once.
-fn releases_early(bytes: usize) -> bool {
-    RELEASES && bytes >= LARGE_ARRAY_BYTES && bytes > LARGEST_FREED.load(Ordering::Relaxed)
+/// Whether the allocator most likely maps an array of `bytes` afresh (pages the kernel zeroes on
+/// first touch) rather than serving it from memory it keeps: a large array bigger than every
+/// array of at most [`MMAP_THRESHOLD_MAX`] bytes the process has freed. glibc maps every request
+/// at or above its mmap threshold afresh and unmaps it on free; freeing such a chunk raises the
+/// threshold to its size, up to [`MMAP_THRESHOLD_MAX`], so from then on arrays of that size come
+/// from its heap, whose free is cheap and whose pages the next array reuses, already faulted in.
+/// A process that sets a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array where this
+/// says heap: it is then not released early, and its free unmaps at most 32 MiB at once.
+fn maps_afresh(bytes: usize) -> bool {
+    bytes >= LARGE_ARRAY_BYTES && bytes > LARGEST_FREED.load(Ordering::Relaxed)
 }
 
 /// Arrays at least this big are populated ahead. glibc serves allocations below its largest
@@ -158,15 +160,31 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// A zeroed array of 2^log2 buckets: every slot `EMPTY_REST`, no overflow.
+    /// An empty array of 2^log2 buckets: every tophash `EMPTY_REST`, no overflow.
     pub(crate) fn try_new(log2: u8) -> Result<Self, TryReserveError> {
         let buckets = 1usize
             .checked_shl(u32::from(log2))
             .ok_or(TryReserveError::CapacityOverflow)?;
         let (layout, slots_offset) = primary_layout::<K, V>(buckets)?;
+        // Only the tophash words must start zeroed (slots and links are read only where the
+        // tophash says so, invariant 8 of `raw/mod.rs`). A fresh mapping is zero already, and
+        // `alloc_zeroed` leaves it to the kernel's first touch; memory the allocator reuses would
+        // be cleared whole by `alloc_zeroed` inside one insert (1 ms for 20 MiB here), so it
+        // gets `alloc` and a clear of its tophash words, 1/19 of it for `u64 -> u64`.
+        let afresh = maps_afresh(layout.size());
         // SAFETY: the layout has non-zero size (`buckets >= 1` tophash words).
-        let base = NonNull::new(unsafe { alloc_zeroed(layout) })
-            .ok_or(TryReserveError::AllocError { layout })?;
+        let base = NonNull::new(unsafe {
+            if afresh {
+                alloc_zeroed(layout)
+            } else {
+                alloc(layout)
+            }
+        })
+        .ok_or(TryReserveError::AllocError { layout })?;
+        if !afresh {
+            // SAFETY: the tophash words are the allocation's first `buckets` words.
+            unsafe { ptr::write_bytes(base.as_ptr(), 0, buckets * size_of::<Tophash>()) };
+        }
         let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
         let mut array = BucketArray {
             tophash: base.cast(),
@@ -177,7 +195,7 @@ impl<K, V> BucketArray<K, V> {
             buckets,
             released: [0; 2],
             release_at: usize::MAX,
-            releases_early: releases_early(layout.size()),
+            releases_early: RELEASES && afresh,
             populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
@@ -241,12 +259,10 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) fn new_overflow(&mut self) -> NonNull<Overflow<K, V>> {
         let pool = &mut self.pool;
         if let Some(unit) = pool.recycled {
-            // SAFETY: a recycled unit is an initialised empty bucket of this array that nothing
-            // else uses; its link is the next recycled unit. Re-initialising it makes it fresh.
+            // SAFETY: a recycled unit is a free-list unit of this array (`recycle_overflow`) that
+            // nothing else uses. Re-initialising it makes it fresh.
             unsafe {
-                pool.recycled = Bucket::of_overflow(unit)
-                    .overflow()
-                    .map(|next| next.overflow_unit());
+                pool.recycled = Overflow::next_free(unit);
                 Overflow::init_empty(unit);
             }
             return unit;
@@ -277,8 +293,8 @@ impl<K, V> BucketArray<K, V> {
     #[cold]
     pub(crate) unsafe fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
         let next = self.new_overflow();
-        // SAFETY: `last` ends a live chain of this array and is full (caller), so its link is
-        // null; `next` is fresh and empty.
+        // SAFETY: `last` ends a live chain of this array and is full (caller); `next` is fresh
+        // and empty.
         let free = unsafe { last.chain(next) };
         // xorshift64 (Marsaglia 2003), only to sample the overflow count like Go's `fastrand`.
         self.random ^= self.random << 13;
@@ -306,10 +322,7 @@ impl<K, V> BucketArray<K, V> {
             while let Some(bucket) = next {
                 next = bucket.overflow();
                 let unit = bucket.overflow_unit();
-                Overflow::init_empty(unit);
-                if let Some(recycled) = self.pool.recycled {
-                    bucket.set_overflow(recycled);
-                }
+                Overflow::init_free(unit, self.pool.recycled);
                 self.pool.recycled = Some(unit);
             }
         }
@@ -428,16 +441,14 @@ impl<K, V> BucketArray<K, V> {
         self.populating = self.populated < size;
     }
 
-    /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
+    /// Forgets every entry without dropping it: zeroes the tophash words and frees the overflow
     /// chunks. O(buckets), like Go's `mapclear`.
     pub(crate) fn clear_no_drop(&mut self) {
         debug_assert_eq!(self.released, [0; 2], "only a current array is cleared");
-        if let Ok((layout, _)) = primary_layout::<K, V>(self.buckets)
-            && self.is_allocated()
-        {
-            // SAFETY: the allocation is `layout.size()` bytes from the tophash head; all-zero is a
-            // valid empty bucket.
-            unsafe { ptr::write_bytes(self.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
+        if self.is_allocated() {
+            // SAFETY: the array's `buckets` tophash words are allocated; all `EMPTY_REST` is an
+            // empty bucket without a mark, whose slots and link are never read (invariant 8).
+            unsafe { ptr::write_bytes(self.tophash.as_ptr(), 0, self.buckets) };
         }
         self.pool.free();
         self.noverflow = 0;
@@ -589,9 +600,9 @@ mod tests {
             .size();
         assert!((LARGE_ARRAY_BYTES..=MMAP_THRESHOLD_MAX).contains(&bytes));
         drop(first);
-        assert!(!releases_early(bytes));
+        assert!(!maps_afresh(bytes));
         assert_eq!(BucketArray::<u64, u64>::new(log2).release_at, usize::MAX);
-        assert!(releases_early(MMAP_THRESHOLD_MAX + PAGE));
-        assert!(!releases_early(LARGE_ARRAY_BYTES - PAGE));
+        assert!(maps_afresh(MMAP_THRESHOLD_MAX + PAGE));
+        assert!(!maps_afresh(LARGE_ARRAY_BYTES - PAGE));
     }
 }
