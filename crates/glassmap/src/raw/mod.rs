@@ -29,11 +29,13 @@
 //!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
 //!    empty table even if a `Drop` panics.
 //! 7. `growing` is `evacuation.is_some()`: every assignment of `evacuation` sets it too.
-//! 8. A bucket's overflow link is set iff its slot 7 holds `CHAINED` (`tophash.rs`), and no other
+//! 8. A bucket has a next bucket iff its slot 7 holds `CHAINED` (`tophash.rs`), and no other
 //!    slot ever does: chaining an overflow bucket moves slot 7's entry into it
 //!    (`Bucket::chain`). So a search that finds a full bucket without its key learns whether the
 //!    chain goes on from the tophash word it already holds; the link, in the slot block's last
-//!    cache line, is loaded only to follow it.
+//!    cache line, is loaded only to follow it. The link is initialised and read only behind the
+//!    mark (`Bucket::overflow` checks it): other buckets' links may be uninitialised, so an
+//!    array needs only its tophash words zeroed (`raw/array.rs`).
 //!
 //! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
