@@ -327,6 +327,22 @@ impl<K, V> Bucket<K, V> {
         }
     }
 
+    /// The next bucket of a chain the caller has seen go on, without testing the mark again
+    /// (the search loops test it in the tophash word they hold: `Group::chain_goes_on`).
+    ///
+    /// # Safety
+    /// The bucket is live and its slot 7 holds `CHAINED`.
+    #[inline]
+    pub(crate) unsafe fn overflow_unchecked(self) -> Self {
+        debug_assert_eq!(unsafe { self.tophash(CHAINED_SLOT) }, CHAINED);
+        // SAFETY: with the mark, the link is initialised and points to an allocated overflow unit
+        // of the same array (invariant 8).
+        unsafe {
+            let next = (&raw const (*self.slots.as_ptr()).overflow).read();
+            Self::of_overflow(NonNull::new_unchecked(next))
+        }
+    }
+
     /// # Safety
     /// The bucket is live, the table exclusively borrowed, and `next` an empty overflow unit owned
     /// by the same array.

@@ -312,7 +312,7 @@ unsafe fn search_chain<K, V>(
             if !group.chain_goes_on() {
                 return None;
             }
-            bucket = bucket.overflow()?;
+            bucket = bucket.overflow_unchecked();
         }
     }
 }

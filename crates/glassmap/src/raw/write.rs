@@ -389,9 +389,7 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
         // or the mark that the chain goes on at the next bucket's slot 0.
         let next_is_rest = slot == BUCKET_SLOTS - 1
             || match bucket.tophash(slot + 1) {
-                CHAINED => bucket
-                    .overflow()
-                    .is_none_or(|next| next.tophash(0) == EMPTY_REST),
+                CHAINED => bucket.overflow_unchecked().tophash(0) == EMPTY_REST,
                 next => next == EMPTY_REST,
             };
         if !next_is_rest {
