@@ -151,7 +151,8 @@ fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
 /// Runs the measured loop and prints its wall time per operation to stderr (stdout keeps the
 /// result, so the loop cannot be optimised away). With `PROBE_REPS=r` in the environment a
 /// read-only operation runs `r` times and the median and fastest pass are printed (callgrind
-/// counts then cover all passes).
+/// counts then cover all passes). With `PROBE_HUGE` set, the glassmap map is given huge pages
+/// (`Map::collapse_to_huge_pages`) before the loop.
 fn timed(n: usize, op: &str, mut run: impl FnMut() -> u64) -> u64 {
     let read_only = !matches!(op, "insert" | "presized" | "remove");
     let reps: usize = match std::env::var("PROBE_REPS") {
@@ -200,6 +201,9 @@ fn main() {
                     map.insert(k, k);
                 });
                 map.finish_growth();
+            }
+            if std::env::var_os("PROBE_HUGE").is_some() {
+                eprintln!("collapse_to_huge_pages: {}", map.collapse_to_huge_pages());
             }
             timed(n, op, || run_glassmap(op, black_box(&mut map), &probes))
         }
