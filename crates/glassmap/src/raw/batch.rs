@@ -133,7 +133,7 @@ impl<'a, K: 'a, V: 'a> Stages<'a, K, V> for Steady<'a, K, V> {
             None if !group.chain_goes_on() => (head.tophash_address(), ABSENT),
             None => (head.tophash_address(), SEARCH),
         };
-        prefetch::prefetch_read_once(address);
+        prefetch::prefetch_read(address);
         hint
     }
 
