@@ -49,8 +49,9 @@ fn collapsed_map_reads_and_grows_as_before() {
     if kernel_collapses() {
         assert!(collapsed, "MADV_COLLAPSE refused on a kernel that has it");
         let (before, after) = (before.unwrap(), anon_huge_kib().unwrap());
+        // The allocation (about 10 MiB, page-aligned) holds at least 3 whole aligned 2 MiB pages.
         assert!(
-            after >= before + 4 * 2048,
+            after >= before + 3 * 2048,
             "AnonHugePages {before} -> {after} kB"
         );
     }
