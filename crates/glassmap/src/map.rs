@@ -481,7 +481,7 @@ where
     /// which under virtualisation (nested paging) can cost as much as the memory access itself;
     /// with huge pages the walks mostly hit the TLB (on the reference VM, `get_batch` at 8M
     /// entries got a tenth to a fifth faster). Never done on its own: the kernel copies the whole
-    /// table (on the reference VM 10-90 ms at 1M entries, 0.2-1.3 s at 8M), and a map that later
+    /// table (on the reference VM 10-95 ms at 1M entries, 0.15-1.4 s at 8M), and a map that later
     /// grows allocates its next array in ordinary pages again (call this again after a growth if
     /// wanted).
     ///
