@@ -441,6 +441,22 @@ impl<K, V> BucketArray<K, V> {
         self.populating = self.populated < size;
     }
 
+    /// Asks the kernel to back the primary allocation with huge pages now, copying its pages into
+    /// 2 MiB ones (Linux 6.1+ `MADV_COLLAPSE`, which works whatever the system's transparent huge
+    /// page setting). Only the 2 MiB-aligned part of the allocation can be collapsed; its ends stay
+    /// in 4 KiB pages. Returns whether the kernel collapsed that part; on failure (an older
+    /// kernel, no huge page free, another OS) the memory stays as it was. Nothing is read or
+    /// written differently: a later release of this array's prefix while it is an evacuated old
+    /// array splits the huge pages again, page by page.
+    pub(crate) fn collapse_huge_pages(&self) -> bool {
+        match primary_layout::<K, V>(self.buckets) {
+            Ok((layout, _)) if self.is_allocated() => {
+                collapse_range(self.tophash.cast(), layout.size())
+            }
+            _ => false,
+        }
+    }
+
     /// Forgets every entry without dropping it: zeroes the tophash words and frees the overflow
     /// chunks. O(buckets), like Go's `mapclear`.
     pub(crate) fn clear_no_drop(&mut self) {
@@ -564,6 +580,41 @@ fn populate_prefix(region: NonNull<u8>, size: usize, populated: &mut usize) {
 
 #[cfg(not(all(target_os = "linux", not(miri))))]
 fn populate_prefix(_region: NonNull<u8>, _size: usize, _populated: &mut usize) {}
+
+/// Size of a transparent huge page on x86-64 and on aarch64 with 4 KiB pages.
+#[cfg_attr(
+    not(all(target_os = "linux", target_env = "gnu", not(miri))),
+    allow(dead_code)
+)]
+const HUGE_PAGE: usize = 2 << 20;
+
+/// `MADV_COLLAPSE` over the whole huge pages of `[region, region + size)`; whether it succeeded.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+fn collapse_range(region: NonNull<u8>, size: usize) -> bool {
+    let base = region.as_ptr().addr();
+    let start = base.next_multiple_of(HUGE_PAGE);
+    let end = (base + size) & !(HUGE_PAGE - 1);
+    if end <= start {
+        return false;
+    }
+    // SAFETY: the range lies inside the allocation (`start >= base`, `end <= base + size`), which
+    // stays allocated while the array is borrowed. MADV_COLLAPSE copies the range's pages into
+    // huge pages under the kernel's page locks and never changes what any byte reads, so readers
+    // (the borrow allows them) see the same memory; pages released before (`released`) are
+    // faulted in again as zero pages, which nothing reads (invariant 4 of this module).
+    unsafe {
+        libc::madvise(
+            region.as_ptr().with_addr(start).cast(),
+            end - start,
+            libc::MADV_COLLAPSE,
+        ) == 0
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
+fn collapse_range(_region: NonNull<u8>, _size: usize) -> bool {
+    false
+}
 
 /// Without `madvise` the memory is returned when the array is freed.
 #[cfg(not(all(target_os = "linux", not(miri))))]

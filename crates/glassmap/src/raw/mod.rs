@@ -242,6 +242,12 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
+    /// Backs the current array's primary buckets with huge pages (see
+    /// [`BucketArray::collapse_huge_pages`]); whether the kernel did.
+    pub(crate) fn collapse_huge_pages(&self) -> bool {
+        self.current.collapse_huge_pages()
+    }
+
     pub(crate) fn bucket_loads(&self) -> BucketLoads<'_, K, V> {
         BucketLoads::new(&self.current)
     }
