@@ -420,7 +420,7 @@ pub(crate) mod sse2 {
                 let min = _mm_set1_epi8(MIN_TOPHASH as i8);
                 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(self.0, min), self.0))
             };
-            BitMask(mask as u64)
+            BitMask(u64::from(mask as u32))
         }
     }
 
