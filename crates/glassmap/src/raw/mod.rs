@@ -141,11 +141,12 @@ impl<K, V> RawTable<K, V> {
     /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
     ///
     /// While not growing this is the current array's bucket and one predictable branch on
-    /// `growing` (invariant 7), a byte LLVM keeps in a register across a lookup loop. The growing
-    /// case is inline rather than a call: a call in the loop clobbers the caller-saved registers,
-    /// so the loop spilled the current array's mask and both region pointers and reloaded them
-    /// for every lookup (40.1 instructions per hit with the call and `Option`'s niche check,
-    /// 38.1 now; see ARCHITECTURE.md, "Performance findings").
+    /// `growing` (invariant 7). The growing case is inline rather than a call: a call in a loop
+    /// clobbers the caller-saved registers, so a lookup loop spilled the current array's mask and
+    /// both region pointers and reloaded them for every lookup (40.1 instructions per hit with the
+    /// call and `Option`'s niche check, 38.1 without; see ARCHITECTURE.md, "Performance
+    /// findings"). Lookups call it only while growing (see [`RawTable::find`]); the write path
+    /// calls it always.
     #[inline]
     fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
         let mut head = self.current.head(hash as usize);
