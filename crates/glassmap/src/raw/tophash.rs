@@ -296,9 +296,9 @@ pub(crate) mod swar {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_cvtsi128_si32,
-        _mm_cvtsi128_si64, _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8,
-        _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_cvtsi128_si32, _mm_cvtsi128_si64,
+        _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_setzero_si128,
     };
 
     use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, NEEDLES};
@@ -499,11 +499,18 @@ mod tests {
             let needle = Needle::of(hash);
             let byte = tophash(hash);
             assert_eq!(needle.tophash(), byte);
-            assert_eq!(slots(Group::new([byte; 8]).matching(needle)), (0..8).collect::<Vec<_>>());
+            assert_eq!(
+                slots(Group::new([byte; 8]).matching(needle)),
+                (0..8).collect::<Vec<_>>()
+            );
             for other in [EMPTY_REST, EMPTY_ONE, CHAINED, byte ^ 0x80] {
                 let mut bytes = [other; 8];
                 bytes[3] = byte;
-                assert_eq!(slots(Group::new(bytes).matching(needle)), [3], "{top} {other}");
+                assert_eq!(
+                    slots(Group::new(bytes).matching(needle)),
+                    [3],
+                    "{top} {other}"
+                );
             }
         }
     }
