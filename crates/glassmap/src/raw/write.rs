@@ -285,11 +285,14 @@ impl<K, V> RawTable<K, V> {
         if self.len == 0 {
             return None;
         }
-        // `growing`, the byte `source_bucket` tests too: not growing, LLVM drops its second test.
-        if self.growing {
+        // As in `find`, one search per side of the `growing` test, so the usual side's bucket is
+        // the current array's alone.
+        let head = if self.growing {
             self.grow_work(&hasher);
-        }
-        let head = self.source_bucket(hash);
+            self.source_bucket(hash)
+        } else {
+            self.current.head(hash as usize)
+        };
         // SAFETY: `len > 0`: allocated, so the key's chain is live (invariants 1 and 2).
         unsafe {
             let cell = search_chain(head, Needle::of(hash), eq)?;
