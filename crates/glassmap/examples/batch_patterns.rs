@@ -48,12 +48,21 @@ fn main() {
         .next()
         .map_or(8_000_000, |a| a.parse().expect("entries"));
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
+    let huge = args.next().is_some_and(|a| a == "huge");
     let keys = keys(n);
     let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
     let mut hashbrown = Hb::with_hasher(hasher());
     for &k in &keys {
         glassmap.insert(k, k);
         hashbrown.insert(k, k);
+    }
+    if huge {
+        let start = Instant::now();
+        let collapsed = glassmap.collapse_to_huge_pages();
+        println!(
+            "collapse_to_huge_pages: {collapsed} in {:.1} ms",
+            start.elapsed().as_secs_f64() * 1e3
+        );
     }
     let perm = shuffled(&keys);
     let repeats = with_repeats(&keys, n);

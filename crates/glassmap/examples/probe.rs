@@ -11,7 +11,8 @@
 //! Divide the collected instructions by N for instructions per operation. The loop's wall time per
 //! operation goes to stderr (a quick A/B timing; criterion's `benches/map.rs` is the reference). Operations: `hit`,
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter` (`values().sum()`: `fold`), `iternext` (a `for` loop over the values: `next`),
-//! `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
+//! `dependent` (hits, each key picked by the value
+//! the previous lookup found), `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
 //! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys). Maps: `glassmap`, `hashbrown`, `intmap`.
 
 use std::hint::black_box;
@@ -42,6 +43,21 @@ macro_rules! measured {
                 let mut acc = 0u64;
                 for k in probes {
                     acc += map.get(k).copied().unwrap_or(1);
+                }
+                acc
+            }
+
+            /// Dependent lookups: each probe is picked by the value the previous one found (plus
+            /// the step number, so that the walk does not fall into a short cycle that stays
+            /// cached).
+            #[inline(never)]
+            pub fn dependent(map: &$map, probes: &[u64]) -> u64 {
+                let mut i = 0usize;
+                let mut acc = 0u64;
+                for step in 0..probes.len() as u64 {
+                    let v = map.get(&probes[i]).copied().unwrap_or(1);
+                    acc = acc.wrapping_add(v);
+                    i = (v.wrapping_add(step) % probes.len() as u64) as usize;
                 }
                 acc
             }
@@ -105,6 +121,7 @@ macro_rules! measured {
         fn $run(op: &str, map: &mut $map, probes: &[u64]) -> u64 {
             match op {
                 "hit" | "miss" => $module::lookups(map, probes),
+                "dependent" => $module::dependent(map, probes),
                 "batch" => $module::batch(map, probes),
                 "batchfold" => $module::batch_fold(map, probes),
                 "batch16" => $module::batch16(map, probes),
@@ -151,7 +168,8 @@ fn measured_intmap(op: &str, map: &mut IntMap<u64>, probes: &[u64]) -> u64 {
 /// Runs the measured loop and prints its wall time per operation to stderr (stdout keeps the
 /// result, so the loop cannot be optimised away). With `PROBE_REPS=r` in the environment a
 /// read-only operation runs `r` times and the median and fastest pass are printed (callgrind
-/// counts then cover all passes).
+/// counts then cover all passes). With `PROBE_HUGE` set, the glassmap map is given huge pages
+/// (`Map::collapse_to_huge_pages`) before the loop.
 fn timed(n: usize, op: &str, mut run: impl FnMut() -> u64) -> u64 {
     let read_only = !matches!(op, "insert" | "presized" | "remove");
     let reps: usize = match std::env::var("PROBE_REPS") {
@@ -200,6 +218,12 @@ fn main() {
                     map.insert(k, k);
                 });
                 map.finish_growth();
+            }
+            if std::env::var_os("PROBE_HUGE").is_some() {
+                let start = std::time::Instant::now();
+                let collapsed = map.collapse_to_huge_pages();
+                let ms = start.elapsed().as_secs_f64() * 1e3;
+                eprintln!("collapse_to_huge_pages: {collapsed} in {ms:.1} ms");
             }
             timed(n, op, || run_glassmap(op, black_box(&mut map), &probes))
         }

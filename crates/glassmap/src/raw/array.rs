@@ -2,9 +2,10 @@
 //! slot blocks), plus the overflow buckets chained from them, carved from chunks.
 //!
 //! Invariants:
-//! - When `buckets > 0`, `tophash` and `slots` point into one `alloc_zeroed` allocation of `buckets` tophash
-//!   words followed by `buckets` slot blocks; an unallocated array (`buckets == 0`) has dangling
-//!   pointers that are never dereferenced.
+//! - When `buckets > 0`, `tophash` and `slots` point into one allocation of `buckets` tophash
+//!   words, zeroed when allocated, followed by `buckets` slot blocks, uninitialised until written
+//!   (see [`BucketArray::try_new`]); an unallocated array (`buckets == 0`) has dangling pointers
+//!   that are never dereferenced.
 //! - Every overflow bucket reachable from a primary bucket lives in one of `pool.chunks`, which this
 //!   array owns; overflow buckets are never freed one by one (as in Go), only with the array. The
 //!   overflow buckets of an evacuated old chain may be recycled: they are then reachable only from
@@ -17,10 +18,13 @@
 //! Why release: freeing a 150 MiB array costs ~11 ms on the reference machine (the kernel unmaps
 //! every page at once). Handing the evacuated prefix back a few pages per write spreads that cost
 //! over the growth, so the final free is cheap and no insert stalls. Overflow chunks are kept small
-//! (at most [`MAX_CHUNK_BYTES`]) for the same reason.
+//! (at most [`MAX_CHUNK_BYTES`]) for the same reason. Arrays the allocator most likely serves from
+//! memory it keeps are not released early ([`maps_afresh`]): their free is cheap, and released
+//! pages would only fault again in the next array.
 
 use core::alloc::Layout;
 use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error};
 
 use super::bucket::{Bucket, Cell, Overflow, Slots, Tophash};
@@ -40,9 +44,14 @@ pub(crate) struct BucketArray<K, V> {
     /// Bytes at the start of the tophash and slot regions already released to the OS.
     released: [usize; 2],
     /// The bucket index from which [`BucketArray::release_below`] has a step to take in some
-    /// region (`usize::MAX` when it never has: a small array, or no `madvise`), so the call per
-    /// evacuated bucket is one compare.
+    /// region (`usize::MAX` when it never has: an array that does not release early, or no
+    /// `madvise`), so the call per evacuated bucket is one compare.
     release_at: usize,
+    /// Whether evacuated pages are handed back before the free: for an array the allocator maps
+    /// afresh ([`maps_afresh`]), whose free would unmap it at once. Released pages of a heap array
+    /// would make a map refilled to the same size every time (criterion's insert benchmarks, a
+    /// per-request map) fault its whole series of arrays in again on every fill.
+    releases_early: bool,
     /// Bytes at the start of the tophash region already faulted in writable.
     populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
@@ -73,7 +82,7 @@ struct OverflowPool<K, V> {
     chunks: Vec<NonNull<Overflow<K, V>>>,
     chunk_len: usize,
     next: usize,
-    /// Recycled units, linked through their overflow link (see
+    /// Recycled units, a free list linked through their links ([`Overflow::init_free`], see
     /// [`BucketArray::recycle_overflow`]); handed out before new ones.
     recycled: Option<NonNull<Overflow<K, V>>>,
 }
@@ -81,6 +90,25 @@ struct OverflowPool<K, V> {
 /// Arrays smaller than this are not released early: freeing them costs little (tens of
 /// microseconds at most), and released pages would only fault again when the memory is reused.
 const LARGE_ARRAY_BYTES: usize = 1 << 20;
+
+/// glibc's ceiling for its dynamic mmap threshold (`DEFAULT_MMAP_THRESHOLD_MAX` on 64-bit).
+const MMAP_THRESHOLD_MAX: usize = 32 << 20;
+
+/// The largest array of at most [`MMAP_THRESHOLD_MAX`] bytes this process has freed: a lower
+/// bound of glibc's dynamic mmap threshold, as far as glassmap's own frees tell.
+static LARGEST_FREED: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the allocator most likely maps an array of `bytes` afresh (pages the kernel zeroes on
+/// first touch) rather than serving it from memory it keeps: a large array bigger than every
+/// array of at most [`MMAP_THRESHOLD_MAX`] bytes the process has freed. glibc maps every request
+/// at or above its mmap threshold afresh and unmaps it on free; freeing such a chunk raises the
+/// threshold to its size, up to [`MMAP_THRESHOLD_MAX`], so from then on arrays of that size come
+/// from its heap, whose free is cheap and whose pages the next array reuses, already faulted in.
+/// A process that sets a fixed threshold (`M_MMAP_THRESHOLD`) may get a mapped array where this
+/// says heap: it is then not released early, and its free unmaps at most 32 MiB at once.
+fn maps_afresh(bytes: usize) -> bool {
+    bytes >= LARGE_ARRAY_BYTES && bytes > LARGEST_FREED.load(Ordering::Relaxed)
+}
 
 /// Arrays at least this big are populated ahead. glibc serves allocations below its largest
 /// dynamic mmap threshold (32 MiB) from memory it may reuse, already faulted in, where populating
@@ -116,6 +144,7 @@ impl<K, V> BucketArray<K, V> {
             buckets: 0,
             released: [0; 2],
             release_at: usize::MAX,
+            releases_early: false,
             populated: 0,
             populating: false,
             grow_at: 0,
@@ -131,15 +160,31 @@ impl<K, V> BucketArray<K, V> {
         }
     }
 
-    /// A zeroed array of 2^log2 buckets: every slot `EMPTY_REST`, no overflow.
+    /// An empty array of 2^log2 buckets: every tophash `EMPTY_REST`, no overflow.
     pub(crate) fn try_new(log2: u8) -> Result<Self, TryReserveError> {
         let buckets = 1usize
             .checked_shl(u32::from(log2))
             .ok_or(TryReserveError::CapacityOverflow)?;
         let (layout, slots_offset) = primary_layout::<K, V>(buckets)?;
+        // Only the tophash words must start zeroed (slots and links are read only where the
+        // tophash says so, invariant 8 of `raw/mod.rs`). A fresh mapping is zero already, and
+        // `alloc_zeroed` leaves it to the kernel's first touch; memory the allocator reuses would
+        // be cleared whole by `alloc_zeroed` inside one insert (1 ms for 20 MiB here), so it
+        // gets `alloc` and a clear of its tophash words, 1/19 of it for `u64 -> u64`.
+        let afresh = maps_afresh(layout.size());
         // SAFETY: the layout has non-zero size (`buckets >= 1` tophash words).
-        let base = NonNull::new(unsafe { alloc_zeroed(layout) })
-            .ok_or(TryReserveError::AllocError { layout })?;
+        let base = NonNull::new(unsafe {
+            if afresh {
+                alloc_zeroed(layout)
+            } else {
+                alloc(layout)
+            }
+        })
+        .ok_or(TryReserveError::AllocError { layout })?;
+        if !afresh {
+            // SAFETY: the tophash words are the allocation's first `buckets` words.
+            unsafe { ptr::write_bytes(base.as_ptr(), 0, buckets * size_of::<Tophash>()) };
+        }
         let max_chunk = (MAX_CHUNK_BYTES / size_of::<Overflow<K, V>>()).max(4);
         let mut array = BucketArray {
             tophash: base.cast(),
@@ -150,6 +195,7 @@ impl<K, V> BucketArray<K, V> {
             buckets,
             released: [0; 2],
             release_at: usize::MAX,
+            releases_early: RELEASES && afresh,
             populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
@@ -213,12 +259,10 @@ impl<K, V> BucketArray<K, V> {
     pub(crate) fn new_overflow(&mut self) -> NonNull<Overflow<K, V>> {
         let pool = &mut self.pool;
         if let Some(unit) = pool.recycled {
-            // SAFETY: a recycled unit is an initialised empty bucket of this array that nothing
-            // else uses; its link is the next recycled unit. Re-initialising it makes it fresh.
+            // SAFETY: a recycled unit is a free-list unit of this array (`recycle_overflow`) that
+            // nothing else uses. Re-initialising it makes it fresh.
             unsafe {
-                pool.recycled = Bucket::of_overflow(unit)
-                    .overflow()
-                    .map(|next| next.overflow_unit());
+                pool.recycled = Overflow::next_free(unit);
                 Overflow::init_empty(unit);
             }
             return unit;
@@ -249,8 +293,8 @@ impl<K, V> BucketArray<K, V> {
     #[cold]
     pub(crate) unsafe fn attach_overflow(&mut self, last: Bucket<K, V>) -> Cell<K, V> {
         let next = self.new_overflow();
-        // SAFETY: `last` ends a live chain of this array and is full (caller), so its link is
-        // null; `next` is fresh and empty.
+        // SAFETY: `last` ends a live chain of this array and is full (caller); `next` is fresh
+        // and empty.
         let free = unsafe { last.chain(next) };
         // xorshift64 (Marsaglia 2003), only to sample the overflow count like Go's `fastrand`.
         self.random ^= self.random << 13;
@@ -278,10 +322,7 @@ impl<K, V> BucketArray<K, V> {
             while let Some(bucket) = next {
                 next = bucket.overflow();
                 let unit = bucket.overflow_unit();
-                Overflow::init_empty(unit);
-                if let Some(recycled) = self.pool.recycled {
-                    bucket.set_overflow(recycled);
-                }
+                Overflow::init_free(unit, self.pool.recycled);
                 self.pool.recycled = Some(unit);
             }
         }
@@ -340,7 +381,7 @@ impl<K, V> BucketArray<K, V> {
     /// The smallest bucket index whose evacuation completes a release step in some region
     /// (see [`release_prefix`]), or `usize::MAX` for arrays that are never released.
     fn next_release_at(&self) -> usize {
-        if !RELEASES || self.buckets * size_of::<Slots<K, V>>() < LARGE_ARRAY_BYTES {
+        if !self.releases_early {
             return usize::MAX;
         }
         let due = |region: NonNull<u8>, released: usize, bucket_bytes: usize| {
@@ -400,16 +441,30 @@ impl<K, V> BucketArray<K, V> {
         self.populating = self.populated < size;
     }
 
-    /// Forgets every entry without dropping it: zeroes the primary buckets and frees the overflow
+    /// Asks the kernel to back the primary allocation with huge pages now, copying its pages into
+    /// 2 MiB ones (Linux 6.1+ `MADV_COLLAPSE`, which works whatever the system's transparent huge
+    /// page setting). Only the 2 MiB-aligned part of the allocation can be collapsed; its ends stay
+    /// in 4 KiB pages. Returns whether the kernel collapsed that part; on failure (an older
+    /// kernel, no huge page free, another OS) the memory stays as it was. Nothing is read or
+    /// written differently: a later release of this array's prefix while it is an evacuated old
+    /// array splits the huge pages again, page by page.
+    pub(crate) fn collapse_huge_pages(&self) -> bool {
+        match primary_layout::<K, V>(self.buckets) {
+            Ok((layout, _)) if self.is_allocated() => {
+                collapse_range(self.tophash.cast(), layout.size())
+            }
+            _ => false,
+        }
+    }
+
+    /// Forgets every entry without dropping it: zeroes the tophash words and frees the overflow
     /// chunks. O(buckets), like Go's `mapclear`.
     pub(crate) fn clear_no_drop(&mut self) {
         debug_assert_eq!(self.released, [0; 2], "only a current array is cleared");
-        if let Ok((layout, _)) = primary_layout::<K, V>(self.buckets)
-            && self.is_allocated()
-        {
-            // SAFETY: the allocation is `layout.size()` bytes from the tophash head; all-zero is a
-            // valid empty bucket.
-            unsafe { ptr::write_bytes(self.tophash.as_ptr().cast::<u8>(), 0, layout.size()) };
+        if self.is_allocated() {
+            // SAFETY: the array's `buckets` tophash words are allocated; all `EMPTY_REST` is an
+            // empty bucket without a mark, whose slots and link are never read (invariant 8).
+            unsafe { ptr::write_bytes(self.tophash.as_ptr(), 0, self.buckets) };
         }
         self.pool.free();
         self.noverflow = 0;
@@ -449,6 +504,9 @@ impl<K, V> Drop for BucketArray<K, V> {
             let (layout, _) = primary_layout::<K, V>(self.buckets).expect("valid at allocation");
             // SAFETY: allocated by `try_new` with this layout, starting at the tophash head.
             unsafe { dealloc(self.tophash.as_ptr().cast(), layout) };
+            if layout.size() <= MMAP_THRESHOLD_MAX {
+                LARGEST_FREED.fetch_max(layout.size(), Ordering::Relaxed);
+            }
         }
     }
 }
@@ -523,6 +581,41 @@ fn populate_prefix(region: NonNull<u8>, size: usize, populated: &mut usize) {
 #[cfg(not(all(target_os = "linux", not(miri))))]
 fn populate_prefix(_region: NonNull<u8>, _size: usize, _populated: &mut usize) {}
 
+/// Size of a transparent huge page on x86-64 and on aarch64 with 4 KiB pages.
+#[cfg_attr(
+    not(all(target_os = "linux", target_env = "gnu", not(miri))),
+    allow(dead_code)
+)]
+const HUGE_PAGE: usize = 2 << 20;
+
+/// `MADV_COLLAPSE` over the whole huge pages of `[region, region + size)`; whether it succeeded.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]
+fn collapse_range(region: NonNull<u8>, size: usize) -> bool {
+    let base = region.as_ptr().addr();
+    let start = base.next_multiple_of(HUGE_PAGE);
+    let end = (base + size) & !(HUGE_PAGE - 1);
+    if end <= start {
+        return false;
+    }
+    // SAFETY: the range lies inside the allocation (`start >= base`, `end <= base + size`), which
+    // stays allocated while the array is borrowed. MADV_COLLAPSE copies the range's pages into
+    // huge pages under the kernel's page locks and never changes what any byte reads, so readers
+    // (the borrow allows them) see the same memory; pages released before (`released`) are
+    // faulted in again as zero pages, which nothing reads (invariant 4 of this module).
+    unsafe {
+        libc::madvise(
+            region.as_ptr().with_addr(start).cast(),
+            end - start,
+            libc::MADV_COLLAPSE,
+        ) == 0
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(miri))))]
+fn collapse_range(_region: NonNull<u8>, _size: usize) -> bool {
+    false
+}
+
 /// Without `madvise` the memory is returned when the array is freed.
 #[cfg(not(all(target_os = "linux", not(miri))))]
 fn release_prefix(_region: NonNull<u8>, _upto: usize, _released: &mut usize) {}
@@ -534,5 +627,33 @@ impl TryReserveError {
             TryReserveError::CapacityOverflow => panic!("capacity overflow"),
             TryReserveError::AllocError { layout } => handle_alloc_error(layout),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An array of a size the process has already freed comes from the allocator's heap (glibc's
+    /// dynamic threshold) and is not released early; sizes above glibc's ceiling always are.
+    #[test]
+    #[cfg_attr(
+        not(all(target_os = "linux", not(miri))),
+        ignore = "no release without madvise"
+    )]
+    fn only_arrays_the_allocator_maps_afresh_release_early() {
+        // 2^13 buckets of 152 bytes: 1.2 MiB, between the release floor and glibc's ceiling.
+        let log2 = 13;
+        let first = BucketArray::<u64, u64>::new(log2);
+        let bytes = primary_layout::<u64, u64>(first.buckets())
+            .unwrap()
+            .0
+            .size();
+        assert!((LARGE_ARRAY_BYTES..=MMAP_THRESHOLD_MAX).contains(&bytes));
+        drop(first);
+        assert!(!maps_afresh(bytes));
+        assert_eq!(BucketArray::<u64, u64>::new(log2).release_at, usize::MAX);
+        assert!(maps_afresh(MMAP_THRESHOLD_MAX + PAGE));
+        assert!(!maps_afresh(LARGE_ARRAY_BYTES - PAGE));
     }
 }

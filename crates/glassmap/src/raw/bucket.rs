@@ -52,19 +52,43 @@ pub(crate) struct Overflow<K, V> {
 }
 
 impl<K, V> Overflow<K, V> {
-    /// Makes an allocated, uninitialised unit an empty bucket: tophash all `EMPTY_REST`, no
-    /// next bucket. The slots stay uninitialised.
+    /// Makes an allocated, uninitialised unit an empty bucket: tophash all `EMPTY_REST`, so no
+    /// `CHAINED` mark and no next bucket. The slots and the link stay uninitialised (invariant 8
+    /// of `raw/mod.rs`: a link is read only behind the mark).
     ///
     /// # Safety
     /// `unit` points to an allocated unit that nothing else uses.
     #[inline]
     pub(crate) unsafe fn init_empty(unit: NonNull<Self>) {
         let unit = unit.as_ptr();
+        // SAFETY: field projection of an allocated, unused unit (caller).
+        unsafe { (&raw mut (*unit).tophash).write([0; BUCKET_SLOTS]) }
+    }
+
+    /// Makes a unit no chain reaches any more an empty bucket linked, through its link, to
+    /// `next` in a free list of units. Being empty (no `CHAINED` mark), it is not a chain's
+    /// bucket: only [`Overflow::next_free`] reads that link.
+    ///
+    /// # Safety
+    /// `unit` points to an allocated unit that nothing else uses.
+    #[inline]
+    pub(crate) unsafe fn init_free(unit: NonNull<Self>, next: Option<NonNull<Self>>) {
+        let next = next.map_or(core::ptr::null_mut(), NonNull::as_ptr);
         // SAFETY: field projections of an allocated, unused unit (caller).
         unsafe {
-            (&raw mut (*unit).tophash).write([0; BUCKET_SLOTS]);
-            (&raw mut (*unit).slots.overflow).write(core::ptr::null_mut());
+            Self::init_empty(unit);
+            (&raw mut (*unit.as_ptr()).slots.overflow).write(next);
         }
+    }
+
+    /// The unit after `unit` in its free list.
+    ///
+    /// # Safety
+    /// `unit` was made a free-list unit by [`Overflow::init_free`] and not handed out since.
+    #[inline]
+    pub(crate) unsafe fn next_free(unit: NonNull<Self>) -> Option<NonNull<Self>> {
+        // SAFETY: `init_free` initialised the link (caller).
+        NonNull::new(unsafe { (&raw const (*unit.as_ptr()).slots.overflow).read() })
     }
 }
 
@@ -171,10 +195,11 @@ unsafe impl<K, V> Send for Cell<K, V> {}
 unsafe impl<K, V> Sync for Cell<K, V> {}
 
 // The accessors below share one precondition: the bucket is live, i.e. its array (or overflow
-// chunk) is allocated and not released, with tophash bytes and overflow links initialised (arrays
-// are allocated zeroed, overflow units initialised by `Overflow::init_empty` when handed out, and
-// both written only through this module). Setters additionally require
-// exclusive access to the table.
+// chunk) is allocated and not released, with its tophash bytes initialised (an array's tophash
+// words are zeroed when it is allocated, an overflow unit's by `Overflow::init_empty` when it is
+// handed out) and written only through this module. A bucket's link is initialised whenever its
+// slot 7 holds `CHAINED` (invariant 8 of `raw/mod.rs`) and read only then: the links and slots of
+// other buckets may be uninitialised. Setters additionally require exclusive access to the table.
 impl<K, V> Bucket<K, V> {
     #[inline]
     pub(crate) fn new(tophash: NonNull<Tophash>, slots: NonNull<Slots<K, V>>) -> Self {
@@ -284,17 +309,38 @@ impl<K, V> Bucket<K, V> {
         unsafe { self.tophash.write(tophash) }
     }
 
-    /// The next bucket of the chain.
+    /// The next bucket of the chain: the one the link points to if slot 7 holds `CHAINED`
+    /// (invariant 8), none otherwise, without reading the link.
     ///
     /// # Safety
     /// The bucket is live.
     #[inline]
     pub(crate) unsafe fn overflow(self) -> Option<Self> {
-        // SAFETY: live bucket (caller): the link is initialised, and a non-null link points to an
-        // allocated overflow unit of the same array.
+        // SAFETY: live bucket (caller): its tophash bytes are initialised; with the mark, its link
+        // is initialised and points to an allocated overflow unit of the same array (invariant 8).
         unsafe {
+            if self.tophash(CHAINED_SLOT) != CHAINED {
+                return None;
+            }
             let next = (&raw const (*self.slots.as_ptr()).overflow).read();
             NonNull::new(next).map(|unit| Self::of_overflow(unit))
+        }
+    }
+
+    /// The next bucket of a chain the caller has seen go on, without testing the mark again
+    /// (the search loops test it in the tophash word they hold: `Group::chain_goes_on`).
+    ///
+    /// # Safety
+    /// The bucket is live and its slot 7 holds `CHAINED`.
+    #[inline]
+    pub(crate) unsafe fn overflow_unchecked(self) -> Self {
+        // SAFETY: the bucket is live (caller), so its tophash bytes may be read.
+        debug_assert_eq!(unsafe { self.tophash(CHAINED_SLOT) }, CHAINED);
+        // SAFETY: with the mark, the link is initialised and points to an allocated overflow unit
+        // of the same array (invariant 8).
+        unsafe {
+            let next = (&raw const (*self.slots.as_ptr()).overflow).read();
+            Self::of_overflow(NonNull::new_unchecked(next))
         }
     }
 
@@ -313,7 +359,7 @@ impl<K, V> Bucket<K, V> {
     /// of `raw/mod.rs`), so the chain keeps every entry and gains one free slot less than Go's.
     ///
     /// # Safety
-    /// The bucket is live, all eight of its slots are full and its link is null; `unit` is an
+    /// The bucket is live and all eight of its slots are full (so it ends its chain); `unit` is an
     /// allocated overflow unit of the same array, initialised empty (`Overflow::init_empty`) and
     /// used by nothing else; the table is exclusively borrowed.
     #[inline]

@@ -49,9 +49,9 @@ impl<K, V> RawTable<K, V> {
 }
 
 /// Checks the slot states of the chain at `head` (only `EMPTY_REST`, `EMPTY_ONE` and tophashes,
-/// invariant 2; nothing but `EMPTY_REST` after an `EMPTY_REST`, invariant 4; `CHAINED` in slot 7
-/// exactly of the buckets with a link, invariant 8) and calls `full` with every full slot and its
-/// tophash.
+/// invariant 2; nothing but `EMPTY_REST` after an `EMPTY_REST`, invariant 4; `CHAINED` only in
+/// slot 7 and only with a link, invariant 8: the chain goes on exactly past the marked buckets)
+/// and calls `full` with every full slot and its tophash.
 ///
 /// # Safety
 /// `head` heads a live chain.
@@ -61,18 +61,13 @@ unsafe fn check_chain<K, V>(head: Bucket<K, V>, mut full: impl FnMut(Cell<K, V>,
     unsafe {
         for_each_slot(head, |cell, top| {
             let (bucket, slot) = cell.position();
-            if bucket.overflow().is_some() && slot == CHAINED_SLOT {
-                assert_eq!(top, CHAINED, "a bucket with a link lacks the CHAINED mark");
+            if slot == CHAINED_SLOT && top == CHAINED {
+                assert!(bucket.overflow().is_some(), "a CHAINED bucket has no link");
                 return;
             }
             assert!(
                 top <= EMPTY_ONE || top >= MIN_TOPHASH,
-                "slot state {top} in slot {slot} of a bucket {} a link",
-                if bucket.overflow().is_some() {
-                    "with"
-                } else {
-                    "without"
-                }
+                "slot state {top} in slot {slot} (CHAINED belongs in slot {CHAINED_SLOT} only)"
             );
             assert!(
                 !rest || top == EMPTY_REST,

@@ -325,10 +325,9 @@ unsafe fn fold_run_cut<K, V, B>(
         // SAFETY: `head` and the run's buckets are live (caller).
         acc = unsafe { fold_mask(head, full & upto, acc, f, remaining) };
         full &= !upto;
-        // SAFETY: `high / 8 < RUN_BUCKETS`: a live bucket of the run.
-        if let Some(next) = unsafe { head.primary_after(high as usize / 8).overflow() } {
-            acc = fold_chain(next, acc, f, remaining);
-        }
+        // SAFETY: `high / 8 < RUN_BUCKETS`: a live bucket of the run, whose chain goes on.
+        let next = unsafe { head.primary_after(high as usize / 8).overflow_unchecked() };
+        acc = fold_chain(next, acc, f, remaining);
     }
     // SAFETY: as above.
     unsafe { fold_mask(head, full, acc, f, remaining) }
@@ -399,10 +398,9 @@ unsafe fn prefetch_chains<K, V>(head: Bucket<K, V>) {
     while going_on != 0 {
         let bucket = going_on.trailing_zeros() as usize / 8;
         going_on &= going_on - 1;
-        // SAFETY: `bucket < RUN_BUCKETS`: a live bucket of the run (caller).
-        if let Some(next) = unsafe { head.primary_after(bucket).overflow() } {
-            prefetch_read(next.tophash_address());
-        }
+        // SAFETY: `bucket < RUN_BUCKETS`: a live bucket of the run (caller), whose chain goes on.
+        let next = unsafe { head.primary_after(bucket).overflow_unchecked() };
+        prefetch_read(next.tophash_address());
     }
 }
 
@@ -428,11 +426,8 @@ fn fold_chain<K, V, B>(
         if !group.chain_goes_on() {
             return acc;
         }
-        // SAFETY: live chain.
-        match unsafe { bucket.overflow() } {
-            Some(next) => bucket = next,
-            None => return acc,
-        }
+        // SAFETY: live chain, which goes on past `bucket`.
+        bucket = unsafe { bucket.overflow_unchecked() };
     }
 }
 

@@ -29,11 +29,13 @@
 //!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
 //!    empty table even if a `Drop` panics.
 //! 7. `growing` is `evacuation.is_some()`: every assignment of `evacuation` sets it too.
-//! 8. A bucket's overflow link is set iff its slot 7 holds `CHAINED` (`tophash.rs`), and no other
+//! 8. A bucket has a next bucket iff its slot 7 holds `CHAINED` (`tophash.rs`), and no other
 //!    slot ever does: chaining an overflow bucket moves slot 7's entry into it
 //!    (`Bucket::chain`). So a search that finds a full bucket without its key learns whether the
 //!    chain goes on from the tophash word it already holds; the link, in the slot block's last
-//!    cache line, is loaded only to follow it.
+//!    cache line, is loaded only to follow it. The link is initialised and read only behind the
+//!    mark (`Bucket::overflow` checks it): other buckets' links may be uninitialised, so an
+//!    array needs only its tophash words zeroed (`raw/array.rs`).
 //!
 //! ARCHITECTURE.md lists the same invariants with the same numbers; code cites them by number.
 
@@ -257,6 +259,12 @@ impl<K, V> RawTable<K, V> {
         }
     }
 
+    /// Backs the current array's primary buckets with huge pages (see
+    /// [`BucketArray::collapse_huge_pages`]); whether the kernel did.
+    pub(crate) fn collapse_huge_pages(&self) -> bool {
+        self.current.collapse_huge_pages()
+    }
+
     pub(crate) fn bucket_loads(&self) -> BucketLoads<'_, K, V> {
         BucketLoads::new(&self.current)
     }
@@ -327,7 +335,7 @@ unsafe fn search_chain<K, V>(
             if !group.chain_goes_on() {
                 return None;
             }
-            bucket = bucket.overflow()?;
+            bucket = bucket.overflow_unchecked();
         }
     }
 }
