@@ -334,6 +334,7 @@ impl<K, V> Bucket<K, V> {
     /// The bucket is live and its slot 7 holds `CHAINED`.
     #[inline]
     pub(crate) unsafe fn overflow_unchecked(self) -> Self {
+        // SAFETY: the bucket is live (caller), so its tophash bytes may be read.
         debug_assert_eq!(unsafe { self.tophash(CHAINED_SLOT) }, CHAINED);
         // SAFETY: with the mark, the link is initialised and points to an allocated overflow unit
         // of the same array (invariant 8).

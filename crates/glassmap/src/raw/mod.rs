@@ -143,11 +143,12 @@ impl<K, V> RawTable<K, V> {
     /// The bucket whose chain holds `hash`'s key, if anywhere (invariants 1 and 2).
     ///
     /// While not growing this is the current array's bucket and one predictable branch on
-    /// `growing` (invariant 7), a byte LLVM keeps in a register across a lookup loop. The growing
-    /// case is inline rather than a call: a call in the loop clobbers the caller-saved registers,
-    /// so the loop spilled the current array's mask and both region pointers and reloaded them
-    /// for every lookup (40.1 instructions per hit with the call and `Option`'s niche check,
-    /// 38.1 now; see ARCHITECTURE.md, "Performance findings").
+    /// `growing` (invariant 7). The growing case is inline rather than a call: a call in a loop
+    /// clobbers the caller-saved registers, so a lookup loop spilled the current array's mask and
+    /// both region pointers and reloaded them for every lookup (40.1 instructions per hit with the
+    /// call and `Option`'s niche check, 38.1 without; see ARCHITECTURE.md, "Performance
+    /// findings"). Lookups call it only while growing (see [`RawTable::find`]); the write path
+    /// calls it always.
     #[inline]
     fn source_bucket(&self, hash: u64) -> Bucket<K, V> {
         let mut head = self.current.head(hash as usize);
@@ -171,11 +172,27 @@ impl<K, V> RawTable<K, V> {
     }
 
     /// Finds the slot holding the key whose hash is `hash` and for which `eq` holds.
+    ///
+    /// The search is inlined twice, once per side of the `growing` test (invariant 7), so the
+    /// usual side starts from the current array's bucket alone. With one search after the
+    /// test (choosing its start with [`RawTable::source_bucket`], or a `let` of either bucket,
+    /// which LLVM merges back into the same code), the bucket's two addresses are a merge of
+    /// the current and the old array's: the old array's state stays in registers and spill
+    /// slots across a loop of lookups, with the growing test inside it (hit 34.4 instructions,
+    /// miss 33.7). Two calls, and LLVM hoists the test out of such a loop and keeps two loops,
+    /// the usual one with no growing test and the hasher's multiplier in a register (31.4 /
+    /// 30.7; hashbrown 33.5 / 34.2; ARCHITECTURE.md, "Performance findings", session 8).
     #[inline]
     fn find(&self, hash: u64, eq: impl FnMut(&K) -> bool) -> Option<Cell<K, V>> {
         // SAFETY: the chain's buckets are live; an unallocated array's static word is all
         // EMPTY_REST, so the search stops at its tophash bytes.
-        unsafe { search_chain(self.source_bucket(hash), Needle::of(hash), eq) }
+        unsafe {
+            if self.growing {
+                search_chain(self.source_bucket(hash), Needle::of(hash), eq)
+            } else {
+                search_chain(self.current.head(hash as usize), Needle::of(hash), eq)
+            }
+        }
     }
 
     /// Iterates over the full slots of both arrays.

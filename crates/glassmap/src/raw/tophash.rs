@@ -34,42 +34,36 @@ pub(crate) const fn tophash(hash: u64) -> u8 {
     }
 }
 
-/// A tophash repeated in all eight bytes: what [`Group::matching`] compares a bucket's bytes with.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Needle(u64);
+/// A tophash repeated in every byte: what [`Group::matching`] compares a bucket's bytes with. On
+/// x86-64 sixteen bytes in a vector register ([`sse2::Needle`]), elsewhere eight in a `u64`
+/// ([`swar::Needle`]).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) use self::sse2::Needle;
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+pub(crate) use self::swar::Needle;
 
-impl Needle {
-    /// The needle for a tophash byte.
-    #[inline]
-    pub(crate) const fn new(top: u8) -> Self {
-        Needle(0x0101_0101_0101_0101 * top as u64)
-    }
-
-    /// The needle for `tophash(hash)`, by table: three instructions (shift, load, and the move
-    /// into a vector register) where computing it costs seven (shift, Go's `+ 5` bump as a
-    /// compare and conditional move, a multiply). The table is 2 KiB.
-    #[inline]
-    pub(crate) fn of(hash: u64) -> Self {
-        NEEDLES[(hash >> 56) as usize]
-    }
-
-    /// The tophash byte it repeats (one byte load where [`tophash`] costs four instructions).
-    #[inline]
-    pub(crate) const fn tophash(self) -> u8 {
-        self.0 as u8
-    }
-}
-
-/// `Needle::new(tophash(h))` for each top byte `h >> 56`.
-static NEEDLES: [Needle; 256] = {
-    let mut table = [Needle(0); 256];
+/// `tophash(h)` repeated in eight bytes for each top byte `h >> 56`, then one pad entry. A needle
+/// comes from here by a shift and a load where computing it costs seven instructions (shift, Go's
+/// `+ 5` bump as a compare and conditional move, a multiply); the table is 2 KiB.
+///
+/// The pad makes every 16-byte read from an entry in bounds (the SSE2 needle reads entry `i` and
+/// `i + 1`). It is never zero, like every entry (tophashes are at least [`MIN_TOPHASH`]): see
+/// [`sse2::Group::matching`] for why that matters.
+static NEEDLES: [u64; 257] = {
+    let mut table = [repeat(MIN_TOPHASH); 257];
     let mut top = 0;
     while top < 256 {
-        table[top] = Needle::new(tophash((top as u64) << 56));
+        table[top] = repeat(tophash((top as u64) << 56));
         top += 1;
     }
     table
 };
+
+/// `byte` in all eight bytes of a `u64`.
+#[inline]
+const fn repeat(byte: u8) -> u64 {
+    0x0101_0101_0101_0101 * byte as u64
+}
 
 /// The eight tophash bytes of one bucket, slot 0 first, with the queries a lookup, an insert and
 /// an iteration ask of them. On x86-64 the queries are SSE2 byte compares (exact, one bit per
@@ -142,14 +136,35 @@ impl<const SHIFT: u32> Iterator for BitMask<SHIFT> {
 /// `u64`. On x86-64 only its tests use it.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 pub(crate) mod swar {
-    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, NEEDLES, repeat};
 
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
 
-    #[inline]
-    const fn repeat(byte: u8) -> u64 {
-        0x0101_0101_0101_0101 * byte as u64
+    /// A tophash repeated in all eight bytes of a `u64`.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Needle(u64);
+
+    impl Needle {
+        /// The needle for a tophash byte (at least `MIN_TOPHASH`); the tests' way to match any
+        /// byte.
+        #[cfg(test)]
+        pub(crate) const fn new(top: u8) -> Self {
+            Needle(repeat(top))
+        }
+
+        /// The needle for `tophash(hash)`, from the table: a shift and a load.
+        #[inline]
+        pub(crate) fn of(hash: u64) -> Self {
+            Needle(NEEDLES[(hash >> 56) as usize])
+        }
+
+        /// The tophash byte it repeats (where [`tophash`](super::tophash) costs four
+        /// instructions).
+        #[inline]
+        pub(crate) const fn tophash(self) -> u8 {
+            self.0 as u8
+        }
     }
 
     /// High bit set in exactly the bytes of `x` that are zero.
@@ -276,14 +291,50 @@ pub(crate) mod swar {
 ///    baseline), so its intrinsics may be called; none of them reads or writes memory, except:
 /// 2. [`Run::new`](sse2::Run::new) loads the four 16-byte quarters of its own 64-byte argument,
 ///    each in bounds (`_mm_loadu_si128` has no alignment requirement).
+/// 3. [`Needle::of`](sse2::Needle::of) loads 16 bytes from entry `i <= 255` of the 257-entry
+///    needle table: entries `i` and `i + 1`, in bounds.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) mod sse2 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128,
-        _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_setzero_si128,
+        __m128i, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_cvtsi128_si32, _mm_cvtsi128_si64,
+        _mm_loadu_si128, _mm_max_epu8, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+        _mm_setzero_si128,
     };
 
-    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, Needle};
+    use super::{BitMask, EMPTY_ONE, MIN_TOPHASH, NEEDLES};
+
+    /// A tophash repeated in the low eight bytes of a vector register, and in the high eight
+    /// bytes some byte that is never zero (the next table entry, or the tophash again): so the
+    /// needle never matches the zero high half of a [`Group`], and a match needs no mask.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Needle(__m128i);
+
+    impl Needle {
+        /// The needle for a tophash byte (at least `MIN_TOPHASH`, so never zero); the tests' way
+        /// to match any byte.
+        #[cfg(test)]
+        pub(crate) fn new(top: u8) -> Self {
+            // SAFETY: invariant 1.
+            Needle(unsafe { _mm_set1_epi8(top as i8) })
+        }
+
+        /// The needle for `tophash(hash)`: a shift and one 16-byte load of table entries `i` and
+        /// `i + 1`, whose bytes are never zero.
+        #[inline]
+        pub(crate) fn of(hash: u64) -> Self {
+            let index = (hash >> 56) as usize;
+            // SAFETY: invariants 1 and 3: `index <= 255`, so the 16 bytes from entry `index` are
+            // inside the 257-entry table.
+            Needle(unsafe { _mm_loadu_si128(NEEDLES.as_ptr().add(index).cast()) })
+        }
+
+        /// The tophash byte it repeats (one move out of the vector register).
+        #[inline]
+        pub(crate) fn tophash(self) -> u8 {
+            // SAFETY: invariant 1.
+            unsafe { _mm_cvtsi128_si32(self.0) as u8 }
+        }
+    }
 
     /// Bits of the eight tophash bytes in a `PMOVMSKB` result (the high half of the register is
     /// zero padding).
@@ -307,16 +358,16 @@ pub(crate) mod sse2 {
             Group(unsafe { _mm_cvtsi64_si128(i64::from_le_bytes(bytes)) })
         }
 
-        /// Slots whose tophash equals `top`, exactly.
+        /// Slots whose tophash equals the needle's, exactly.
+        ///
+        /// No `LOW_HALF` mask: the group's high half is zero and the needle's high bytes never
+        /// are, so only the low eight bits can be set. (With a needle zero in its high half, the
+        /// two halves matched and every lookup paid a `movzbl` to drop them.)
         #[inline]
         pub(crate) fn matching(self, needle: Needle) -> BitMask<0> {
-            // The needle fills the low half only; the two zero high halves then match, and
-            // `LOW_HALF` drops them.
             // SAFETY: invariant 1.
-            let mask = unsafe {
-                _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, _mm_cvtsi64_si128(needle.0 as i64)))
-            };
-            BitMask((mask & LOW_HALF) as u64)
+            let mask = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(self.0, needle.0)) };
+            BitMask(u64::from(mask as u32))
         }
 
         /// Slots that are empty (`EMPTY_ONE` or `EMPTY_REST`; `CHAINED` is not).
@@ -369,7 +420,7 @@ pub(crate) mod sse2 {
                 let min = _mm_set1_epi8(MIN_TOPHASH as i8);
                 _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(self.0, min), self.0))
             };
-            BitMask(mask as u64)
+            BitMask(u64::from(mask as u32))
         }
     }
 
@@ -435,6 +486,32 @@ mod tests {
             let t = tophash((top as u64) << 56 | 0xdead_beef);
             assert!(t >= MIN_TOPHASH);
             assert_eq!(t, if top < 5 { top + 5 } else { top });
+        }
+    }
+
+    /// The table's needles as lookups use them: `Needle::of` repeats the hash's tophash in
+    /// every slot it is compared with, and nothing else matches (in particular not the zero
+    /// padding of an SSE2 group's high half, which the SSE2 needle's high bytes must never equal).
+    #[test]
+    fn needle_of_matches_its_tophash_only() {
+        for top in 0..=255u64 {
+            let hash = top << 56 | 0x1234_5678;
+            let needle = Needle::of(hash);
+            let byte = tophash(hash);
+            assert_eq!(needle.tophash(), byte);
+            assert_eq!(
+                slots(Group::new([byte; 8]).matching(needle)),
+                (0..8).collect::<Vec<_>>()
+            );
+            for other in [EMPTY_REST, EMPTY_ONE, CHAINED, byte ^ 0x80] {
+                let mut bytes = [other; 8];
+                bytes[3] = byte;
+                assert_eq!(
+                    slots(Group::new(bytes).matching(needle)),
+                    [3],
+                    "{top} {other}"
+                );
+            }
         }
     }
 
@@ -535,13 +612,13 @@ mod tests {
 
     /// A test running [`check_group`] over every pattern for one `Group` implementation.
     macro_rules! group_test {
-        ($(#[$attr:meta])* $name:ident, $group:path, exact: $exact:expr) => {
+        ($(#[$attr:meta])* $name:ident, $group:path, $needle:path, exact: $exact:expr) => {
             $(#[$attr])*
             #[test]
             fn $name() {
                 for bytes in patterns() {
                     let g = <$group>::new(bytes);
-                    let matching = |t| g.matching(Needle::new(t));
+                    let matching = |t| g.matching(<$needle>::new(t));
                     check_group(
                         bytes,
                         matching,
@@ -595,11 +672,12 @@ mod tests {
         sse2::Run
     );
 
-    group_test!(swar_group_answers_every_query_as_defined, swar::Group, exact: false);
+    group_test!(swar_group_answers_every_query_as_defined, swar::Group, swar::Needle, exact: false);
     group_test!(
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         sse2_group_answers_every_query_exactly,
         sse2::Group,
+        sse2::Needle,
         exact: true
     );
 }
