@@ -85,6 +85,7 @@
 //!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
 //!    `assert_invariants` runs.
 
+use crate::raw::HUGE_PAGE;
 use core::alloc::Layout;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
@@ -214,20 +215,19 @@ unsafe impl<V: Send> Send for IntTable<V> {}
 // `&V`.
 unsafe impl<V: Sync> Sync for IntTable<V> {}
 
-/// Tables of at least this many bytes are aligned to it, and on Linux asked to be backed by
-/// transparent huge pages (`MADV_HUGEPAGE`): a lookup at a random slot of a table beyond the TLB's
-/// reach (about 8 MiB in 4-KiB pages) then needs no page walk, which on a virtual machine (nested
-/// paging) costs about as much as the cache miss itself. The size is not rounded up (a table of
-/// `2^k` home slots plus its tail is always a little over a multiple of 2 MiB, and rounding would
-/// double a 2-MiB table): the last, partial 2 MiB of a table stays in 4-KiB pages. Where the
-/// kernel has no huge pages to give, the whole table simply stays in 4-KiB pages.
-const HUGE_PAGE: usize = 2 << 20;
-
 impl<V> IntTable<V> {
     /// The allocation for the filter of `home_slots` home slots followed by `slots` entries
     /// (aligned to a [`HUGE_PAGE`] when at least that big), and the entries' byte offset in it;
     /// `None` if it would exceed `isize::MAX` bytes. The filter comes first so that it starts on
     /// a huge page too.
+    ///
+    /// The alignment lets Linux back the table with transparent huge pages (`MADV_HUGEPAGE`, asked
+    /// for at allocation): a lookup at a random slot of a table beyond the TLB's reach (about 8 MiB
+    /// in 4-KiB pages) then needs no page walk, which on a virtual machine (nested paging) costs
+    /// about as much as the cache miss itself. The size is not rounded up (a table of `2^k` home
+    /// slots plus its tail is always a little over a multiple of 2 MiB, and rounding would double
+    /// a 2-MiB table): the last, partial 2 MiB of a table stays in 4-KiB pages. Where the kernel
+    /// has no huge pages to give, the whole table simply stays in 4-KiB pages.
     fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
         let words = filter_words(home_slots).checked_add(occupancy_words(slots))?;
         let filter = Layout::array::<u64>(words).ok()?;

@@ -47,11 +47,6 @@ pub(crate) struct BucketArray<K, V> {
     /// region (`usize::MAX` when it never has: an array that does not release early, or no
     /// `madvise`), so the call per evacuated bucket is one compare.
     release_at: usize,
-    /// Whether evacuated pages are handed back before the free: for an array the allocator maps
-    /// afresh ([`maps_afresh`]), whose free would unmap it at once. Released pages of a heap array
-    /// would make a map refilled to the same size every time (criterion's insert benchmarks, a
-    /// per-request map) fault its whole series of arrays in again on every fill.
-    releases_early: bool,
     /// Bytes at the start of the tophash region already faulted in writable.
     populated: usize,
     /// Whether populating has work left (false for arrays below [`POPULATE_MIN_BYTES`]).
@@ -144,7 +139,6 @@ impl<K, V> BucketArray<K, V> {
             buckets: 0,
             released: [0; 2],
             release_at: usize::MAX,
-            releases_early: false,
             populated: 0,
             populating: false,
             grow_at: 0,
@@ -169,7 +163,8 @@ impl<K, V> BucketArray<K, V> {
         // Only the tophash words must start zeroed (slots and links are read only where the
         // tophash says so, invariant 8 of `raw/mod.rs`). A fresh mapping is zero already, and
         // `alloc_zeroed` leaves it to the kernel's first touch; memory the allocator reuses would
-        // be cleared whole by `alloc_zeroed` inside one insert (1 ms for 20 MiB here), so it
+        // be cleared whole by `alloc_zeroed` inside one insert (about 1 ms for 20 MiB on the
+        // reference VM, estimated from a profile's share, not timed alone), so it
         // gets `alloc` and a clear of its tophash words, 1/19 of it for `u64 -> u64`.
         let afresh = maps_afresh(layout.size());
         // SAFETY: the layout has non-zero size (`buckets >= 1` tophash words).
@@ -195,7 +190,6 @@ impl<K, V> BucketArray<K, V> {
             buckets,
             released: [0; 2],
             release_at: usize::MAX,
-            releases_early: RELEASES && afresh,
             populated: 0,
             populating: layout.size() >= POPULATE_MIN_BYTES,
             grow_at: capacity_of(log2),
@@ -209,7 +203,13 @@ impl<K, V> BucketArray<K, V> {
                 recycled: None,
             },
         };
-        array.release_at = array.next_release_at();
+        // Only an array the allocator maps afresh releases its evacuated pages early: its free
+        // would unmap it at once. Released pages of a heap array would make a map refilled to the
+        // same size every time (criterion's insert benchmarks, a per-request map) fault its whole
+        // series of arrays in again on every fill.
+        if RELEASES && afresh {
+            array.release_at = array.next_release_at();
+        }
         Ok(array)
     }
 
@@ -379,11 +379,9 @@ impl<K, V> BucketArray<K, V> {
     }
 
     /// The smallest bucket index whose evacuation completes a release step in some region
-    /// (see [`release_prefix`]), or `usize::MAX` for arrays that are never released.
+    /// (see [`release_prefix`]), for an array that releases early (`release_at` stays
+    /// `usize::MAX` for any other, so no step is ever taken for it).
     fn next_release_at(&self) -> usize {
-        if !self.releases_early {
-            return usize::MAX;
-        }
         let due = |region: NonNull<u8>, released: usize, bucket_bytes: usize| {
             let base = region.as_ptr().addr();
             let step_end = (base + released).next_multiple_of(PAGE) + RELEASE_STEP_BYTES;
@@ -581,12 +579,9 @@ fn populate_prefix(region: NonNull<u8>, size: usize, populated: &mut usize) {
 #[cfg(not(all(target_os = "linux", not(miri))))]
 fn populate_prefix(_region: NonNull<u8>, _size: usize, _populated: &mut usize) {}
 
-/// Size of a transparent huge page on x86-64 and on aarch64 with 4 KiB pages.
-#[cfg_attr(
-    not(all(target_os = "linux", target_env = "gnu", not(miri))),
-    allow(dead_code)
-)]
-const HUGE_PAGE: usize = 2 << 20;
+/// Size of a transparent huge page on x86-64 and on aarch64 with 4 KiB pages: what
+/// [`collapse_range`] collapses, and what `IntMap` aligns its big tables to.
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
 /// `MADV_COLLAPSE` over the whole huge pages of `[region, region + size)`; whether it succeeded.
 #[cfg(all(target_os = "linux", target_env = "gnu", not(miri)))]

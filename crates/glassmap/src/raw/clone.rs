@@ -83,8 +83,9 @@ fn copy_buckets<K: Clone, V: Clone>(
             // `target`, which this function owns mutably (invariant 2).
             let group = unsafe { from_bucket.group() };
             let next = if group.chain_goes_on() {
-                // SAFETY: as above; a `CHAINED` bucket has a link (invariant 8).
-                let next = unsafe { from_bucket.overflow() }.expect("a CHAINED bucket has a link");
+                // SAFETY: as above; the chain goes on past `from_bucket` (its `CHAINED` mark,
+                // invariant 8).
+                let next = unsafe { from_bucket.overflow_unchecked() };
                 let unit = target.new_overflow();
                 // SAFETY: as above; `unit` is a fresh empty overflow unit of `target`, which
                 // holds nothing yet, so linking it keeps invariant 1.

@@ -54,6 +54,7 @@ mod write;
 use core::mem;
 
 use self::array::BucketArray;
+pub(crate) use self::array::HUGE_PAGE;
 use self::bucket::{Bucket, Cell};
 use self::evacuate::Evacuation;
 use self::growth_policy::{capacity_of, log2_buckets_for};
