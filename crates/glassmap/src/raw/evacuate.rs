@@ -24,10 +24,10 @@ use super::{RawTable, prefetch_bucket};
 use crate::TryReserveError;
 use crate::stats::GrowthKind;
 
-/// How many writes ahead a write prefetches the old buckets (and their destinations) that write
-/// will evacuate: [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance
-/// was tuned with the insert-from-empty benchmark: far enough for DRAM latency, near enough that
-/// the lines are still cached).
+/// How many writes ahead a write prefetches the old buckets that write will evacuate:
+/// [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance was tuned with
+/// the insert-from-empty benchmark: far enough for DRAM latency, near enough that the lines are
+/// still cached).
 const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
 /// Old buckets each write evacuates: as many as Go's `growWork` does at most (the fed bucket plus
@@ -93,8 +93,8 @@ impl<K, V> RawTable<K, V> {
 
     /// The growth work a write owes: the next [`EVACUATIONS_PER_WRITE`] old buckets at
     /// `nevacuate` (invariant 3). Unlike Go's `growWork`, never the bucket the write's key maps
-    /// to, so evacuation is a stream: the old bucket a few writes ahead and its destinations are
-    /// prefetched now, and are cached by the time the mark reaches them.
+    /// to, so evacuation is a stream: the old bucket a few writes ahead (and, nearer, the overflow
+    /// bucket of its chain) is prefetched now, and is cached by the time the mark reaches it.
     #[inline]
     pub(super) fn grow_work(&mut self, hasher: &impl Fn(&K) -> u64) {
         self.evacuate_some(EVACUATIONS_PER_WRITE, hasher);
@@ -126,7 +126,12 @@ impl<K, V> RawTable<K, V> {
         let shape = ev.shape;
         while ev.nevacuate < end {
             let old_index = ev.nevacuate;
-            prefetch_evacuation(&ev.old, &self.current, shape, old_index + PREFETCH_AHEAD);
+            prefetch_old_bucket(&ev.old, old_index + PREFETCH_AHEAD);
+            if old_index + CHAIN_PREFETCH_AHEAD < old_buckets {
+                // SAFETY: the bucket is below the old bucket count and above `nevacuate`: it
+                // heads an unevacuated, live chain of the old array (invariant 2).
+                unsafe { prefetch_overflow(ev.old.head(old_index + CHAIN_PREFETCH_AHEAD)) };
+            }
             let old_head = ev.old.head(old_index);
             // SAFETY: `old_index` is below `nevacuate`'s end, the old bucket count: it heads an
             // unevacuated chain of the live old array (invariant 2); the current array is the
@@ -245,27 +250,33 @@ impl Shape {
 /// writes' worth of buckets.
 const PREFETCH_AHEAD: usize = EVACUATION_PREFETCH_DISTANCE * EVACUATIONS_PER_WRITE;
 
-/// Prefetches old bucket `old_index` (taken modulo the old bucket count, so past the end it
-/// touches a cached bucket again rather than a wrong address) and, for a doubling or same-size
-/// growth, the heads of its X and Y destinations.
+/// How far ahead of `nevacuate` the evacuation asks for the first overflow bucket of an old chain:
+/// half of [`PREFETCH_AHEAD`], so the chain's head (its tophash word and the link at the end of its
+/// slot block), asked for [`PREFETCH_AHEAD`] buckets ahead, is cached when its link is read.
+const CHAIN_PREFETCH_AHEAD: usize = PREFETCH_AHEAD / 2;
+
+/// Prefetches the overflow bucket after `head`, if its chain goes on. An overflow bucket is a unit
+/// of a chunk, at no predictable address: without this, sorting a chain of two buckets (a quarter
+/// of the old chains in a doubling) waited for its overflow bucket's tophash word and keys.
+///
+/// # Safety
+/// `head` is live.
 #[inline]
-fn prefetch_evacuation<K, V>(
-    old: &BucketArray<K, V>,
-    current: &BucketArray<K, V>,
-    shape: Shape,
-    old_index: usize,
-) {
-    prefetch_bucket(old.head(old_index));
-    match shape {
-        Shape::SameSize => prefetch_bucket(current.head(old_index & old.mask())),
-        Shape::Doubling => {
-            let x = old_index & old.mask();
-            prefetch_bucket(current.head(x));
-            prefetch_bucket(current.head(x + old.buckets()));
-        }
-        // Resizes spread a bucket over many destinations (or gather many into one).
-        Shape::Resize => {}
+unsafe fn prefetch_overflow<K, V>(head: Bucket<K, V>) {
+    // SAFETY: live bucket (caller); `overflow` reads the link only behind the mark (invariant 8).
+    if let Some(next) = unsafe { head.overflow() } {
+        prefetch_bucket(next);
     }
+}
+
+/// Prefetches old bucket `old_index` (taken modulo the old bucket count, so past the end it
+/// touches a cached bucket again rather than a wrong address). Its X and Y destinations are not
+/// asked for: they are only written (no load waits for them) and each side is a sequential stream
+/// the hardware prefetcher follows; asking for their 8 lines per bucket as well cost 4
+/// instructions per insert from empty and no time (session 9, ARCHITECTURE.md).
+#[inline]
+fn prefetch_old_bucket<K, V>(old: &BucketArray<K, V>, old_index: usize) {
+    prefetch_bucket(old.head(old_index));
 }
 
 /// Moves every entry of the old chain at `old_head` into `current`. The old slots are left as
