@@ -62,6 +62,7 @@ impl<K, V> RawTable<K, V> {
             return FastWrite::Slow;
         }
         let head = self.current.head(hash as usize);
+        super::prefetch_link(head);
         let needle = Needle::of(hash);
         // SAFETY: allocated and not growing, so `head` heads a live chain of the current array.
         let group = unsafe { head.group() };
