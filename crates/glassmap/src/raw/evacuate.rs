@@ -316,21 +316,24 @@ unsafe fn move_chain<K, V>(
     // (invariants 1 and 3). Entries are appended at two cursors, as Go's `evacDst` does. In a
     // same-size growth `head` masks Y's index back onto X's bucket; no entry goes there
     // (`y_bit == 0`, so every sides word has its Y half empty).
-    let mut destinations = Destinations {
-        x: Cursor::new(current.head(old_index)),
-        y: Cursor::new(current.head(old_index + doubling_bit)),
-    };
+    let (x, y) = (current.head(old_index), current.head(old_index + doubling_bit));
     // SAFETY: live chain (caller).
     if unsafe { old_head.overflow() }.is_none() {
-        // The usual chain, one bucket: its sides stay in a register.
+        // The usual chain, one bucket: its sides stay in a register, and each side, at most eight
+        // entries, fills its empty destination from slot 0 without needing an overflow bucket.
         // SAFETY: live bucket of the old array, exclusive access, empty destinations (caller);
         // the bucket is sorted (its user code run) before any entry moves (invariant 6).
         unsafe {
             let sides = sort_bucket(old_head, y_bit, hasher);
-            destinations.take(old_head, sides, current);
+            fill_empty(x, old_head, sides & 0xff);
+            fill_empty(y, old_head, sides >> BUCKET_SLOTS);
         }
         return;
     }
+    let mut destinations = Destinations {
+        x: Cursor::new(x),
+        y: Cursor::new(y),
+    };
     // A longer chain: every bucket sorted before any entry moves (invariant 6), one sides word
     // per bucket in `scratch` (cleared first, so words left by a panicking `Hash` are harmless).
     scratch.clear();
@@ -398,6 +401,28 @@ impl<K, V> Destinations<K, V> {
             self.x = append(self.x, bucket, sides & 0xff, current);
             self.y = append(self.y, bucket, sides >> BUCKET_SLOTS, current);
         }
+    }
+}
+
+/// Moves the entries of `bucket` in `slots` (bit `slot` per entry) into `destination`, an empty
+/// bucket, from its slot 0: [`append`] without the test for a full cursor, since one bucket holds
+/// at most eight entries.
+///
+/// # Safety
+/// `bucket` is live and the slots in `slots` are full; `destination` is a live, empty bucket of
+/// the table, exclusively borrowed; `bucket` is never read again once the caller moves
+/// `nevacuate` past it.
+#[inline]
+unsafe fn fill_empty<K, V>(destination: Bucket<K, V>, bucket: Bucket<K, V>, mut slots: u64) {
+    let mut cursor = Cursor::new(destination);
+    while slots != 0 {
+        let slot = slots.trailing_zeros() as usize;
+        slots &= slots - 1;
+        debug_assert!(!cursor.is_full());
+        // SAFETY: `slot` is full (caller) and below 8 (a bucket's slot mask), so the cursor has
+        // taken fewer than eight entries: its slot is empty (the destination is, caller). The old
+        // bucket is never read again (caller), so the entry is owned once (invariant 1).
+        unsafe { cursor.push(Cell::new(bucket, slot)) };
     }
 }
 
