@@ -369,16 +369,15 @@ unsafe fn sort_bucket<K, V>(
     y_bit: usize,
     hasher: &impl Fn(&K) -> u64,
 ) -> u64 {
-    let mut full = 0u64;
-    let mut y = 0u64;
+    let mut sides = 0u64;
     // SAFETY: live bucket (caller).
     for slot in unsafe { bucket.group() }.full() {
         // SAFETY: a full slot of a live bucket holds an initialised key.
         let hash = hasher(unsafe { &*Cell::new(bucket, slot).key() });
-        full |= 1 << slot;
-        y |= u64::from(hash as usize & y_bit != 0) << slot;
+        let side = usize::from(hash as usize & y_bit != 0);
+        sides |= 1 << (slot + BUCKET_SLOTS * side);
     }
-    full & !y | y << BUCKET_SLOTS
+    sides
 }
 
 /// The X and Y destination chains of one old chain in a doubling or same-size growth.
