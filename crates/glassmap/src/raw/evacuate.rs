@@ -30,10 +30,15 @@ use crate::stats::GrowthKind;
 /// still cached).
 const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
-/// Old buckets each write evacuates: as many as Go's `growWork` does at most (the fed bucket plus
-/// the one at `nevacuate`), so a doubling of 2^B old buckets ends after 2^(B-1) writes, long before
-/// the new array reaches its load factor (6.5 * 2^B entries at the start, 13 * 2^B allowed).
-pub(super) const EVACUATIONS_PER_WRITE: usize = 2;
+/// Old buckets each write evacuates: twice what Go's `growWork` does at most (the fed bucket plus
+/// the one at `nevacuate`), so a doubling of 2^B old buckets ends after 2^(B-2) writes, long before
+/// the new array reaches its load factor (6.5 * 2^B entries at the start, 13 * 2^B allowed). With
+/// two, the growth lasted twice as many writes, and twice as many new keys went into unevacuated
+/// old buckets (the fullest chains, 6.5-7 entries per bucket: more searches past a full bucket,
+/// more old-array overflow buckets, and a second move for each such key); four cost fewer
+/// instructions per insert from empty (153.2 -> 144.9) and less time (session 9,
+/// ARCHITECTURE.md). The write that does the work moves four buckets, about a microsecond.
+pub(super) const EVACUATIONS_PER_WRITE: usize = 4;
 
 /// A growth in progress: the array being emptied into `RawTable::current`.
 pub(super) struct Evacuation<K, V> {

@@ -251,7 +251,7 @@ impl<K, V> RawTable<K, V> {
         }
         // The key's chain is a random bucket, often a cache miss: start loading it now, so the
         // miss overlaps the growth work (whose buckets are prefetched ahead of time). The growth
-        // work moves only the two old buckets at `nevacuate`, so the chain is almost always still
+        // work moves only the old buckets at `nevacuate`, so the chain is almost always still
         // where it is now.
         super::prefetch_bucket(self.source_bucket(hash));
         self.grow_work(hasher);
