@@ -321,7 +321,10 @@ unsafe fn move_chain<K, V>(
     // (invariants 1 and 3). Entries are appended at two cursors, as Go's `evacDst` does. In a
     // same-size growth `head` masks Y's index back onto X's bucket; no entry goes there
     // (`y_bit == 0`, so every sides word has its Y half empty).
-    let (x, y) = (current.head(old_index), current.head(old_index + doubling_bit));
+    let (x, y) = (
+        current.head(old_index),
+        current.head(old_index + doubling_bit),
+    );
     // SAFETY: live chain (caller).
     if unsafe { old_head.overflow() }.is_none() {
         // The usual chain, one bucket: its sides stay in a register, and each side, at most eight
