@@ -318,9 +318,9 @@ unsafe fn move_chain<K, V>(
     };
     // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
     // now: only this old bucket feeds them, and writes reach them only once it is evacuated
-    // (invariants 1 and 3). Entries are appended at two cursors, as Go's `evacDst` does. In a
-    // same-size growth `head` masks Y's index back onto X's bucket; no entry goes there
-    // (`y_bit == 0`, so every sides word has its Y half empty).
+    // (invariants 1 and 3). A longer chain's entries are appended at two cursors, as Go's
+    // `evacDst` does. In a same-size growth `head` masks Y's index back onto X's bucket; no entry
+    // goes there (`y_bit == 0`, so every sides word has its Y half empty).
     let (x, y) = (
         current.head(old_index),
         current.head(old_index + doubling_bit),
