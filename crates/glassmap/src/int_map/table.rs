@@ -547,6 +547,13 @@ impl<V> IntTable<V> {
             return None;
         }
         let home = self.entry(home);
+        // The line of slot `home + 3` too, without waiting (session 9): about 1 hit in 4 is not
+        // in its home slot, and almost half of those are in the next cache line, whose load
+        // would otherwise start only after the home line's miss (and the mispredicted branch
+        // that finds the key is not there). It is the home line itself when `home` is a line's
+        // first slot, so 3 in 4 lookups fetch one more line. One instruction; misses the filter
+        // rules out never get here.
+        prefetch(home.wrapping_add(3));
         // The home slot on its own first: most lookups end there, without the loop's counter.
         // SAFETY: `home` is a slot of the table (invariant 3) and its key is initialised
         // (invariant 1); only the key is read.
@@ -606,6 +613,10 @@ impl<V> IntTable<V> {
             return Probe::Exhausted;
         }
         let home = self.home(hash);
+        // The home slot's line, where the new entry usually goes, asked for now: a store gets
+        // its line only when it commits (in order, after every older instruction retired),
+        // so without this a loop of inserts waits for each entry's line in turn (session 9).
+        prefetch_write(self.entries.as_ptr().wrapping_add(home));
         if !self.filter_admits_all(home, self.filter_mask(hash)) {
             // The key is absent (invariant 6), and its first free slot is in the bitmap
             // (invariant 7): an insert of a new key usually reads no entry at all, only writes
@@ -884,6 +895,34 @@ impl<V: Clone> Clone for IntTable<V> {
         }
         copy
     }
+}
+
+/// Asks for the cache line of `entry` to be loaded, without waiting. `entry` may be any address
+/// (a prefetch never faults and reads nothing into the program's state), so callers compute it
+/// with `wrapping_add` and need not keep it inside the table. A no-op off x86-64.
+#[inline(always)]
+fn prefetch<T>(entry: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults nor reads into the program's state.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(entry.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = entry;
+}
+
+/// Asks for the cache line of `entry` to be loaded for writing, as [`prefetch`] does for reading
+/// (`prefetchw` where the target has it, else `prefetcht0`, which on the reference machine loads
+/// a line no other core holds in the exclusive state, ready to be written).
+#[inline(always)]
+fn prefetch_write<T>(entry: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults nor reads into the program's state.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_ET0 }>(entry.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = entry;
 }
 
 /// The panic of [`IntTable::insert_at`] given the empty key or a slot out of range or in use;
