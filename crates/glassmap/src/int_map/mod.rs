@@ -301,6 +301,12 @@ impl<V> IntMap<V> {
         self.table.home_slots() / 2
     }
 
+    /// Whether the map holds [`capacity`](Self::capacity) entries, so a new key is refused.
+    #[inline]
+    fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+
     /// The number of entries.
     #[inline]
     pub fn len(&self) -> usize {
@@ -388,12 +394,11 @@ impl<V> IntMap<V> {
     /// ([`FullReason::ProbeLimit`]). The map is unchanged.
     #[inline(always)]
     pub fn insert(&mut self, key: u64, value: V) -> Result<Option<V>, Full<V>> {
-        let at_capacity = self.len() == self.capacity();
         if key == EMPTY {
             if let Some(old) = &mut self.zero {
                 return Ok(Some(mem::replace(old, value)));
             }
-            if at_capacity {
+            if self.is_full() {
                 return Err(Full::new(key, value, FullReason::AtCapacity));
             }
             self.zero = Some(value);
@@ -407,7 +412,9 @@ impl<V> IntMap<V> {
                 };
                 Ok(Some(mem::replace(old, value)))
             }
-            _ if at_capacity => Err(Full::new(key, value, FullReason::AtCapacity)),
+            // Asked only now, after the search: computed before it, the answer was kept on the
+            // stack across it, one more store per insert (session 9).
+            _ if self.is_full() => Err(Full::new(key, value, FullReason::AtCapacity)),
             Probe::Free(i) => {
                 self.table.insert_at(i, key, hash, value);
                 Ok(None)
