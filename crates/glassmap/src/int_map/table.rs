@@ -47,6 +47,13 @@
 //! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
 //! Lookups never read the bitmap.
 //!
+//! Two prefetches (x86-64 only; hints, so no invariant depends on them): a lookup the filter
+//! passes asks for the line of slot `home + 3` while it reads the home slot, so that a key a few
+//! slots past its home, in the next cache line, is not a second dependent miss; and
+//! [`IntTable::find_or_free`] asks for the home slot's line before it reads the filter, so that
+//! the insert's store finds its line on the way (a store requests its line only when it commits,
+//! in order, after every older instruction). Both measured in ARCHITECTURE.md (session 9).
+//!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
 //! 1. Every key is initialised: the allocation is zeroed when it is made and keys are only ever
@@ -338,7 +345,7 @@ impl<V> IntTable<V> {
     /// Whether the filter admits a key with home slot `home` and hash `hash`: if not, the key is
     /// not in the table (invariant 6). Tests the bits one by one (`bt`, `bt` on x86-64): fewer
     /// instructions than [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits
-    /// pay every instruction (29.8 per hit against 33.8 with the mask). The price is a second
+    /// pay every instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a second
     /// branch that mispredicts for about 1 miss in 8, cheap while the filter word is cached.
     #[inline]
     fn filter_admits(&self, home: usize, hash: u64) -> bool {
@@ -912,8 +919,8 @@ fn prefetch<T>(entry: *const T) {
 }
 
 /// Asks for the cache line of `entry` to be loaded for writing, as [`prefetch`] does for reading
-/// (`prefetchw` where the target has it, else `prefetcht0`, which on the reference machine loads
-/// a line no other core holds in the exclusive state, ready to be written).
+/// (`prefetchw` where the target enables it; for the default x86-64 target LLVM emits the same
+/// `prefetcht0` as [`prefetch`]).
 #[inline(always)]
 fn prefetch_write<T>(entry: *const T) {
     #[cfg(target_arch = "x86_64")]
