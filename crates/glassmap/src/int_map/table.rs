@@ -623,7 +623,7 @@ impl<V> IntTable<V> {
         // The home slot's line, where the new entry usually goes, asked for now: a store gets
         // its line only when it commits (in order, after every older instruction retired),
         // so without this a loop of inserts waits for each entry's line in turn (session 9).
-        prefetch_write(self.entries.as_ptr().wrapping_add(home));
+        prefetch(self.entry(home));
         if !self.filter_admits_all(home, self.filter_mask(hash)) {
             // The key is absent (invariant 6), and its first free slot is in the bitmap
             // (invariant 7): an insert of a new key usually reads no entry at all, only writes
@@ -904,29 +904,18 @@ impl<V: Clone> Clone for IntTable<V> {
     }
 }
 
-/// Asks for the cache line of `entry` to be loaded, without waiting. `entry` may be any address
-/// (a prefetch never faults and reads nothing into the program's state), so callers compute it
-/// with `wrapping_add` and need not keep it inside the table. A no-op off x86-64.
+/// Asks for the cache line of `entry` to be loaded, without waiting (`prefetcht0`). `entry` may
+/// be any address (a prefetch never faults and reads nothing into the program's state), so
+/// callers compute it with `wrapping_add` and need not keep it inside the table. Inserts use it
+/// too, for the line they will write: the write-intent hint (`_MM_HINT_ET0`) compiles to the
+/// same instruction for the default x86-64 target, which lacks `prefetchw`. A no-op off x86-64.
 #[inline(always)]
 fn prefetch<T>(entry: *const T) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint that never faults nor reads into the program's state.
+    // SAFETY: relies on no invariant: a prefetch is a hint that never faults, for any address,
+    // and reads nothing into the program's state.
     unsafe {
         core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(entry.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = entry;
-}
-
-/// Asks for the cache line of `entry` to be loaded for writing, as [`prefetch`] does for reading
-/// (`prefetchw` where the target enables it; for the default x86-64 target LLVM emits the same
-/// `prefetcht0` as [`prefetch`]).
-#[inline(always)]
-fn prefetch_write<T>(entry: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint that never faults nor reads into the program's state.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_ET0 }>(entry.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = entry;
