@@ -345,8 +345,9 @@ impl<V> IntTable<V> {
     /// Whether the filter admits a key with home slot `home` and hash `hash`: if not, the key is
     /// not in the table (invariant 6). Tests the bits one by one (`bt`, `bt` on x86-64): fewer
     /// instructions than [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits
-    /// pay every instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a second
-    /// branch that mispredicts for about 1 miss in 8, cheap while the filter word is cached.
+    /// pay every instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a
+    /// second branch that mispredicts for about 1 miss in 8, cheap while the filter word is
+    /// cached.
     #[inline]
     fn filter_admits(&self, home: usize, hash: u64) -> bool {
         let word = self.filter_word_at(home);
