@@ -213,7 +213,7 @@ impl Hashes for Mixed {
 ///   the cache lets the next inserts run on, where a load of the entry stopped them until its
 ///   line arrived, which was most of an insert's time in a table beyond the cache. Lookups do not
 ///   read it.
-/// - **Prefetches** (x86-64): a lookup the filter passes asks for the line of its home slot + 3
+/// - **Prefetches** (x86-64 and aarch64): a lookup the filter passes asks for the line of its home slot + 3
 ///   as it reads the home slot, so a key a few slots past its home (about 1 hit in 4) is not a
 ///   second miss that starts only after the first; an insert asks for its home slot's line
 ///   before its search, so the store of the new entry does not wait for it. One instruction

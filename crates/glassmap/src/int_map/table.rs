@@ -47,9 +47,10 @@
 //! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
 //! Lookups never read the bitmap.
 //!
-//! Two prefetches (x86-64 only; hints, so no invariant depends on them): a lookup the filter
-//! passes asks for the line of slot `home + 3` while it reads the home slot, so that a key a few
-//! slots past its home, in the next cache line, is not a second dependent miss; and
+//! Two prefetches (the engine's `prefetch_read`, a hint, so no invariant depends on them): a
+//! lookup the filter passes asks for the line of slot `home + 3` while it reads the home slot, so
+//! that a key a few slots past its home, in the next cache line, is not a second dependent miss;
+//! and
 //! [`IntTable::find_or_free`] asks for the home slot's line before it reads the filter, so that
 //! the insert's store finds its line on the way (a store requests its line only when it commits,
 //! in order, after every older instruction). Both measured in ARCHITECTURE.md (session 9).
@@ -92,7 +93,7 @@
 //!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
 //!    `assert_invariants` runs.
 
-use crate::raw::HUGE_PAGE;
+use crate::raw::{HUGE_PAGE, prefetch_read};
 use core::alloc::Layout;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
@@ -561,7 +562,7 @@ impl<V> IntTable<V> {
         // that finds the key is not there). It is the home line itself when `home` is a line's
         // first slot, so 3 in 4 lookups fetch one more line. One instruction; misses the filter
         // rules out never get here.
-        prefetch(home.wrapping_add(3));
+        prefetch_read(home.wrapping_add(3));
         // The home slot on its own first: most lookups end there, without the loop's counter.
         // SAFETY: `home` is a slot of the table (invariant 3) and its key is initialised
         // (invariant 1); only the key is read.
@@ -624,7 +625,9 @@ impl<V> IntTable<V> {
         // The home slot's line, where the new entry usually goes, asked for now: a store gets
         // its line only when it commits (in order, after every older instruction retired),
         // so without this a loop of inserts waits for each entry's line in turn (session 9).
-        prefetch(self.entry(home));
+        // The write-intent hint would compile to the same `prefetcht0` on the default x86-64
+        // target, which lacks `prefetchw`.
+        prefetch_read(self.entry(home));
         if !self.filter_admits_all(home, self.filter_mask(hash)) {
             // The key is absent (invariant 6), and its first free slot is in the bitmap
             // (invariant 7): an insert of a new key usually reads no entry at all, only writes
@@ -903,23 +906,6 @@ impl<V: Clone> Clone for IntTable<V> {
         }
         copy
     }
-}
-
-/// Asks for the cache line of `entry` to be loaded, without waiting (`prefetcht0`). `entry` may
-/// be any address (a prefetch never faults and reads nothing into the program's state), so
-/// callers compute it with `wrapping_add` and need not keep it inside the table. Inserts use it
-/// too, for the line they will write: the write-intent hint (`_MM_HINT_ET0`) compiles to the
-/// same instruction for the default x86-64 target, which lacks `prefetchw`. A no-op off x86-64.
-#[inline(always)]
-fn prefetch<T>(entry: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: relies on no invariant: a prefetch is a hint that never faults, for any address,
-    // and reads nothing into the program's state.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(entry.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = entry;
 }
 
 /// The panic of [`IntTable::insert_at`] given the empty key or a slot out of range or in use;

@@ -222,7 +222,10 @@ mod tests {
         assert_eq!(chain_bytes(&table, 0)[0], chained);
         table.assert_invariants(hash);
         for k in 0..20u64 {
-            assert_eq!(table.get(hash(&k), |s| *s == k).is_some(), k < 2 || (10..17).contains(&k));
+            assert_eq!(
+                table.get(hash(&k), |s| *s == k).is_some(),
+                k < 2 || (10..17).contains(&k)
+            );
         }
     }
 

@@ -64,6 +64,7 @@ use self::growth_policy::{capacity_of, log2_buckets_for};
 pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
+pub(crate) use self::prefetch::prefetch_read;
 use self::tophash::Needle;
 pub(crate) use self::write::{RawEntry, RawOccupied, RawVacant};
 use crate::TryReserveError;
