@@ -6,6 +6,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::bench::BenchArgs;
+use crate::bench::measure::MeasureArgs;
 use crate::error::EXIT_BAD_INPUT;
 use crate::inspect::InspectArgs;
 use crate::stress::StressArgs;
@@ -44,6 +45,10 @@ pub enum Command {
     /// Record concurrent histories on each concurrent map and check them for linearizability (ghost reads, lost
     /// updates); a deliberately broken control shows what a violation looks like
     Stress(StressArgs),
+    /// One measurement of `bench` (a map, a workload, a size), printed as JSON: `bench` runs each in a process
+    /// of its own
+    #[command(hide = true)]
+    Measure(MeasureArgs),
 }
 
 /// Parses the command line. On `--help`/`--version` or an argument error, prints and returns the exit code.

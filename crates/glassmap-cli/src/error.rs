@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 /// Exit status for bad input: an argument, generator, hasher or key file the command cannot use.
 pub const EXIT_BAD_INPUT: u8 = 2;
-/// Exit status when writing output fails (terminal, report folder, pictures), or a map under test gave a wrong
-/// result (a benchmark checksum, a history that is not linearizable).
+/// Exit status when writing output fails (terminal, report folder, pictures), a map under test gave a wrong
+/// result (a benchmark checksum, a history that is not linearizable), or a measurement process failed.
 pub const EXIT_OUTPUT: u8 = 1;
 /// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -44,6 +44,8 @@ pub enum Error {
     Plot(String),
     /// A map under test gave a wrong result: the message says which map, where, and what was expected.
     WrongResult(String),
+    /// A measurement process of `bench` could not be run, or failed: the message says which and why.
+    Measurement(String),
     /// The user pressed Ctrl-C; what was measured by then has been printed (and, for `bench`, written).
     Interrupted,
 }
@@ -53,7 +55,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Input(_) | Error::ReadFile { .. } | Error::BadLine { .. } => EXIT_BAD_INPUT,
-            Error::Output { .. } | Error::Plot(_) | Error::WrongResult(_) => EXIT_OUTPUT,
+            Error::Output { .. }
+            | Error::Plot(_)
+            | Error::WrongResult(_)
+            | Error::Measurement(_) => EXIT_OUTPUT,
             Error::Interrupted => EXIT_INTERRUPTED,
         }
     }
@@ -103,7 +108,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot write {what}: {}", io_reason(source))
             }
             Error::Plot(message) => write!(f, "cannot draw picture: {message}"),
-            Error::WrongResult(message) => f.write_str(message),
+            Error::WrongResult(message) | Error::Measurement(message) => f.write_str(message),
             Error::Interrupted => {
                 f.write_str("interrupted; what was measured before is kept above")
             }

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(args, &mut out),
         Some(Command::Trace(args)) => trace::run(args, &mut out),
         Some(Command::Stress(args)) => stress::run(args, &mut out),
+        Some(Command::Measure(args)) => bench::measure::run(args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::stdout));
     match result {

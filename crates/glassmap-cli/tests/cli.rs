@@ -189,6 +189,83 @@ fn bench_json_goes_to_stdout_and_filters_apply() {
     assert!(tmp.path().join("glassmap-report/results.json").exists());
 }
 
+/// `bench` takes each measurement in a process of its own (the hidden `measure` subcommand) unless told
+/// `--in-process`; both ways report every row and say which way they ran.
+#[test]
+fn bench_measures_in_child_processes_unless_told_otherwise() {
+    let tmp = TempDir::new().unwrap();
+    let common = [
+        "bench",
+        "--single",
+        "--json",
+        "--maps",
+        "glassmap,hashbrown",
+        "--workloads",
+        "insert,remove,latency",
+        "--sizes",
+        "1000",
+        "--latency-n",
+        "2000",
+        "--reps",
+        "2",
+        "--min-ops",
+        "1000",
+    ];
+    for (extra, in_process) in [(None, false), (Some("--in-process"), true)] {
+        let args: Vec<&str> = common.iter().copied().chain(extra).collect();
+        let json: serde_json::Value = serde_json::from_str(&ok(tmp.path(), &args)).unwrap();
+        assert_eq!(json["config"]["in_process"], in_process, "{args:?}");
+        let rows = json["throughput"].as_array().unwrap();
+        assert_eq!(rows.len(), 4, "{args:?}");
+        assert!(
+            rows.iter()
+                .all(|r| r["samples"].as_array().unwrap().len() == 2),
+            "{args:?}"
+        );
+        let latency = json["latency"].as_array().unwrap();
+        let maps: Vec<&str> = latency.iter().map(|r| r["map"].as_str().unwrap()).collect();
+        assert_eq!(maps, ["glassmap", "hashbrown"], "{args:?}");
+    }
+}
+
+/// What a measurement process prints: one JSON value, the timed samples (warm-up dropped) or the latency row.
+#[test]
+fn measure_prints_one_measurement_as_json() {
+    let tmp = TempDir::new().unwrap();
+    let measure = |workload: &str, n: &str| -> serde_json::Value {
+        let args = [
+            "measure",
+            "--map",
+            "hashbrown",
+            "--workload",
+            workload,
+            "--n",
+            n,
+            "--reps",
+            "3",
+            "--hasher",
+            "default",
+            "--seed",
+            "7",
+            "--min-ops",
+            "1000",
+        ];
+        serde_json::from_str(&ok(tmp.path(), &args)).unwrap()
+    };
+    let hit = measure("hit", "1000");
+    let samples = hit["Throughput"].as_array().unwrap();
+    assert_eq!(samples.len(), 3);
+    assert!(samples.iter().all(|s| s.as_f64().unwrap() > 0.0));
+    let latency = measure("latency", "500");
+    assert_eq!(latency["Latency"]["n"], 500);
+    assert_eq!(latency["Latency"]["map"], "hashbrown");
+    bad_input(
+        tmp.path(),
+        &["measure", "--map", "btree", "--workload", "hit", "--n", "1"],
+        "unknown map 'btree'",
+    );
+}
+
 #[test]
 fn ctrl_c_during_bench_keeps_what_was_measured() {
     let tmp = TempDir::new().unwrap();

@@ -1,10 +1,12 @@
 //! `glassmap bench`: glassmap against its peers on u64 -> u64, single-threaded (maps and workloads from
 //! [`registry`]) and concurrent ([`concurrent`]).
 //!
-//! This module only plans the runs, interleaves the maps so drift in machine speed hits them alike, and hands the results to [`report`].
+//! This module only plans the runs, lets the maps take turns so drift in machine speed hits them alike, has each
+//! measurement taken ([`measure`]: by default in a process of its own) and hands the results to [`report`].
 
 pub mod concurrent;
 pub mod input;
+pub mod measure;
 pub mod registry;
 pub mod report;
 pub mod workloads;
@@ -20,9 +22,10 @@ use glassmap_workloads::concurrent::Mix;
 use self::concurrent::Section;
 use self::concurrent::registry::ConcurrentEntry;
 use self::input::Input;
+use self::measure::Measured;
 use self::registry::{MAPS, MapEntry, Settings};
-use self::report::{Config, LatencyRow, Results, ThroughputRow};
-use self::workloads::{MIN_OPS_PER_SAMPLE, Outcome, Workload};
+use self::report::{Config, Results, ThroughputRow};
+use self::workloads::{MIN_OPS_PER_SAMPLE, Workload};
 use crate::error::Error;
 use crate::hashers::HasherChoice;
 use crate::keys::{DEFAULT_SEED, parse_n, parse_seed};
@@ -89,6 +92,12 @@ pub struct BenchArgs {
     /// Print the results as JSON on stdout instead of tables
     #[arg(long)]
     pub json: bool,
+
+    /// Measure every map in this process. By default each map's samples of a workload run in a process of their
+    /// own, so that no map inherits the allocator state another one left (glibc's thresholds follow the
+    /// largest block freed); one process is for profiling
+    #[arg(long)]
+    pub in_process: bool,
 
     /// Run only the single-threaded maps
     #[arg(long, conflicts_with = "concurrent")]
@@ -252,10 +261,15 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         }
     }
     let reps = usize::from(args.reps);
-    let samples_per_map = |w: Workload| if w.is_latency() { 1 } else { WARMUP + reps };
+    let settings = Settings {
+        hasher: args.hasher,
+        seed: args.seed,
+        min_ops: args.min_ops,
+        reps,
+    };
     let total: usize = jobs
         .iter()
-        .map(|&(w, _)| samples_per_map(w) * maps.len())
+        .map(|&(w, _)| measure::samples(w, &settings) * maps.len())
         .sum::<usize>()
         + section.runs(&concurrent_maps);
     let progress = progress_bar(total as u64, args.json);
@@ -280,6 +294,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
             reps,
             warmup: WARMUP,
             min_ops_per_sample: args.min_ops,
+            in_process: args.in_process,
             maps: maps.iter().map(|m| m.name().to_owned()).collect(),
             workloads: workloads.iter().map(|w| w.name().to_owned()).collect(),
             descriptions: maps
@@ -296,57 +311,44 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), Error> {
         concurrent: None,
     };
 
-    let settings = Settings {
-        hasher: args.hasher,
-        seed: args.seed,
-        min_ops: args.min_ops,
-    };
     let mut input: Option<Input> = None;
-    'jobs: for (workload, n) in jobs {
-        let input = match input.take() {
-            Some(i) if i.n == n => input.insert(i),
-            _ => input.insert(Input::new(n, args.seed)),
-        };
-        let mut samples: Vec<Vec<f64>> = vec![Vec::new(); maps.len()];
-        for sample in 0..samples_per_map(workload) {
-            // Maps take turns within each round of samples.
-            for (m, map) in maps.iter().enumerate() {
-                if interrupted() {
-                    break 'jobs;
-                }
-                progress.set_message(format!("{} {} n={}", map.name(), workload.name(), n));
-                let outcome = match map.run(workload, input, &settings) {
-                    Err(Error::Interrupted) => break 'jobs,
-                    other => other?,
-                };
-                match outcome {
-                    Outcome::Throughput { checksum, .. }
-                        if Some(checksum) != workload.expected_checksum(input) =>
-                    {
-                        progress.abandon();
-                        return Err(Error::WrongResult(format!(
-                            "{} computed a wrong result in {} at n = {n} (checksum {checksum}, expected {:?})",
-                            map.name(),
-                            workload.name(),
-                            workload.expected_checksum(input)
-                        )));
-                    }
-                    Outcome::Throughput { ns_per_op, .. } if sample >= WARMUP => {
-                        samples[m].push(ns_per_op)
-                    }
-                    Outcome::Throughput { .. } => {}
-                    Outcome::Latency(run) => {
-                        results.latency.push(LatencyRow::new(map.name(), n, &run))
-                    }
-                }
-                progress.inc(1);
+    'jobs: for (j, (workload, n)) in jobs.into_iter().enumerate() {
+        let mut measured: Vec<Option<Measured>> = maps.iter().map(|_| None).collect();
+        // Each job starts with the next map, so no map is always the first of a round.
+        for m in (0..maps.len()).map(|i| (i + j) % maps.len()) {
+            let map = maps[m];
+            if interrupted() {
+                break 'jobs;
             }
+            progress.set_message(format!("{} {} n={}", map.name(), workload.name(), n));
+            let result = if args.in_process {
+                let input = match input.take() {
+                    Some(i) if i.n == n => input.insert(i),
+                    _ => input.insert(Input::new(n, args.seed)),
+                };
+                measure::measure_here(map, workload, input, &settings)
+            } else {
+                measure::measure_in_child(map, workload, n, &settings)
+            };
+            measured[m] = match result {
+                Err(Error::Interrupted) => break 'jobs,
+                Err(e) => {
+                    progress.abandon();
+                    return Err(e);
+                }
+                Ok(m) => Some(m),
+            };
+            progress.inc(measure::samples(workload, &settings) as u64);
         }
-        if !workload.is_latency() {
-            for (map, samples) in maps.iter().zip(samples) {
-                results
-                    .throughput
-                    .push(ThroughputRow::new(map.name(), workload, n, samples));
+        for (map, measured) in maps.iter().zip(measured) {
+            match measured {
+                Some(Measured::Throughput(samples)) => {
+                    results
+                        .throughput
+                        .push(ThroughputRow::new(map.name(), workload, n, samples))
+                }
+                Some(Measured::Latency(row)) => results.latency.push(row),
+                None => {}
             }
         }
     }

@@ -20,6 +20,8 @@ pub struct Settings {
     pub seed: u64,
     /// Minimum operations per throughput sample.
     pub min_ops: usize,
+    /// Timed samples per measurement (after the warm-up).
+    pub reps: usize,
 }
 
 /// A registered map, without its type: what the harness iterates over.

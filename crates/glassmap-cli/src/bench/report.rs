@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::concurrent::report::ConcurrentResults;
 use super::registry::REFERENCE;
@@ -49,6 +49,9 @@ pub struct Config {
     pub warmup: usize,
     /// Minimum operations per throughput sample.
     pub min_ops_per_sample: usize,
+    /// True when every map ran in the `bench` process itself (`--in-process`); false when each map's samples of
+    /// a workload ran in a process of their own.
+    pub in_process: bool,
     /// Maps compared.
     pub maps: Vec<String>,
     /// Workloads run.
@@ -79,7 +82,7 @@ pub struct ThroughputRow {
 }
 
 /// One map's latency run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LatencyRow {
     /// Map name.
     pub map: String,
@@ -169,10 +172,15 @@ impl Results {
         writeln!(out, "hasher:  {}", self.config.hasher_description)?;
         writeln!(
             out,
-            "method:  median of {} samples after {} warm-up, each at least {} operations",
+            "method:  median of {} samples after {} warm-up, each at least {} operations; {}",
             self.config.reps,
             self.config.warmup,
-            thousands(self.config.min_ops_per_sample as u64)
+            thousands(self.config.min_ops_per_sample as u64),
+            if self.config.in_process {
+                "every map in this process"
+            } else {
+                "each map and workload in a process of its own"
+            }
         )?;
         if self.machine.profile != "release" {
             writeln!(
@@ -346,6 +354,7 @@ mod tests {
                 reps: 3,
                 warmup: 1,
                 min_ops_per_sample: 1 << 20,
+                in_process: false,
                 maps: vec!["glassmap".into(), "hashbrown".into()],
                 workloads: vec!["hit".into()],
                 descriptions: BTreeMap::new(),

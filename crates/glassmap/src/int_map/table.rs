@@ -47,6 +47,14 @@
 //! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
 //! Lookups never read the bitmap.
 //!
+//! Two prefetches (the engine's `prefetch_read`, a hint, so no invariant depends on them): a
+//! lookup the filter passes asks for the line of slot `home + 3` while it reads the home slot, so
+//! that a key a few slots past its home, in the next cache line, is not a second dependent miss;
+//! and
+//! [`IntTable::find_or_free`] asks for the home slot's line before it reads the filter, so that
+//! the insert's store finds its line on the way (a store requests its line only when it commits,
+//! in order, after every older instruction). Both measured in ARCHITECTURE.md (session 9).
+//!
 //! # Invariants (enforced here; nothing outside this module can break them)
 //!
 //! 1. Every key is initialised: the allocation is zeroed when it is made and keys are only ever
@@ -85,7 +93,7 @@
 //!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
 //!    `assert_invariants` runs.
 
-use crate::raw::HUGE_PAGE;
+use crate::raw::{HUGE_PAGE, prefetch_read};
 use core::alloc::Layout;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
@@ -338,8 +346,9 @@ impl<V> IntTable<V> {
     /// Whether the filter admits a key with home slot `home` and hash `hash`: if not, the key is
     /// not in the table (invariant 6). Tests the bits one by one (`bt`, `bt` on x86-64): fewer
     /// instructions than [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits
-    /// pay every instruction (29.8 per hit against 33.8 with the mask). The price is a second
-    /// branch that mispredicts for about 1 miss in 8, cheap while the filter word is cached.
+    /// pay every instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a
+    /// second branch that mispredicts for about 1 miss in 8, cheap while the filter word is
+    /// cached.
     #[inline]
     fn filter_admits(&self, home: usize, hash: u64) -> bool {
         let word = self.filter_word_at(home);
@@ -547,6 +556,13 @@ impl<V> IntTable<V> {
             return None;
         }
         let home = self.entry(home);
+        // The line of slot `home + 3` too, without waiting (session 9): about 1 hit in 4 is not
+        // in its home slot, and almost half of those are in the next cache line, whose load
+        // would otherwise start only after the home line's miss (and the mispredicted branch
+        // that finds the key is not there). It is the home line itself when `home` is a line's
+        // first slot, so 3 in 4 lookups fetch one more line. One instruction; misses the filter
+        // rules out never get here.
+        prefetch_read(home.wrapping_add(3));
         // The home slot on its own first: most lookups end there, without the loop's counter.
         // SAFETY: `home` is a slot of the table (invariant 3) and its key is initialised
         // (invariant 1); only the key is read.
@@ -606,6 +622,12 @@ impl<V> IntTable<V> {
             return Probe::Exhausted;
         }
         let home = self.home(hash);
+        // The home slot's line, where the new entry usually goes, asked for now: a store gets
+        // its line only when it commits (in order, after every older instruction retired),
+        // so without this a loop of inserts waits for each entry's line in turn (session 9).
+        // The write-intent hint would compile to the same `prefetcht0` on the default x86-64
+        // target, which lacks `prefetchw`.
+        prefetch_read(self.entry(home));
         if !self.filter_admits_all(home, self.filter_mask(hash)) {
             // The key is absent (invariant 6), and its first free slot is in the bitmap
             // (invariant 7): an insert of a new key usually reads no entry at all, only writes

@@ -193,6 +193,42 @@ mod tests {
         table.assert_invariants(hash);
     }
 
+    /// In a chain of one bucket a remove leaves `EMPTY_ONE` even after the last full slot (the
+    /// missing `CHAINED` mark ends every search, invariant 4), and the emptied slots serve
+    /// inserts and misses as `EMPTY_REST` would: a new key takes the first of them, a miss stops
+    /// in the bucket, and the bucket fills up and chains as before.
+    #[test]
+    fn a_one_bucket_chain_keeps_empty_one_after_its_last_entry() {
+        let hash = bucket_zero;
+        let mut table = one_chain(5);
+        let top = tophash(hash(&0));
+        assert_eq!(chain_bytes(&table, 0), [[top, top, top, top, top, 0, 0, 0]]);
+        for k in [4u64, 2, 3] {
+            assert_eq!(table.remove(hash(&k), |s| *s == k, hash), Some((k, k)));
+        }
+        let emptied = [top, top, EMPTY_ONE, EMPTY_ONE, EMPTY_ONE, 0, 0, 0];
+        assert_eq!(chain_bytes(&table, 0), [emptied]);
+        table.assert_invariants(hash);
+        for k in 0..10u64 {
+            assert_eq!(table.get(hash(&k), |s| *s == k).is_some(), k < 2);
+        }
+        // New keys take the first empty slots, then the EMPTY_REST ones, then chain.
+        for k in 10..16u64 {
+            assert_eq!(table.insert(hash(&k), k, k, hash), None);
+        }
+        assert_eq!(chain_bytes(&table, 0), [[top; BUCKET_SLOTS]]);
+        table.insert(hash(&16), 16, 16, hash);
+        let chained = [top, top, top, top, top, top, top, CHAINED];
+        assert_eq!(chain_bytes(&table, 0)[0], chained);
+        table.assert_invariants(hash);
+        for k in 0..20u64 {
+            assert_eq!(
+                table.get(hash(&k), |s| *s == k).is_some(),
+                k < 2 || (10..17).contains(&k)
+            );
+        }
+    }
+
     /// A clone copies a chain's mark and link while the chain goes on, and drops both where the
     /// chain's tail is empty (invariants 4 and 8), also when the mark follows an `EMPTY_REST`.
     #[test]

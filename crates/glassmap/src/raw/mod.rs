@@ -23,7 +23,10 @@
 //!    Reads never evacuate.
 //! 4. `EMPTY_REST` in a slot means that slot and every later slot of its chain are empty. Marking a
 //!    slot `EMPTY_ONE` never breaks this, so bulk removals (retain, drain) may skip the
-//!    normalisation that `remove` does.
+//!    normalisation that `remove` does, and `remove` itself skips it in a chain of one bucket
+//!    (whose end the missing `CHAINED` mark tells, invariant 8). So a search asks whether the
+//!    chain goes on past a bucket (`Group::chain_goes_on`), never whether it has an `EMPTY_REST`
+//!    alone.
 //! 5. `len` counts the full slots of both arrays.
 //! 6. Panic safety: a panic in user code (`Hash`, `Eq`) happens before any slot is changed:
 //!    evacuation hashes a whole chain before it moves anything. `clear` and `Drain` leave a valid
@@ -61,6 +64,7 @@ use self::growth_policy::{capacity_of, log2_buckets_for};
 pub use self::iter::BucketLoads;
 use self::iter::RawIter;
 pub(crate) use self::iter::{Drain, ExtractIf, IntoIter, Iter, IterMut};
+pub(crate) use self::prefetch::prefetch_read;
 use self::tophash::Needle;
 pub(crate) use self::write::{RawEntry, RawOccupied, RawVacant};
 use crate::TryReserveError;

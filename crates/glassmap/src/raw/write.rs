@@ -75,7 +75,7 @@ impl<K, V> RawTable<K, V> {
         }
         match group.empty().lowest() {
             Some(slot)
-                if group.has_empty_rest()
+                if !group.chain_goes_on()
                     && !self.wants_growth()
                     && !self.current.is_populating() =>
             {
@@ -186,10 +186,11 @@ impl<K, V> RawTable<K, V> {
                     return self.occupied(cell, head);
                 }
             }
-            // The usual case: the chain ends in its first bucket (an `EMPTY_REST` there), whose
-            // first empty slot takes the key. Otherwise the search goes on out of line.
+            // The usual case: the chain ends in its first bucket (no `CHAINED` mark, or an
+            // `EMPTY_REST` there), whose first empty slot takes the key. Otherwise the search goes
+            // on out of line.
             let vacant = match group.empty().lowest() {
-                Some(slot) if group.has_empty_rest() => Ok(Cell::new(head, slot)),
+                Some(slot) if !group.chain_goes_on() => Ok(Cell::new(head, slot)),
                 first_empty => {
                     let end = if group.chained() {
                         // SAFETY: `head` heads a live chain (as above).
@@ -384,12 +385,23 @@ unsafe fn search_overflow<K, V>(
 /// entries end at slot 7, or at slot 6 before a `CHAINED` mark (invariant 8), after which the chain
 /// goes on at the next bucket's slot 0.
 ///
+/// Except in a chain of one bucket, the usual chain: there the missing `CHAINED` mark already
+/// ends every search (invariant 8), so an `EMPTY_REST` would tell none anything, and the slot
+/// stays `EMPTY_ONE` (invariant 4 allows it). Go needs the normalisation everywhere because its
+/// searches test slot by slot and stop at the first `emptyRest`; here it pays only where a chain
+/// goes on, letting a search stop in a bucket whose overflow buckets have emptied. Skipping it
+/// takes the next slot's test and the walk back, whose branches went the wrong way about once per
+/// call in random-order removal (ARCHITECTURE.md, session 6), off the usual path.
+///
 /// # Safety
 /// `cell` is a slot of the live chain that starts at `head`, and the table is exclusively borrowed.
 unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
     let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
+        if bucket == head && head.tophash(CHAINED_SLOT) != CHAINED {
+            return;
+        }
         // A full slot 7 ends its chain (invariant 8); before slot 6 comes slot 7's byte, a state
         // or the mark that the chain goes on at the next bucket's slot 0.
         let next_is_rest = slot == BUCKET_SLOTS - 1
