@@ -20,7 +20,7 @@
 //!
 //! When inserting a new key would put more than 6.5 entries per bucket on average, the map
 //! **doubles**: it allocates a zeroed array of 2^(B+1) buckets and from then on every write first
-//! **evacuates** the next two old buckets at the **nevacuate** mark (Go evacuates the bucket the
+//! **evacuates** the next four old buckets at the **nevacuate** mark (Go evacuates the bucket the
 //! write's key maps to first; here old buckets move strictly in order, and a write goes where a
 //! read looks: the key's old bucket while that is not evacuated). An old bucket's entries split
 //! into the **X** half (same index) and the **Y** half (index + 2^B) by the hash bit above the old
@@ -34,7 +34,7 @@
 //! ```
 //!
 //! A key is always in exactly one place: its old bucket while that is not evacuated, else the new
-//! array. So no operation ever rehashes the whole table; the slowest insert moves two buckets.
+//! array. So no operation ever rehashes the whole table; the slowest insert moves four buckets.
 //!
 //! # The glass case
 //!

@@ -296,7 +296,7 @@ where
 
     /// Inserts `value` under `key`, returning the previous value. The stored key is not replaced.
     ///
-    /// While the map grows, this first evacuates the next two old buckets (Go's `growWork`, in
+    /// While the map grows, this first evacuates the next four old buckets (Go's `growWork`, in
     /// index order).
     ///
     /// # Examples

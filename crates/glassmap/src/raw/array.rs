@@ -117,7 +117,7 @@ const MAX_CHUNK_BYTES: usize = 32 << 10;
 /// The step in which [`BucketArray::release_below`] hands pages back, per region: 16 pages of
 /// 4 KiB, released together once all 16 are evacuated. One `madvise` per step rather than per
 /// page: per-page release was ~10K calls per million inserts growing from empty, each paying the
-/// syscall and a TLB flush. `nevacuate` moves two buckets (288 bytes of slots) per write, so the
+/// syscall and a TLB flush. `nevacuate` moves four buckets (576 bytes of slots) per write, so the
 /// released prefix keeps pace one step at a time, and what is left unreleased when the growth
 /// ends (less than a step per region) goes with the array's free.
 const RELEASE_STEP_BYTES: usize = 16 * PAGE;

@@ -24,16 +24,21 @@ use super::{RawTable, prefetch_bucket};
 use crate::TryReserveError;
 use crate::stats::GrowthKind;
 
-/// How many writes ahead a write prefetches the old buckets (and their destinations) that write
-/// will evacuate: [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance
-/// was tuned with the insert-from-empty benchmark: far enough for DRAM latency, near enough that
-/// the lines are still cached).
+/// How many writes ahead a write prefetches the old buckets that write will evacuate:
+/// [`EVACUATIONS_PER_WRITE`] times as many buckets past `nevacuate` (the distance was tuned with
+/// the insert-from-empty benchmark: far enough for DRAM latency, near enough that the lines are
+/// still cached).
 const EVACUATION_PREFETCH_DISTANCE: usize = 4;
 
-/// Old buckets each write evacuates: as many as Go's `growWork` does at most (the fed bucket plus
-/// the one at `nevacuate`), so a doubling of 2^B old buckets ends after 2^(B-1) writes, long before
-/// the new array reaches its load factor (6.5 * 2^B entries at the start, 13 * 2^B allowed).
-pub(super) const EVACUATIONS_PER_WRITE: usize = 2;
+/// Old buckets each write evacuates: twice what Go's `growWork` does at most (the fed bucket plus
+/// the one at `nevacuate`), so a doubling of 2^B old buckets ends after 2^(B-2) writes, long before
+/// the new array reaches its load factor (6.5 * 2^B entries at the start, 13 * 2^B allowed). With
+/// two, the growth lasted twice as many writes, and twice as many new keys went into unevacuated
+/// old buckets (the fullest chains, 6.5-7 entries per bucket: more searches past a full bucket,
+/// more old-array overflow buckets, and a second move for each such key); four cost fewer
+/// instructions per insert from empty (153.2 -> 144.9) and less time (session 9,
+/// ARCHITECTURE.md). The write that does the work moves four buckets, about a microsecond.
+pub(super) const EVACUATIONS_PER_WRITE: usize = 4;
 
 /// A growth in progress: the array being emptied into `RawTable::current`.
 pub(super) struct Evacuation<K, V> {
@@ -93,8 +98,8 @@ impl<K, V> RawTable<K, V> {
 
     /// The growth work a write owes: the next [`EVACUATIONS_PER_WRITE`] old buckets at
     /// `nevacuate` (invariant 3). Unlike Go's `growWork`, never the bucket the write's key maps
-    /// to, so evacuation is a stream: the old bucket a few writes ahead and its destinations are
-    /// prefetched now, and are cached by the time the mark reaches them.
+    /// to, so evacuation is a stream: the old bucket a few writes ahead (and, nearer, the overflow
+    /// bucket of its chain) is prefetched now, and is cached by the time the mark reaches it.
     #[inline]
     pub(super) fn grow_work(&mut self, hasher: &impl Fn(&K) -> u64) {
         self.evacuate_some(EVACUATIONS_PER_WRITE, hasher);
@@ -126,7 +131,12 @@ impl<K, V> RawTable<K, V> {
         let shape = ev.shape;
         while ev.nevacuate < end {
             let old_index = ev.nevacuate;
-            prefetch_evacuation(&ev.old, &self.current, shape, old_index + PREFETCH_AHEAD);
+            prefetch_old_bucket(&ev.old, old_index + PREFETCH_AHEAD);
+            if old_index + CHAIN_PREFETCH_AHEAD < old_buckets {
+                // SAFETY: the bucket is below the old bucket count and above `nevacuate`: it
+                // heads an unevacuated, live chain of the old array (invariant 2).
+                unsafe { prefetch_overflow(ev.old.head(old_index + CHAIN_PREFETCH_AHEAD)) };
+            }
             let old_head = ev.old.head(old_index);
             // SAFETY: `old_index` is below `nevacuate`'s end, the old bucket count: it heads an
             // unevacuated chain of the live old array (invariant 2); the current array is the
@@ -245,27 +255,33 @@ impl Shape {
 /// writes' worth of buckets.
 const PREFETCH_AHEAD: usize = EVACUATION_PREFETCH_DISTANCE * EVACUATIONS_PER_WRITE;
 
-/// Prefetches old bucket `old_index` (taken modulo the old bucket count, so past the end it
-/// touches a cached bucket again rather than a wrong address) and, for a doubling or same-size
-/// growth, the heads of its X and Y destinations.
+/// How far ahead of `nevacuate` the evacuation asks for the first overflow bucket of an old chain:
+/// half of [`PREFETCH_AHEAD`], so the chain's head (its tophash word and the link at the end of its
+/// slot block), asked for [`PREFETCH_AHEAD`] buckets ahead, is cached when its link is read.
+const CHAIN_PREFETCH_AHEAD: usize = PREFETCH_AHEAD / 2;
+
+/// Prefetches the overflow bucket after `head`, if its chain goes on. An overflow bucket is a unit
+/// of a chunk, at no predictable address: without this, sorting a chain of two buckets (a quarter
+/// of the old chains in a doubling) waited for its overflow bucket's tophash word and keys.
+///
+/// # Safety
+/// `head` is live.
 #[inline]
-fn prefetch_evacuation<K, V>(
-    old: &BucketArray<K, V>,
-    current: &BucketArray<K, V>,
-    shape: Shape,
-    old_index: usize,
-) {
-    prefetch_bucket(old.head(old_index));
-    match shape {
-        Shape::SameSize => prefetch_bucket(current.head(old_index & old.mask())),
-        Shape::Doubling => {
-            let x = old_index & old.mask();
-            prefetch_bucket(current.head(x));
-            prefetch_bucket(current.head(x + old.buckets()));
-        }
-        // Resizes spread a bucket over many destinations (or gather many into one).
-        Shape::Resize => {}
+unsafe fn prefetch_overflow<K, V>(head: Bucket<K, V>) {
+    // SAFETY: live bucket (caller); `overflow` reads the link only behind the mark (invariant 8).
+    if let Some(next) = unsafe { head.overflow() } {
+        prefetch_bucket(next);
     }
+}
+
+/// Prefetches old bucket `old_index` (taken modulo the old bucket count, so past the end it
+/// touches a cached bucket again rather than a wrong address). Its X and Y destinations are not
+/// asked for: they are only written (no load waits for them) and each side is a sequential stream
+/// the hardware prefetcher follows; asking for their 8 lines per bucket as well cost 4
+/// instructions per insert from empty and no time (session 9, ARCHITECTURE.md).
+#[inline]
+fn prefetch_old_bucket<K, V>(old: &BucketArray<K, V>, old_index: usize) {
+    prefetch_bucket(old.head(old_index));
 }
 
 /// Moves every entry of the old chain at `old_head` into `current`. The old slots are left as
@@ -302,24 +318,30 @@ unsafe fn move_chain<K, V>(
     };
     // Doubling and same-size growths have at most two destinations, X and Y, and both are empty
     // now: only this old bucket feeds them, and writes reach them only once it is evacuated
-    // (invariants 1 and 3). Entries are appended at two cursors, as Go's `evacDst` does. In a
-    // same-size growth `head` masks Y's index back onto X's bucket; no entry goes there
-    // (`y_bit == 0`, so every sides word has its Y half empty).
-    let mut destinations = Destinations {
-        x: Cursor::new(current.head(old_index)),
-        y: Cursor::new(current.head(old_index + doubling_bit)),
-    };
+    // (invariants 1 and 3). A longer chain's entries are appended at two cursors, as Go's
+    // `evacDst` does. In a same-size growth `head` masks Y's index back onto X's bucket; no entry
+    // goes there (`y_bit == 0`, so every sides word has its Y half empty).
+    let (x, y) = (
+        current.head(old_index),
+        current.head(old_index + doubling_bit),
+    );
     // SAFETY: live chain (caller).
     if unsafe { old_head.overflow() }.is_none() {
-        // The usual chain, one bucket: its sides stay in a register.
+        // The usual chain, one bucket: its sides stay in a register, and each side, at most eight
+        // entries, fills its empty destination from slot 0 without needing an overflow bucket.
         // SAFETY: live bucket of the old array, exclusive access, empty destinations (caller);
         // the bucket is sorted (its user code run) before any entry moves (invariant 6).
         unsafe {
             let sides = sort_bucket(old_head, y_bit, hasher);
-            destinations.take(old_head, sides, current);
+            fill_empty(x, old_head, sides & 0xff);
+            fill_empty(y, old_head, sides >> BUCKET_SLOTS);
         }
         return;
     }
+    let mut destinations = Destinations {
+        x: Cursor::new(x),
+        y: Cursor::new(y),
+    };
     // A longer chain: every bucket sorted before any entry moves (invariant 6), one sides word
     // per bucket in `scratch` (cleared first, so words left by a panicking `Hash` are harmless).
     scratch.clear();
@@ -355,16 +377,15 @@ unsafe fn sort_bucket<K, V>(
     y_bit: usize,
     hasher: &impl Fn(&K) -> u64,
 ) -> u64 {
-    let mut full = 0u64;
-    let mut y = 0u64;
+    let mut sides = 0u64;
     // SAFETY: live bucket (caller).
     for slot in unsafe { bucket.group() }.full() {
         // SAFETY: a full slot of a live bucket holds an initialised key.
         let hash = hasher(unsafe { &*Cell::new(bucket, slot).key() });
-        full |= 1 << slot;
-        y |= u64::from(hash as usize & y_bit != 0) << slot;
+        let side = usize::from(hash as usize & y_bit != 0);
+        sides |= 1 << (slot + BUCKET_SLOTS * side);
     }
-    full & !y | y << BUCKET_SLOTS
+    sides
 }
 
 /// The X and Y destination chains of one old chain in a doubling or same-size growth.
@@ -387,6 +408,28 @@ impl<K, V> Destinations<K, V> {
             self.x = append(self.x, bucket, sides & 0xff, current);
             self.y = append(self.y, bucket, sides >> BUCKET_SLOTS, current);
         }
+    }
+}
+
+/// Moves the entries of `bucket` in `slots` (bit `slot` per entry) into `destination`, an empty
+/// bucket, from its slot 0: [`append`] without the test for a full cursor, since one bucket holds
+/// at most eight entries.
+///
+/// # Safety
+/// `bucket` is live and the slots in `slots` are full; `destination` is a live, empty bucket of
+/// the table, exclusively borrowed; `bucket` is never read again once the caller moves
+/// `nevacuate` past it.
+#[inline]
+unsafe fn fill_empty<K, V>(destination: Bucket<K, V>, bucket: Bucket<K, V>, mut slots: u64) {
+    let mut cursor = Cursor::new(destination);
+    while slots != 0 {
+        let slot = slots.trailing_zeros() as usize;
+        slots &= slots - 1;
+        debug_assert!(!cursor.is_full());
+        // SAFETY: `slot` is full (caller) and below 8 (a bucket's slot mask), so the cursor has
+        // taken fewer than eight entries: its slot is empty (the destination is, caller). The old
+        // bucket is never read again (caller), so the entry is owned once (invariant 1).
+        unsafe { cursor.push(Cell::new(bucket, slot)) };
     }
 }
 

@@ -301,6 +301,14 @@ fn prefetch_bucket<K, V>(bucket: Bucket<K, V>) {
     prefetch::prefetch_read(slots.wrapping_add(size - 1));
 }
 
+/// Prefetches the line of a bucket's overflow link (the slot block's last 16 bytes), so that a new
+/// key whose bucket turns out full reads the link without a second miss after the tophash word's.
+#[inline(always)]
+fn prefetch_link<K, V>(bucket: Bucket<K, V>) {
+    let slots = bucket.slots_address();
+    prefetch::prefetch_read(slots.wrapping_add(size_of::<bucket::Slots<K, V>>() - 1));
+}
+
 /// Marks the path that calls it as rarely taken, for block placement: what
 /// `core::hint::cold_path` does from Rust 1.95, for the crate's MSRV (1.89). A call to a `#[cold]`
 /// function makes LLVM weight its block as unlikely; the body is empty, so inlined it costs

@@ -62,6 +62,7 @@ impl<K, V> RawTable<K, V> {
             return FastWrite::Slow;
         }
         let head = self.current.head(hash as usize);
+        super::prefetch_link(head);
         let needle = Needle::of(hash);
         // SAFETY: allocated and not growing, so `head` heads a live chain of the current array.
         let group = unsafe { head.group() };
@@ -251,7 +252,7 @@ impl<K, V> RawTable<K, V> {
         }
         // The key's chain is a random bucket, often a cache miss: start loading it now, so the
         // miss overlaps the growth work (whose buckets are prefetched ahead of time). The growth
-        // work moves only the two old buckets at `nevacuate`, so the chain is almost always still
+        // work moves only the old buckets at `nevacuate`, so the chain is almost always still
         // where it is now.
         super::prefetch_bucket(self.source_bucket(hash));
         self.grow_work(hasher);

@@ -53,7 +53,7 @@ pub enum Compute<V, R> {
 }
 
 /// A concurrent hash map: 2^k shards, each a glassmap [`Map`] behind a reader-writer lock on its
-/// own cache lines. Growth inside a shard is incremental (a write moves at most two old
+/// own cache lines. Growth inside a shard is incremental (a write moves at most four old
 /// buckets), so no write lock is ever held for a whole-shard rehash.
 ///
 /// **No method returns a guard or a reference into the map**, so the API cannot deadlock through
