@@ -110,17 +110,8 @@ pub fn measure_in_child(
         .spawn()
         .map_err(|e| Error::Measurement(format!("cannot start a measurement process: {e}")))?;
     // Read both pipes beside the wait, so a child that writes more than a pipe holds cannot block.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let status = loop {
         if interrupted() {
             let _ = child.kill();
@@ -159,6 +150,17 @@ pub fn measure_in_child(
             )))
         }
     }
+}
+
+/// Reads `pipe` to its end on a thread of its own; the text it read (empty without a pipe).
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
 }
 
 /// Arguments of the hidden `measure` subcommand: one measurement, printed as JSON on stdout.

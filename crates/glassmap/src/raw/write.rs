@@ -399,7 +399,8 @@ unsafe fn normalise_empty_rest<K, V>(head: Bucket<K, V>, cell: Cell<K, V>) {
     let (mut bucket, mut slot) = cell.position();
     // SAFETY: every bucket touched is in the live chain of `head` (caller).
     unsafe {
-        if bucket == head && head.tophash(CHAINED_SLOT) != CHAINED {
+        // No mark on the head: the chain is the head alone (invariant 8), `cell` is in it.
+        if head.tophash(CHAINED_SLOT) != CHAINED {
             return;
         }
         // A full slot 7 ends its chain (invariant 8); before slot 6 comes slot 7's byte, a state
