@@ -29,6 +29,9 @@
 //!   multiply-xorshift chain of the key, summed): how the floor moves with the work per key.
 //! - `floor2/16keys`: `floor2/32/12` restarted for every 16 keys (a call of 16 keys: all 16 words
 //!   prefetched at once, then the pipeline drains), against `get_batch` over chunks of 16.
+//! - `chase1`: one line at a time, each picked by the value read from the one before: the latency
+//!   of a random line (page walk included). This latency over `floor1`'s time per line is how
+//!   many lines the core keeps in flight.
 //! - `hashbrown get`, `glassmap get`: a loop of `get`s, each result summed; `get_batch all` and
 //!   `get_batch 16`: one call over all keys and calls over chunks of 16, summed through `fold`.
 //!
@@ -39,7 +42,7 @@
 //! (`Map::collapse_to_huge_pages`); the floor's arrays stay in the allocator's pages, so with
 //! `huge` the floor is no longer glassmap's (session 8 measured what huge pages give the batch).
 
-#![allow(unsafe_code)] // the prefetch intrinsic, in a measuring harness outside the library
+#![allow(unsafe_code)] // the prefetch intrinsic and the thread's CPU clock, in a measuring harness
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -56,10 +59,24 @@ const BLOCK_WORDS: usize = 18;
 /// How many keys the ring of hints covers (at least the largest `D` below).
 const RING: usize = 64;
 
-/// This thread's time on a CPU in nanoseconds (see `batch_patterns`).
+/// This thread's time on a CPU in nanoseconds (Linux: `CLOCK_THREAD_CPUTIME_ID`), which time
+/// slices given to other processes on a shared machine do not inflate as they do wall time.
+/// (`/proc/thread-self/schedstat`, read before session 10, advances in scheduler ticks on the
+/// reference VM, 4 ms, so a 1K pass of ~70 ms was measured to ±6%.)
+#[cfg(target_os = "linux")]
 fn cpu_nanos() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace().next()?.parse().ok()
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable `timespec` for the call's duration.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    (status == 0).then(|| now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_nanos() -> Option<u64> {
+    None
 }
 
 /// CPU seconds spent in `f` (wall seconds where the CPU time is not available).
@@ -223,6 +240,21 @@ impl Layout {
         acc
     }
 
+    /// Dependent lines: each entry's line is picked by the value read from the one before (a
+    /// pointer chase over the slot blocks), so one line is in flight at a time: the latency of a
+    /// random line, page walk included.
+    #[inline(never)]
+    fn chase1(&self, keys: &[u64]) -> u64 {
+        let mut at = 0usize;
+        let mut acc = 0u64;
+        for &key in keys {
+            let word = self.blocks[at] ^ key;
+            acc = acc.wrapping_add(word);
+            at = Layout::entry(self.bucket(word), Layout::slot(word));
+        }
+        acc
+    }
+
     /// No prefetching: the word, then the entry it picks.
     #[inline(never)]
     fn chain2(&self, keys: &[u64]) -> u64 {
@@ -296,17 +328,33 @@ fn main() {
         ("get_batch all", Box::new(move |k| batch_all(gm, k))),
         ("get_batch 16", Box::new(move |k| batch16(gm, k))),
         ("chain2", Box::new(move |k| layout.chain2(k))),
-        ("floor2/32/12", Box::new(move |k| layout.floor2::<32, 12>(k))),
+        (
+            "floor2/32/12",
+            Box::new(move |k| layout.floor2::<32, 12>(k)),
+        ),
         ("floor2/16/6", Box::new(move |k| layout.floor2::<16, 6>(k))),
-        ("floor2/48/16", Box::new(move |k| layout.floor2::<48, 16>(k))),
-        ("floor2/64/24", Box::new(move |k| layout.floor2::<64, 24>(k))),
-        ("floor2/64/32", Box::new(move |k| layout.floor2::<64, 32>(k))),
+        (
+            "floor2/48/16",
+            Box::new(move |k| layout.floor2::<48, 16>(k)),
+        ),
+        (
+            "floor2/64/24",
+            Box::new(move |k| layout.floor2::<64, 24>(k)),
+        ),
+        (
+            "floor2/64/32",
+            Box::new(move |k| layout.floor2::<64, 32>(k)),
+        ),
         ("floor2+20", Box::new(move |k| layout.floor2_padded::<5>(k))),
-        ("floor2+40", Box::new(move |k| layout.floor2_padded::<10>(k))),
+        (
+            "floor2+40",
+            Box::new(move |k| layout.floor2_padded::<10>(k)),
+        ),
         ("floor2/16keys", Box::new(move |k| layout.floor2_chunks(k))),
         ("floor1/16", Box::new(move |k| layout.floor1::<16>(k))),
         ("floor1/32", Box::new(move |k| layout.floor1::<32>(k))),
         ("floor1/64", Box::new(move |k| layout.floor1::<64>(k))),
+        ("chase1", Box::new(move |k| layout.chase1(k))),
     ];
     let mut nanos = vec![Vec::new(); contenders.len()];
     for _ in 0..rounds {
