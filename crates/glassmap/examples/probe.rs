@@ -13,7 +13,7 @@
 //! `miss`, `insert` (from empty), `presized` (insert into a presized map), `remove`, `iter` (`values().sum()`: `fold`), `iternext` (a `for` loop over the values: `next`),
 //! `dependent` (hits, each key picked by the value
 //! the previous lookup found), `batch` (get_batch over the hit keys, a `for` loop: `next`), `batchfold` (the same through
-//! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys). Maps: `glassmap`, `hashbrown`, `intmap`.
+//! `fold`, as `sum`, `count` and `for_each` do), `batch16` (the same over chunks of 16 keys), `batch16box` (as `batch16`, each chunk through `black_box`, as `batch_patterns` passes them, so no part of a call's setup is hoisted out of the loop over chunks). Maps: `glassmap`, `hashbrown`, `intmap`.
 
 use std::hint::black_box;
 
@@ -86,6 +86,19 @@ macro_rules! measured {
                 acc
             }
 
+            /// As `batch16`, each chunk passed through `black_box` as `batch_patterns` does, so that
+            /// nothing the batch reads from the map can be hoisted out of the loop over chunks: every
+            /// call pays its whole setup.
+            #[inline(never)]
+            pub fn batch16_boxed(map: &$map, probes: &[u64]) -> u64 {
+                let mut acc = 0u64;
+                for chunk in probes.chunks(16) {
+                    let ($m, $probes) = (map, black_box(chunk));
+                    acc += $batch.fold(0, |acc, v| acc + v.copied().unwrap_or(1));
+                }
+                acc
+            }
+
             #[inline(never)]
             pub fn insert(map: &mut $map, probes: &[u64]) -> u64 {
                 for &k in probes {
@@ -125,6 +138,7 @@ macro_rules! measured {
                 "batch" => $module::batch(map, probes),
                 "batchfold" => $module::batch_fold(map, probes),
                 "batch16" => $module::batch16(map, probes),
+                "batch16box" => $module::batch16_boxed(map, probes),
                 "insert" | "presized" => $module::insert(map, probes),
                 "remove" => $module::remove(map, probes),
                 "iter" => $module::iter_fold(map),
