@@ -69,15 +69,9 @@ struct Run {
     cpu_over_100us: usize,
 }
 
-/// The calling thread's CPU time in nanoseconds.
+/// The calling thread's CPU time in nanoseconds (0 where the OS does not tell it).
 fn thread_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux supports.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    glassmap_workloads::thread_cpu_nanos().unwrap_or(0)
 }
 
 fn grow<M: MapKind>(keys: &[u64]) -> Run {

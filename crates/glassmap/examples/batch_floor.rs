@@ -42,10 +42,9 @@
 //! (`Map::collapse_to_huge_pages`); the floor's arrays stay in the allocator's pages, so with
 //! `huge` the floor is no longer glassmap's (session 8 measured what huge pages give the batch).
 
-#![allow(unsafe_code)] // the prefetch intrinsic and the thread's CPU clock, in a measuring harness
+#![allow(unsafe_code)] // the prefetch intrinsic, in a measuring harness
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use glassmap::{Map, RandomState};
 use glassmap_workloads::single::keys::{hasher, keys, shuffled};
@@ -58,36 +57,6 @@ const BLOCK_WORDS: usize = 18;
 
 /// How many keys the ring of hints covers (at least the largest `D` below).
 const RING: usize = 64;
-
-/// This thread's time on a CPU in nanoseconds (Linux: `CLOCK_THREAD_CPUTIME_ID`), which time
-/// slices given to other processes on a shared machine do not inflate as they do wall time.
-/// (`/proc/thread-self/schedstat`, read before session 10, advances in scheduler ticks on the
-/// reference VM, 4 ms, so a 1K pass of ~70 ms was measured to ±6%.)
-#[cfg(target_os = "linux")]
-fn cpu_nanos() -> Option<u64> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable `timespec` for the call's duration.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    (status == 0).then(|| now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn cpu_nanos() -> Option<u64> {
-    None
-}
-
-/// CPU seconds spent in `f` (wall seconds where the CPU time is not available).
-fn seconds(f: impl FnOnce() -> u64) -> f64 {
-    let (cpu, wall) = (cpu_nanos(), Instant::now());
-    black_box(f());
-    match (cpu, cpu_nanos()) {
-        (Some(start), Some(end)) => (end - start) as f64 * 1e-9,
-        _ => wall.elapsed().as_secs_f64(),
-    }
-}
 
 /// Asks for the line of `at` (PREFETCHT0, as the engine's `prefetch_read`).
 #[inline(always)]
@@ -359,7 +328,8 @@ fn main() {
     let mut nanos = vec![Vec::new(); contenders.len()];
     for _ in 0..rounds {
         for (c, (_, run)) in contenders.iter().enumerate() {
-            nanos[c].push(seconds(|| run(&probes)) * 1e9 / probes.len() as f64);
+            nanos[c]
+                .push(glassmap_workloads::cpu_seconds(|| run(&probes)) * 1e9 / probes.len() as f64);
         }
     }
     for times in &mut nanos {
@@ -367,7 +337,11 @@ fn main() {
     }
     let median = |c: usize| nanos[c][nanos[c].len() / 2];
     let hashbrown_median = median(0);
-    let clock = if cpu_nanos().is_some() { "CPU" } else { "wall" };
+    let clock = if glassmap_workloads::thread_cpu_nanos().is_some() {
+        "CPU"
+    } else {
+        "wall"
+    };
     println!(
         "n = {n}, B = {b}, {rounds} rounds, {clock} time, ns per key: median [min, max]; \
          hashbrown's median / the contender's"

@@ -14,8 +14,6 @@
 //! count; their use of the caches and memory still does. Same hasher for both maps
 //! (foldhash, fixed seed); keys as in the criterion benchmarks (SplitMix64 of a counter).
 
-#![allow(unsafe_code)] // the thread's CPU clock (libc), in a measuring harness outside the library
-
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -25,36 +23,6 @@ use glassmap_workloads::single::consume;
 use glassmap_workloads::single::keys::{hasher, keys, shuffled, with_repeats};
 
 type Hb = hashbrown::HashMap<u64, u64, RandomState>;
-
-/// This thread's time on a CPU in nanoseconds (Linux: `CLOCK_THREAD_CPUTIME_ID`), which time
-/// slices given to other processes on a shared machine do not inflate as they do wall time.
-/// (`/proc/thread-self/schedstat`, read before session 10, advances in scheduler ticks on the
-/// reference VM, 4 ms, so a 1K pass of ~70 ms was measured to ±6%.)
-#[cfg(target_os = "linux")]
-fn cpu_nanos() -> Option<u64> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable `timespec` for the call's duration.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    (status == 0).then(|| now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn cpu_nanos() -> Option<u64> {
-    None
-}
-
-/// CPU seconds spent in `f` (wall seconds where the CPU time is not available).
-fn seconds(f: impl FnOnce() -> u64) -> f64 {
-    let (cpu, wall) = (cpu_nanos(), Instant::now());
-    black_box(f());
-    match (cpu, cpu_nanos()) {
-        (Some(start), Some(end)) => (end - start) as f64 * 1e-9,
-        _ => wall.elapsed().as_secs_f64(),
-    }
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -112,14 +80,14 @@ fn main() {
         .into_iter()
         .enumerate()
         {
-            let hb = seconds(|| {
+            let hb = glassmap_workloads::cpu_seconds(|| {
                 repeated(&|| consume(probes.iter().map(|k| hashbrown.get(black_box(k))), sum))
             });
-            let mut times = vec![seconds(|| {
+            let mut times = vec![glassmap_workloads::cpu_seconds(|| {
                 repeated(&|| consume(probes.iter().map(|k| glassmap.get(black_box(k))), sum))
             })];
             for chunk in chunks {
-                times.push(seconds(|| {
+                times.push(glassmap_workloads::cpu_seconds(|| {
                     repeated(&|| {
                         probes
                             .chunks(chunk.min(probes.len()))
@@ -134,7 +102,11 @@ fn main() {
             }
         }
     }
-    let clock = if cpu_nanos().is_some() { "CPU" } else { "wall" };
+    let clock = if glassmap_workloads::thread_cpu_nanos().is_some() {
+        "CPU"
+    } else {
+        "wall"
+    };
     println!("n = {n}, {rounds} rounds, {clock} time: hashbrown get / glassmap, median [min, max]");
     let patterns = ["perm count", "perm sum", "repeats count", "repeats sum"];
     for (p, pattern) in patterns.iter().enumerate() {

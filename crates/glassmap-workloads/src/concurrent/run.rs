@@ -42,7 +42,7 @@ pub struct Measurement {
     /// Wall time from releasing the threads until the last one finished.
     pub elapsed: Duration,
     /// CPU time the threads spent on their operations, summed, per operation (Linux: from
-    /// `/proc/thread-self/schedstat`; `None` elsewhere). Steadier than `elapsed` on a shared
+    /// [`crate::thread_cpu_nanos`]; `None` elsewhere). Steadier than `elapsed` on a shared
     /// machine, where a thread may wait for a core.
     pub cpu_ns_per_op: Option<f64>,
     /// Per-operation latency in nanoseconds, by [`OpKind::ALL`] index, all threads merged (with
@@ -196,12 +196,6 @@ fn window_of(config: &Config) -> usize {
         .max(1)
 }
 
-/// The calling thread's CPU time in nanoseconds, where the OS tells it without `unsafe`.
-fn thread_cpu_ns() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace().next()?.parse().ok()
-}
-
 struct ThreadResult {
     cpu_ns: Option<u64>,
     window_max_ns: Vec<u64>,
@@ -215,7 +209,7 @@ struct ThreadResult {
 const LIMIT_CHECK_EVERY: usize = 1024;
 
 fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult {
-    let cpu_started = thread_cpu_ns();
+    let cpu_started = crate::thread_cpu_nanos();
     let started = Instant::now();
     let mut latency = config
         .record_latency
@@ -273,7 +267,7 @@ fn work(handle: &mut impl Handle, plan: &Plan, config: &Config) -> ThreadResult 
         done += 1;
     }
     let cpu_ns = cpu_started
-        .zip(thread_cpu_ns())
+        .zip(crate::thread_cpu_nanos())
         .map(|(a, b)| b.saturating_sub(a));
     ThreadResult {
         cpu_ns,
