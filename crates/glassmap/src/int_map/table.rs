@@ -141,7 +141,7 @@ const FILTER_HASHES: u32 = 2;
 /// The number of `u64` metadata words for `slots` slots: one per group of [`GROUP`] slots, the
 /// tail's included (at least one when there are any slots).
 fn meta_words(slots: usize) -> usize {
-    slots.div_ceil(GROUP)
+    slots.div_ceil(GROUP) + 1
 }
 
 /// The filter bits of a key whose hash has lowest 6-bit fields `fields` (`1 << f` for each
@@ -445,7 +445,20 @@ impl<V> IntTable<V> {
     fn first_free(&self, home: usize) -> Option<usize> {
         // `home + limit <= slots` (invariant 3), so every slot looked at has a word.
         let end = home + self.limit;
-        let mut i = home;
+        // The home group and the next at once (the word after a home slot's group exists:
+        // `meta_words`), so that a run past the home group's end is not a branch.
+        let g = home >> GROUP_LOG2;
+        let pair = (self.meta_at(home) & OCCUPANCY_BITS)
+            | (self.meta_at((g + 1) << GROUP_LOG2) & OCCUPANCY_BITS) << GROUP;
+        let free = (!pair & 0xFFFF) >> (home % GROUP);
+        if free != 0 {
+            let slot = home + free.trailing_zeros() as usize;
+            return (slot < end).then_some(slot);
+        }
+        let mut i = (g + 2) << GROUP_LOG2;
+        if i >= end {
+            return None;
+        }
         loop {
             // The free slots of `i`'s group from `i` on, as the low bits. The bits of the last
             // word past the last slot are clear (invariant 7), but those slots are past `end`.
@@ -736,12 +749,8 @@ impl<V> IntTable<V> {
         // nothing wrote `group`'s word since it was read into `word`. `mask` has no occupancy
         // bit (`filter_bits_of`), so only slot `i`'s occupancy bit changes (invariant 7).
         unsafe {
-            if group == home_group {
-                *self.meta_word(group) = word | Self::slot_bit(i) | mask;
-            } else {
-                *self.meta_word(group) = word | Self::slot_bit(i);
-                *self.meta_word(home_group) |= mask;
-            }
+            *self.meta_word(group) = word | Self::slot_bit(i);
+            *self.meta_word(home_group) |= mask;
         }
     }
 
