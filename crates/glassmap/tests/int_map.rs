@@ -212,14 +212,14 @@ fn absurd_capacities_are_typed_errors() {
 #[test]
 fn allocation_failure_is_a_typed_error() {
     // 2^43 slots and a tail of 127 for probes past the last one, 16 bytes each: 128 TiB, after
-    // a metadata word (home filter and occupancy bits) per 8 slots, tail included.
+    // the home filter's byte per home slot and the occupancy bitmap's bit per slot.
     let n = 1usize << 42;
     let slots = (1usize << 43) + 127;
     match IntMap::<u64>::try_with_capacity(n) {
         Err(CapacityError::AllocFailed { requested, bytes }) => {
             assert_eq!(
                 (requested, bytes),
-                (n, slots.div_ceil(8) * 8 + slots * 16)
+                (n, (1usize << 43) + slots.div_ceil(64) * 8 + slots * 16)
             );
         }
         other => panic!(

@@ -2,9 +2,8 @@
 //! `(key, value)` entries in which the key alone says whether a slot is in use.
 //!
 //! ```text
-//!   meta:      [ u64 ] x (slots / 8)     (word g: slots 8g..8g+7, home or tail)
-//!                bits 0-7:  occupancy, bit j set while slot 8g + j is in use
-//!                bits 8-63: home filter, the bits of the keys whose home is 8g..8g+7
+//!   filter:    [ u64 ] x (home_slots / 8)        (word g: the bits of the keys of homes 8g..8g+7)
+//!   occupancy: [ u64 ] x (slots / 64)                          (bit i: slot i is in use)
 //!   entries:   [ key | MaybeUninit<V> ] x slots                (16 bytes each for u64 values)
 //!   slots = home_slots + tail; key == EMPTY (0): the slot is free and its value uninitialised
 //! ```
@@ -23,40 +22,30 @@
 //! as that keeps them reachable, so there are no tombstones and a lookup may always stop at the
 //! first free slot.
 //!
-//! In front of the entries, in the same allocation, one 64-bit *metadata word* per *group* of
-//! [`GROUP`] (8) slots holds two things (session 10; before, two arrays: a filter word per 8 home
-//! slots and an occupancy bitmap of one bit per slot):
+//! In front of the entries, in the same allocation, a *home filter* keeps one 64-bit word per
+//! *group* of [`GROUP`] (8) home slots: 8 bits per home slot, about 16 per key at the map's load
+//! of at most 1/2. Each key sets [`FILTER_HASHES`] (2) bits of its group's word, chosen by the
+//! hash's lowest two 6-bit fields (a blocked Bloom filter: the bits of one key lie in one word,
+//! so a test is one load). A lookup whose bits are not all set is a miss answered from the filter
+//! (one byte per home slot, a sixteenth of the entries' size for `u64` values, so much more of it
+//! stays cached) without reading the entries: a word holds about 4 keys, so about 8 of its 64
+//! bits are set and an absent key passes with probability about `(8/64)^2`, under 2% (1.5-1.7%
+//! measured with 1M and 2^20 random keys in 2^21 home slots; the
+//! one-bit-per-key filter of sessions 5 and 6 passed about 6%, each pass a read of the entries
+//! whose branch mispredicts after a cache miss: most of a miss's time). A hit pays one more load,
+//! which does not wait for the entry's (the branches on it are always taken for hits), and about
+//! seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
+//! keys left (`group_filter`: they lie in the runs from the group's home slots, so it reads about
+//! a dozen slots and hashes their keys).
 //!
-//! - its low byte, the group's *occupancy*: bit `j` set exactly while slot `8g + j` is in use (a
-//!   copy of "key != EMPTY" that stays cached: 1/128 of the entries' size for `u64` values). It
-//!   is for inserts: when the filter rules a new key out, the key is absent, and the occupancy
-//!   bits give its first free slot, so [`IntTable::find_or_free`] reads no entry and the insert
-//!   only *writes* one. A store that misses the cache does not hold up the instructions after it
-//!   the way a load does (the store buffer absorbs it), so consecutive inserts overlap their
-//!   misses as hashbrown's do (it finds its slot in its control bytes). Lookups never read it.
-//! - its top 56 bits, a *home filter* for the keys whose home slot is in the group (a blocked
-//!   Bloom filter: the bits of one key lie in one word, so a test is one load). Each key sets
-//!   [`FILTER_HASHES`] (2) of them, chosen by the hash's lowest two 6-bit fields: a field `f` of
-//!   8 or more names bit `f`, a field below 8 (which would name an occupancy bit) names bit
-//!   `f + 56` instead, so bits 56-63 are twice as likely as the others. A lookup whose bits are
-//!   not all set is a miss answered from the word (one byte per slot, a sixteenth of the
-//!   entries' size for `u64` values, so much more of it stays cached) without reading the
-//!   entries: a word holds about 4 keys, and an absent key passes with probability about
-//!   `(48/64 * 0.118 + 16/64 * 0.224)^2`, 2.1% (2.3-2.4% measured with 1M and 2^20 random
-//!   keys in 2^21 home slots; the 64-bit word of sessions 7-9, before the occupancy bits moved
-//!   in, passed 1.5-1.7%, and the one-bit-per-key filter of sessions 5 and 6 about 6%; each pass
-//!   is a read of the entries whose branch mispredicts after a cache miss: most of a miss's
-//!   time). A hit pays one more load, which does not wait for the entry's (the branches on it
-//!   are always taken for hits), and about eleven instructions; an insert ORs its bits in. A
-//!   removal rebuilds its group's filter bits from the keys left (`group_filter`: they lie in
-//!   the runs from the group's home slots, so it reads about a dozen slots and hashes their
-//!   keys).
-//!
-//! Why one word: an insert whose free slot is in its home's group (most are) reads one word,
-//! which answers both the filter test and the free slot, and writes it back once with its
-//! occupancy bit and its filter bits, where the two arrays took two reads and two
-//! read-modify-writes of two cache lines (at 8M entries a 16 MiB filter and a 2 MiB bitmap,
-//! both missing the cache for a random key). Measured in ARCHITECTURE.md (session 10).
+//! Between the filter and the entries an *occupancy bitmap* keeps one bit per slot, set exactly
+//! when the slot is in use (a copy of "key != EMPTY" that stays cached: 1/128 of the entries'
+//! size for `u64` values). It is for inserts: when the filter rules a new key out, the key is
+//! absent, and the bitmap gives its first free slot, so [`IntTable::find_or_free`] reads no
+//! entry and the insert only *writes* one. A store that misses the cache does not hold up the
+//! instructions after it the way a load does (the store buffer absorbs it), so consecutive
+//! inserts overlap their misses as hashbrown's do (it finds its slot in its control bytes).
+//! Lookups never read the bitmap.
 //!
 //! Two prefetches (the engine's `prefetch_read`, a hint, so no invariant depends on them): a
 //! lookup the filter passes asks for the line of slot `home + 3` while it reads the home slot, so
@@ -73,14 +62,14 @@
 //! 2. A slot's value is initialised exactly when its key is not [`EMPTY`]. Every method that makes
 //!    a key non-`EMPTY` writes the value in the same step, and every method that makes it `EMPTY`
 //!    moves the value out (or drops it) in the same step.
-//! 3. `meta` points to one live allocation of [`IntTable::layout`]`(slots)` made by
-//!    [`IntTable::try_new`], holding `meta_words(slots)` metadata words, then at `entries`
-//!    `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power of two of
-//!    at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`; or
-//!    `home_slots == 0`, nothing was allocated and no slot or metadata word is ever read. Hence
-//!    for every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table when
-//!    `home_slots > 0`, and for every slot `i` (home slots included), `i / GROUP` is a metadata
-//!    word.
+//! 3. `filter` points to one live allocation of [`IntTable::layout`]`(home_slots, slots)` made by
+//!    [`IntTable::try_new`], holding `filter_words(home_slots)` filter words, then at `occupied`
+//!    `occupancy_words(slots)` occupancy words, then at `entries` `slots` entries, where `slots = home_slots + limit - 1`, `home_slots` is a power
+//!    of two of at least 2, `shift == 64 - log2(home_slots)` and `2 <= limit <= home_slots`;
+//!    or `home_slots == 0`, nothing was allocated and no slot or filter word is ever read. Hence
+//!    for every hash `h` and every `d < limit`, `(h >> shift) + d` is a slot of the table, and
+//!    `(h >> shift) / GROUP` a filter word, when `home_slots > 0`; and for every slot `i`,
+//!    `i / 64` is an occupancy word.
 //! 4. `len` is the number of slots whose key is not [`EMPTY`].
 //! 5. *Reachability and the probe bound:* with `home(k)` the home slot of key `k` (from the
 //!    caller's hash, the same function on every call, see [`Hashes`]), key `k` is in slot `home(k) + d` with
@@ -89,23 +78,20 @@
 //!    [`IntTable::insert_at`] keeps it by taking the first free slot on the key's path, and
 //!    [`IntTable::remove`] by shifting back only entries whose home is not past the hole (which
 //!    moves them closer to home, never further).
-//! 6. *The filter:* the top 56 bits ([`FILTER_BITS`]) of metadata word `g` are exactly the union
-//!    of the filter bits (`filter_mask`) of the keys whose home slot `h` has `h / GROUP == g`
-//!    (none for the tail's words past the last home slot). So every key's bits are set in its
+//! 6. *The filter:* filter word `g` is exactly the union of the filter bits (`filter_mask`) of
+//!    the keys whose home slot `h` has `h / GROUP == g`. So every key's bits are set in its
 //!    group's word, and a key with a bit clear is absent ([`IntTable::find`] and
 //!    [`IntTable::find_or_free`] rely on this): [`IntTable::insert_at`] ORs the bits in. The
 //!    exactness is for speed only (stale bits would only send misses to the entries):
-//!    [`IntTable::remove`] rebuilds the group's filter bits from the keys left. No `unsafe`
-//!    relies on the filter bits; what does rely on them is that they never touch the low byte
-//!    (`filter_mask` lies within [`FILTER_BITS`]), which invariant 7 needs.
-//! 7. *The occupancy bits:* bit `i % GROUP` of metadata word `i / GROUP` is set exactly when slot
-//!    `i`'s key is not [`EMPTY`], and the bits of the last word past the last slot are clear.
-//!    Every method that changes whether a slot is in use changes its bit in the same step
-//!    ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its backward shift frees, the
-//!    owning iterator and drop), and every write of filter bits leaves the low byte as it was.
-//!    [`IntTable::find_or_free`] trusts it to name a free slot, and [`IntTable::insert_at`] to
-//!    refuse a slot in use, so a wrong bit would overwrite (and leak) a value; it is checked by
-//!    `check_occupancy`, which the map's `assert_invariants` runs.
+//!    [`IntTable::remove`] rebuilds the word from the keys left. No `unsafe` relies on the filter
+//!    at all, since every home slot names a filter word (invariant 3).
+//! 7. *The occupancy bitmap:* bit `i % 64` of occupancy word `i / 64` is set exactly when slot
+//!    `i`'s key is not [`EMPTY`]. Every method that changes whether a slot is in use changes its
+//!    bit in the same step ([`IntTable::insert_at`], [`IntTable::remove`] for the slot its
+//!    backward shift frees, the owning iterator and drop). [`IntTable::find_or_free`] trusts it
+//!    to name a free slot, and [`IntTable::insert_at`] to refuse a slot in use, so a wrong bit
+//!    would overwrite (and leak) a value; it is checked by `check_occupancy`, which the map's
+//!    `assert_invariants` runs.
 
 use crate::raw::{HUGE_PAGE, prefetch_read};
 use core::alloc::Layout;
@@ -119,53 +105,53 @@ use std::alloc;
 /// The key that marks a free slot. Zero, so a zeroed allocation is a table of free slots.
 pub(crate) const EMPTY: u64 = 0;
 
-/// log2 of the slots that share one metadata word (see the module docs).
+/// log2 of the home slots that share one 64-bit filter word (see the module docs).
 const GROUP_LOG2: u32 = 3;
 
-/// Slots per metadata word: 8, so the filter has 7 bits per home slot, about 14 per key at the
-/// map's load of at most 1/2, and the occupancy one bit per slot.
+/// Home slots per filter word: 8, so the filter has 8 bits per home slot, about 16 per key at
+/// the map's load of at most 1/2.
 const GROUP: usize = 1 << GROUP_LOG2;
 
-/// The occupancy bits of a metadata word: bit `j` for slot `j` of its group (invariant 7).
-const OCCUPANCY_BITS: u64 = (1 << GROUP) - 1;
-
-/// The filter bits of a metadata word: all but the occupancy byte (invariant 6).
-const FILTER_BITS: u64 = !OCCUPANCY_BITS;
-
-/// Bits each key sets in its group's filter bits. A word holds the keys of 8 home slots, about 4
-/// at load 1/2, so about 8 of its 56 filter bits are set, and an absent key passes with
-/// probability about 2% (one bit per key: about 6% in the one-byte-per-home-slot filter of
-/// sessions 5 and 6; three would pass less, for more instructions per hit: not tried).
+/// Bits each key sets in its group's filter word. A word holds the keys of 8 home slots, about 4
+/// at load 1/2, so about 8 of its 64 bits are set, and an absent key passes with probability
+/// about `(8 / 64)^2`, under 2% (one bit per key: about 6%; three would pass under 1%, for
+/// more instructions per hit: not tried).
 const FILTER_HASHES: u32 = 2;
 
-/// The number of `u64` metadata words for `slots` slots: one per group of [`GROUP`] slots, the
-/// tail's included (at least one when there are any slots).
-fn meta_words(slots: usize) -> usize {
-    slots.div_ceil(GROUP) + 1
+/// The number of `u64` filter words for `home_slots` home slots (at least one when there are
+/// any).
+fn filter_words(home_slots: usize) -> usize {
+    home_slots.div_ceil(GROUP)
 }
 
-/// The filter bits of a key whose hash has lowest 6-bit fields `fields` (`1 << f` for each
-/// field `f`, ORed): a field's bit as it is when it lies within [`FILTER_BITS`], and moved up by
-/// 56 (the top byte) when it would be an occupancy bit, so that a filter mask never touches the
-/// occupancy byte (invariants 6 and 7). Three instructions on the whole mask rather than a
-/// remapping of each field.
-#[inline]
-fn filter_bits_of(fields: u64) -> u64 {
-    (fields & FILTER_BITS) | (fields << (64 - GROUP))
+/// The number of `u64` words of the occupancy bitmap for `slots` slots: one bit per slot.
+fn occupancy_words(slots: usize) -> usize {
+    slots.div_ceil(64)
 }
 
-/// A metadata word seen the other way round: bit `f` of the result, for every `f < 64`, is the
-/// filter bit that a field `f` sets ([`filter_bits_of`]), so a lookup tests its fields' bits in
-/// it directly (`bt` by the field, which the instruction reduces mod 64 itself).
-#[inline]
-fn filter_view(word: u64) -> u64 {
-    (word & FILTER_BITS) | (word >> (64 - GROUP))
-}
-
-/// Whether bit `bit % 64` of `word` is set.
+/// Whether bit `bit % 64` of `word` is set: bit `bit` of a bitset (the filter, the occupancy
+/// bitmap) whose word `bit / 64` is `word`.
 #[inline]
 fn bit_of(word: u64, bit: usize) -> bool {
     word & (1 << (bit % 64)) != 0
+}
+
+/// Sets (`on`) or clears bit `bit % 64` of the word at `word`.
+///
+/// # Safety
+///
+/// `word` must be valid for reads and writes, with no other reference to it in use.
+#[inline]
+unsafe fn write_bit(word: *mut u64, bit: usize, on: bool) {
+    let mask = 1 << (bit % 64);
+    // SAFETY: the caller's guarantee.
+    unsafe {
+        if on {
+            *word |= mask;
+        } else {
+            *word &= !mask;
+        }
+    }
 }
 
 /// One entry slot: the key is always initialised (invariant 1), the value only when the key is
@@ -205,12 +191,14 @@ pub(crate) enum Probe {
 }
 
 /// A power-of-two number of home slots and a tail, each slot an always-initialised key and maybe
-/// a value, behind a metadata word per 8 slots (home filter and occupancy). See the module docs.
+/// a value, behind a home filter and an occupancy bitmap. See the module docs.
 pub(crate) struct IntTable<V> {
-    /// Start of the allocation: the metadata words, one per group of [`GROUP`] slots (filter
-    /// bits, invariant 6, and occupancy bits, invariant 7; dangling when `home_slots == 0`).
-    meta: NonNull<u64>,
-    /// The first entry, after the metadata words in the same allocation (dangling when
+    /// Start of the allocation: the filter words (dangling when `home_slots == 0`).
+    filter: NonNull<u64>,
+    /// The occupancy bitmap, right after the filter words: bit `i` is set exactly when slot `i`
+    /// is in use (invariant 7; dangling when `home_slots == 0`).
+    occupied: NonNull<u64>,
+    /// The first entry, after the filter in the same allocation (dangling when
     /// `home_slots == 0`).
     entries: NonNull<Entry<V>>,
     /// `64 - log2(home_slots)`: a hash shifted right by this is a home slot (any value when
@@ -236,10 +224,10 @@ unsafe impl<V: Send> Send for IntTable<V> {}
 unsafe impl<V: Sync> Sync for IntTable<V> {}
 
 impl<V> IntTable<V> {
-    /// The allocation for the metadata words of `slots` slots followed by their entries
+    /// The allocation for the filter of `home_slots` home slots followed by `slots` entries
     /// (aligned to a [`HUGE_PAGE`] when at least that big), and the entries' byte offset in it;
-    /// `None` if it would exceed `isize::MAX` bytes. The metadata comes first so that it starts
-    /// on a huge page too.
+    /// `None` if it would exceed `isize::MAX` bytes. The filter comes first so that it starts on
+    /// a huge page too.
     ///
     /// The alignment lets Linux back the table with transparent huge pages (`MADV_HUGEPAGE`, asked
     /// for at allocation): a lookup at a random slot of a table beyond the TLB's reach (about 8 MiB
@@ -248,9 +236,10 @@ impl<V> IntTable<V> {
     /// slots plus its tail is always a little over a multiple of 2 MiB, and rounding would double
     /// a 2-MiB table): the last, partial 2 MiB of a table stays in 4-KiB pages. Where the kernel
     /// has no huge pages to give, the whole table simply stays in 4-KiB pages.
-    fn layout(slots: usize) -> Option<(Layout, usize)> {
-        let meta = Layout::array::<u64>(meta_words(slots)).ok()?;
-        let (layout, offset) = meta.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
+    fn layout(home_slots: usize, slots: usize) -> Option<(Layout, usize)> {
+        let words = filter_words(home_slots).checked_add(occupancy_words(slots))?;
+        let filter = Layout::array::<u64>(words).ok()?;
+        let (layout, offset) = filter.extend(Layout::array::<Entry<V>>(slots).ok()?).ok()?;
         let layout = layout.pad_to_align();
         if layout.size() < HUGE_PAGE {
             return Some((layout, offset));
@@ -276,8 +265,9 @@ impl<V> IntTable<V> {
             n => n.checked_add(limit - 1).ok_or(TableError::TooLarge)?,
         };
         let shift = 64 - home_slots.trailing_zeros();
-        let empty = |meta, entries| IntTable {
-            meta,
+        let empty = |filter, occupied, entries| IntTable {
+            filter,
+            occupied,
             entries,
             shift,
             home_slots,
@@ -287,9 +277,10 @@ impl<V> IntTable<V> {
             _owns: PhantomData,
         };
         if slots == 0 {
-            return Ok(empty(NonNull::dangling(), NonNull::dangling()));
+            let dangling = NonNull::dangling();
+            return Ok(empty(dangling, dangling, NonNull::dangling()));
         }
-        let (layout, offset) = Self::layout(slots).ok_or(TableError::TooLarge)?;
+        let (layout, offset) = Self::layout(home_slots, slots).ok_or(TableError::TooLarge)?;
         // SAFETY: `layout` has a non-zero size: `slots > 0` and an entry holds at least a `u64`.
         let base = unsafe { alloc::alloc(layout) };
         let Some(base) = NonNull::new(base) else {
@@ -302,10 +293,14 @@ impl<V> IntTable<V> {
         // make every key EMPTY (invariant 1), so no value is initialised (invariant 2) and no
         // filter bit (invariant 6, with no keys) nor occupancy bit (invariant 7) is set.
         unsafe { base.as_ptr().write_bytes(0, layout.size()) };
+        let filter = base.cast::<u64>();
+        // SAFETY: the occupancy words follow `filter_words(home_slots)` filter words in the
+        // allocation (invariant 3): in bounds.
+        let occupied = unsafe { filter.add(filter_words(home_slots)) };
         // SAFETY: `offset` is the entries' offset within the allocation (`layout`), so the
         // result is in bounds, aligned for `Entry<V>` and not null (invariant 3).
         let entries = unsafe { NonNull::new_unchecked(base.as_ptr().add(offset)) };
-        Ok(empty(base.cast(), entries.cast()))
+        Ok(empty(filter, occupied, entries.cast()))
     }
 
     /// The number of home slots: 0 or a power of two.
@@ -329,65 +324,61 @@ impl<V> IntTable<V> {
     }
 
     /// The filter bits of a key with hash `hash` (invariant 6): [`FILTER_HASHES`] bits of its
-    /// group's word, chosen by the hash's lowest bits (6 bits each, placed by
-    /// [`filter_bits_of`]), far from the home slot's top bits (in any table below 2^52 home
-    /// slots), so that the keys of one group spread over the word independently of their home
-    /// slots. (The bits just below the home slot's would be as good and cost a rotate by the
-    /// table's shift: two more instructions per operation, on x86-64 without BMI2.)
+    /// group's word, chosen by the hash's lowest bits (6 bits each), far from the home slot's top
+    /// bits (in any table below 2^52 home slots), so that the keys of one group spread over the
+    /// word independently of their home slots. (The bits just below the home slot's would be as
+    /// good and cost a rotate by the table's shift: two more instructions per operation, on
+    /// x86-64 without BMI2.)
     #[inline]
     fn filter_mask(&self, hash: u64) -> u64 {
-        filter_bits_of((0..FILTER_HASHES).fold(0, |mask, j| mask | 1 << ((hash >> (6 * j)) & 63)))
+        (0..FILTER_HASHES).fold(0, |mask, j| mask | 1 << ((hash >> (6 * j)) & 63))
     }
 
-    /// Metadata word `group`, the word of slots `group * GROUP ..` (`group` below
-    /// `meta_words(slots)`, as `i / GROUP` is for every slot `i`).
+    /// Filter word `group`, the word of home slots `group * GROUP ..` (`group` below
+    /// `filter_words(home_slots)`, as `home / GROUP` is for every home slot `home`).
     #[inline]
-    fn meta_word(&self, group: usize) -> *mut u64 {
-        debug_assert!(group < meta_words(self.slots));
-        // SAFETY: `group < meta_words(slots)` words of the allocation (invariant 3).
-        unsafe { self.meta.as_ptr().add(group) }
-    }
-
-    /// The metadata word of slot `i`'s group, for `i < slots` (home slots included).
-    #[inline]
-    fn meta_at(&self, i: usize) -> u64 {
-        // SAFETY: a metadata word of the allocation (`meta_word`, invariant 3); metadata words
-        // are plain `u64`s written only through `&mut self`, zeroed when allocated.
-        unsafe { *self.meta_word(i >> GROUP_LOG2) }
+    fn filter_word(&self, group: usize) -> *mut u64 {
+        debug_assert!(group < self.filter_len());
+        // SAFETY: `group < filter_words(home_slots)` words of the allocation (invariant 3).
+        unsafe { self.filter.as_ptr().add(group) }
     }
 
     /// Whether the filter admits a key with home slot `home` and hash `hash`: if not, the key is
-    /// not in the table (invariant 6). Tests the fields' bits one by one in the word's
-    /// [`filter_view`] (`bt`, `bt` on x86-64): fewer instructions than
-    /// [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits pay every
-    /// instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a second
-    /// branch that mispredicts for about 1 miss in 8, cheap while the word is cached.
+    /// not in the table (invariant 6). Tests the bits one by one (`bt`, `bt` on x86-64): fewer
+    /// instructions than [`filter_admits_all`](Self::filter_admits_all), for lookups, whose hits
+    /// pay every instruction (29.8 per hit against 33.8 with the mask, session 7). The price is a
+    /// second branch that mispredicts for about 1 miss in 8, cheap while the filter word is
+    /// cached.
     #[inline]
     fn filter_admits(&self, home: usize, hash: u64) -> bool {
-        let view = filter_view(self.meta_at(home));
-        (0..FILTER_HASHES).all(|j| bit_of(view, (hash >> (6 * j)) as usize))
+        let word = self.filter_word_at(home);
+        (0..FILTER_HASHES).all(|j| bit_of(word, (hash >> (6 * j)) as usize))
     }
 
     /// The same answer as [`filter_admits`](Self::filter_admits), from the key's
     /// [`filter_mask`](Self::filter_mask) and one branch, for inserts: the branch is taken only
-    /// for keys present or passed by the filter (about 1 new key in 40), where testing the bits
+    /// for keys present or passed by the filter (about 1 new key in 60), where testing the bits
     /// one by one mispredicts one of its two branches for about 1 new key in 8, after a load of
-    /// the word that at 8M entries often comes from memory.
+    /// the filter word that at 8M entries often comes from memory.
     #[inline]
     fn filter_admits_all(&self, home: usize, mask: u64) -> bool {
-        self.meta_at(home) & mask == mask
+        self.filter_word_at(home) & mask == mask
     }
 
-    /// What the filter bits of metadata word `group` should be (invariant 6): the union of the
-    /// filter bits of the keys whose home slot is in the group, hashed by `hashes` (none for a
-    /// group of the tail). Such a key lies in the run from its home (invariant 5), so between
-    /// the group's first home slot and the first free slot at or after its last one. O(the group
-    /// and that run).
+    /// The filter word of home slot `home`'s group.
+    #[inline]
+    fn filter_word_at(&self, home: usize) -> u64 {
+        // SAFETY: a filter word of the allocation (`filter_word`); filter words are plain `u64`s
+        // written only through `&mut self`, zeroed when allocated (invariant 3).
+        unsafe { *self.filter_word(home >> GROUP_LOG2) }
+    }
+
+    /// What filter word `group` should hold (invariant 6): the union of the filter bits of the
+    /// keys whose home slot is in the group, hashed by `hashes`. Such a key lies in the run from
+    /// its home (invariant 5), so between the group's first home slot and the first free slot at
+    /// or after its last one. O(the group and that run).
     fn group_filter(&self, group: usize, hashes: &impl Hashes) -> u64 {
         let first = group << GROUP_LOG2;
-        if first >= self.home_slots {
-            return 0;
-        }
         let last = (first + GROUP).min(self.home_slots) - 1;
         let mut word = 0;
         for j in first..self.slots {
@@ -406,130 +397,94 @@ impl<V> IntTable<V> {
         word
     }
 
-    /// The occupancy bit of slot `i` within its group's metadata word (invariant 7).
+    /// The occupancy word holding slot `i`'s bit, for `i < slots`.
     #[inline]
-    fn slot_bit(i: usize) -> u64 {
-        1 << (i % GROUP)
+    fn occupancy_word(&self, i: usize) -> *mut u64 {
+        debug_assert!(i < self.slots);
+        // SAFETY: `i / 64 < occupancy_words(slots)` words of the allocation (invariant 3).
+        unsafe { self.occupied.as_ptr().add(i / 64) }
     }
 
-    /// Whether slot `i` (below `slots`) is in use, from its occupancy bit (invariant 7) rather
-    /// than the entry: the metadata words are small enough to stay cached where the entries are
-    /// not.
+    /// Whether slot `i` (below `slots`) is in use, from the bitmap (invariant 7) rather than the
+    /// entry: the bitmap is small enough to stay cached where the entries are not.
     #[inline]
     fn occupied_at(&self, i: usize) -> bool {
-        self.meta_at(i) & Self::slot_bit(i) != 0
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`), a plain `u64` written
+        // only through `&mut self` and zeroed when allocated (invariant 3).
+        bit_of(unsafe { *self.occupancy_word(i) }, i)
     }
 
-    /// Marks slot `i` (below `slots`) in use or free in its occupancy bit (invariant 7), leaving
-    /// the rest of the word as it is.
+    /// Marks slot `i` (below `slots`) in use or free in the bitmap (invariant 7).
     #[inline]
     fn set_occupied(&mut self, i: usize, in_use: bool) {
-        let word = self.meta_word(i >> GROUP_LOG2);
-        let bit = Self::slot_bit(i);
-        // SAFETY: a metadata word of the allocation (`meta_word`, invariant 3); `&mut self`
-        // makes the write unique.
-        unsafe {
-            if in_use {
-                *word |= bit;
-            } else {
-                *word &= !bit;
-            }
-        }
+        // SAFETY: an occupancy word of the allocation (`occupancy_word`); `&mut self` makes the
+        // write unique.
+        unsafe { write_bit(self.occupancy_word(i), i, in_use) };
     }
 
     /// The first free slot from `home` (a home slot) within the probe bound, read from the
-    /// occupancy bits alone (invariant 7): a group at a time, the first clear bit from `home`.
-    /// The home group's word is the one [`filter_admits_all`](Self::filter_admits_all) just
-    /// read, so the usual insert, whose free slot is in its home group, loads one word.
+    /// occupancy bitmap alone (invariant 7): a word at a time, the run of set bits from `home`.
     #[inline]
     fn first_free(&self, home: usize) -> Option<usize> {
-        // `home + limit <= slots` (invariant 3), so every slot looked at has a word.
+        // `home + limit <= slots` (invariant 3), so every slot looked at is in the bitmap.
         let end = home + self.limit;
-        // The home group and the next at once (the word after a home slot's group exists:
-        // `meta_words`), so that a run past the home group's end is not a branch.
-        let g = home >> GROUP_LOG2;
-        let pair = (self.meta_at(home) & OCCUPANCY_BITS)
-            | (self.meta_at((g + 1) << GROUP_LOG2) & OCCUPANCY_BITS) << GROUP;
-        let free = (!pair & 0xFFFF) >> (home % GROUP);
-        if free != 0 {
-            let slot = home + free.trailing_zeros() as usize;
-            return (slot < end).then_some(slot);
-        }
-        let mut i = (g + 2) << GROUP_LOG2;
-        if i >= end {
-            return None;
-        }
-        loop {
-            // The free slots of `i`'s group from `i` on, as the low bits. The bits of the last
-            // word past the last slot are clear (invariant 7), but those slots are past `end`.
-            let free = (!self.meta_at(i) & OCCUPANCY_BITS) >> (i % GROUP);
-            if free != 0 {
-                let slot = i + free.trailing_zeros() as usize;
-                return (slot < end).then_some(slot);
+        let mut i = home;
+        while i < end {
+            // SAFETY: `i < end <= slots`, an occupancy word of the allocation, as in
+            // `occupied_at`.
+            let word = unsafe { *self.occupancy_word(i) } >> (i % 64);
+            // The shift brings in zeros from the top, so the run stops at the word's end.
+            let run = word.trailing_ones() as usize;
+            if run < 64 - i % 64 {
+                return Some(i + run).filter(|&free| free < end);
             }
-            // The next group's first slot.
-            i = (i | (GROUP - 1)) + 1;
-            if i >= end {
-                return None;
-            }
+            i += run;
         }
+        None
     }
 
     /// Checks invariant 7: the occupancy bit of every slot says whether its key is not
-    /// [`EMPTY`], and the last word's bits past the last slot are clear. Does not allocate
-    /// unless it fails. O(slots).
+    /// [`EMPTY`]. Does not allocate unless it fails. O(slots).
     pub(crate) fn check_occupancy(&self) -> Result<(), String> {
-        if let Some(i) = (0..self.slots).find(|&i| self.occupied_at(i) != (self.key_at(i) != EMPTY))
-        {
-            return Err(format!(
+        match (0..self.slots).find(|&i| self.occupied_at(i) != (self.key_at(i) != EMPTY)) {
+            None => Ok(()),
+            Some(i) => Err(format!(
                 "slot {i}: occupancy bit {} for key {}",
                 self.occupied_at(i),
                 self.key_at(i)
-            ));
+            )),
         }
-        let words = meta_words(self.slots);
-        if words > 0 {
-            // The bits of the slots past the last, in the last word.
-            let past = OCCUPANCY_BITS & !((Self::slot_bit(self.slots - 1) << 1) - 1);
-            let last = self.meta_at(self.slots - 1);
-            if last & past != 0 {
+    }
+
+    /// Checks invariant 6 for keys hashed by `hashes`: every key's filter bits are set in its
+    /// group's word, and every word is exactly the union of its group's keys' bits. Does not
+    /// allocate unless it fails. O(slots + total run length).
+    pub(crate) fn check_filter(&self, hashes: &impl Hashes) -> Result<(), String> {
+        for i in 0..self.slots {
+            let k = self.key_at(i);
+            if k != EMPTY && !self.filter_admits(self.home(hashes.hash(k)), hashes.hash(k)) {
+                return Err(format!("slot {i}: key {k}'s filter bits are not all set"));
+            }
+        }
+        for group in 0..self.filter_len() {
+            // SAFETY: a filter word of the allocation (`filter_word`), read as in `filter_admits`.
+            let word = unsafe { *self.filter_word(group) };
+            let want = self.group_filter(group, hashes);
+            if word != want {
                 return Err(format!(
-                    "metadata word {}: {last:#x} has occupancy bits past slot {}",
-                    words - 1,
-                    self.slots - 1
+                    "filter word {group} is {word:#x}, its keys' bits {want:#x}"
                 ));
             }
         }
         Ok(())
     }
 
-    /// Checks invariant 6 for keys hashed by `hashes`: every key's filter bits are set in its
-    /// group's word (tested as lookups test them, and as inserts do), and every word's filter
-    /// bits are exactly the union of its group's keys' bits. Does not allocate unless it fails.
-    /// O(slots + total run length).
-    pub(crate) fn check_filter(&self, hashes: &impl Hashes) -> Result<(), String> {
-        for i in 0..self.slots {
-            let k = self.key_at(i);
-            if k == EMPTY {
-                continue;
-            }
-            let (home, hash) = (self.home(hashes.hash(k)), hashes.hash(k));
-            if !self.filter_admits(home, hash)
-                || !self.filter_admits_all(home, self.filter_mask(hash))
-            {
-                return Err(format!("slot {i}: key {k}'s filter bits are not all set"));
-            }
+    /// The number of filter words: `filter_words(home_slots)`, 0 for an unallocated table.
+    fn filter_len(&self) -> usize {
+        match self.home_slots {
+            0 => 0,
+            n => filter_words(n),
         }
-        for group in 0..meta_words(self.slots) {
-            let word = self.meta_at(group << GROUP_LOG2) & FILTER_BITS;
-            let want = self.group_filter(group, hashes);
-            if word != want {
-                return Err(format!(
-                    "metadata word {group}'s filter bits are {word:#x}, its keys' bits {want:#x}"
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// The probe bound: `min(max_probe, home_slots)`.
@@ -655,7 +610,7 @@ impl<V> IntTable<V> {
     /// Like [`find`](Self::find), but for an absent key also says where it would go: the first
     /// free slot within `limit` slots of its home, which is where the search stops. When the
     /// filter rules the key out it is absent (invariant 6) and that slot is read from the
-    /// occupancy bits (invariant 7), without reading any entry.
+    /// occupancy bitmap (invariant 7), without reading any entry.
     ///
     /// # Panics
     ///
@@ -674,9 +629,9 @@ impl<V> IntTable<V> {
         // target, which lacks `prefetchw`.
         prefetch_read(self.entry(home));
         if !self.filter_admits_all(home, self.filter_mask(hash)) {
-            // The key is absent (invariant 6), and its first free slot is in the occupancy bits
-            // (invariant 7), usually of the word just read: an insert of a new key usually reads
-            // no entry at all, only writes one, so it does not wait for the entry's cache line.
+            // The key is absent (invariant 6), and its first free slot is in the bitmap
+            // (invariant 7): an insert of a new key usually reads no entry at all, only writes
+            // one, so it does not wait for the entry's cache line.
             return self.first_free(home).map_or(Probe::Exhausted, Probe::Free);
         }
         // `home + d` is a slot for `d < limit` (invariant 3).
@@ -715,9 +670,8 @@ impl<V> IntTable<V> {
 
     /// Puts a new entry into free slot `i`, which must be the one [`find_or_free`] returned as
     /// [`Probe::Free`] for this key and `hash` with no change to the table since (invariant 5:
-    /// the first free slot on the key's path, the key absent), and sets its occupancy bit
-    /// (invariant 7) and its filter bits (invariant 6): one read-modify-write of one word when
-    /// the slot is in the home slot's group, as it usually is.
+    /// the first free slot on the key's path, the key absent), and sets its filter bits
+    /// (invariant 6).
     ///
     /// # Panics
     ///
@@ -726,12 +680,7 @@ impl<V> IntTable<V> {
     /// [`find_or_free`]: Self::find_or_free
     #[inline]
     pub(crate) fn insert_at(&mut self, i: usize, key: u64, hash: u64, value: V) {
-        if key == EMPTY || i >= self.slots {
-            insert_at_refused(i);
-        }
-        // Read once: the same word takes the slot's bit and, usually, the key's filter bits.
-        let (group, word) = (i >> GROUP_LOG2, self.meta_at(i));
-        if word & Self::slot_bit(i) != 0 {
+        if key == EMPTY || i >= self.slots || self.occupied_at(i) {
             insert_at_refused(i);
         }
         // SAFETY: `i < slots` (checked above). The slot is free (its occupancy bit is clear,
@@ -743,15 +692,11 @@ impl<V> IntTable<V> {
             (*entry).key = key;
         }
         self.len += 1;
-        let (mask, home_group) = (self.filter_mask(hash), self.home(hash) >> GROUP_LOG2);
-        // SAFETY: `group` (of slot `i < slots`) and `home_group` (of a home slot) are metadata
-        // words of the allocation (invariant 3); `&mut self` makes the writes unique, and
-        // nothing wrote `group`'s word since it was read into `word`. `mask` has no occupancy
-        // bit (`filter_bits_of`), so only slot `i`'s occupancy bit changes (invariant 7).
-        unsafe {
-            *self.meta_word(group) = word | Self::slot_bit(i);
-            *self.meta_word(home_group) |= mask;
-        }
+        self.set_occupied(i, true);
+        let mask = self.filter_mask(hash);
+        // SAFETY: a filter word of the allocation (`filter_word`); `&mut self` makes the write
+        // unique.
+        unsafe { *self.filter_word(self.home(hash) >> GROUP_LOG2) |= mask };
     }
 
     /// Removes the entry of slot `i`, if it is in use, and moves later entries back so that every
@@ -796,15 +741,13 @@ impl<V> IntTable<V> {
         }
         // Every slot from `i` up to the last hole is in use again, the hole is free.
         self.set_occupied(hole, false);
-        // The removed key's bits may be shared with other keys of its group: rebuild the
-        // group's filter bits from the keys left (invariant 6), keeping its occupancy bits
-        // (invariant 7), which the line above may just have changed.
+        // The removed key's bits may be shared with other keys of its group: rebuild the word
+        // from the keys left (invariant 6).
         let group = self.home(hashes.hash(key)) >> GROUP_LOG2;
-        let filter = self.group_filter(group, hashes);
-        let word = self.meta_word(group);
-        // SAFETY: a metadata word of the allocation (`meta_word`, `group` from a home slot,
-        // invariant 3); `&mut self` makes the write unique.
-        unsafe { *word = (*word & OCCUPANCY_BITS) | filter };
+        let word = self.group_filter(group, hashes);
+        // SAFETY: a filter word of the allocation (`filter_word`, `group` from a home slot);
+        // `&mut self` makes the write unique.
+        unsafe { *self.filter_word(group) = word };
         Some((key, value))
     }
 
@@ -844,16 +787,18 @@ impl<V> IntTable<V> {
             // moves: this is a sweep of drops.
             self.retain(hashes, |_, _| false);
         } else {
-            // SAFETY: the metadata words and the entries lie within the allocation (invariant
-            // 3). All keys become EMPTY and no value needs dropping, which keeps invariant 2, and
-            // every filter bit (invariant 6) and occupancy bit (invariant 7) is cleared with
-            // them.
+            // SAFETY: the filter and occupancy words (contiguous) and the entries lie within the
+            // allocation (invariant 3). All keys become EMPTY and no value needs dropping, which
+            // keeps invariant 2, and every filter bit (invariant 6) and occupancy bit
+            // (invariant 7) is cleared with them.
             unsafe {
                 self.entries
                     .as_ptr()
                     .cast::<u8>()
                     .write_bytes(0, self.slots * size_of::<Entry<V>>());
-                self.meta.as_ptr().write_bytes(0, meta_words(self.slots));
+                self.filter
+                    .as_ptr()
+                    .write_bytes(0, self.filter_len() + occupancy_words(self.slots));
             };
             self.len = 0;
         }
@@ -936,14 +881,13 @@ impl<V: Clone> Clone for IntTable<V> {
             // The same size was allocated once already.
             panic!("IntTable::clone: allocating {} slots failed", self.slots);
         };
-        // The filter bits are the original's, exact for the entries copied below (invariant 6;
-        // if a clone panics, the partial copy is dropped unsearched); the occupancy bits are set
-        // as the entries are copied (invariant 7).
-        for group in 0..meta_words(self.slots) {
-            let filter = self.meta_at(group << GROUP_LOG2) & FILTER_BITS;
-            // SAFETY: both tables have `meta_words(slots)` metadata words (same size, invariant
-            // 3), and the copy's are written only here and by `set_occupied`.
-            unsafe { *copy.meta_word(group) = filter };
+        // SAFETY: both tables have `filter_len()` filter words (same size, invariant 3), and the
+        // copy's are written only here. The bits are the original's, exact for the entries
+        // copied below (invariant 6); if a clone panics, the partial copy is dropped unsearched.
+        unsafe {
+            copy.filter
+                .as_ptr()
+                .copy_from_nonoverlapping(self.filter.as_ptr(), self.filter_len());
         }
         for i in 0..self.slots {
             if let Some(value) = self.value(i) {
@@ -1006,7 +950,7 @@ impl<V> Drop for IntTable<V> {
         }
         let _free = Free(match self.slots {
             0 => None,
-            n => Self::layout(n).map(|(layout, _)| (self.meta.cast(), layout)),
+            n => Self::layout(self.home_slots, n).map(|(layout, _)| (self.filter.cast(), layout)),
         });
         if mem::needs_drop::<V>() {
             self.drop_values();
@@ -1193,24 +1137,24 @@ mod tests {
             assert_eq!((t.key(i), t.value(i)), (EMPTY, None));
         }
         assert_eq!(size_of::<Entry<u64>>(), 16);
-        // Two metadata words (15 slots, the second group's last bit past the last slot), the
-        // entries.
+        // One filter word (8 home slots x 8 bits), one occupancy word (15 slots), the entries.
         assert_eq!(
-            IntTable::<u64>::layout(15).unwrap().0.size(),
-            2 * 8 + 15 * 16
+            IntTable::<u64>::layout(8, 15).unwrap().0.size(),
+            8 + 8 + 15 * 16
         );
-        assert_eq!(IntTable::<u64>::layout(15).unwrap().1, 16);
+        assert_eq!(IntTable::<u64>::layout(8, 15).unwrap().1, 16);
         // From 2 MiB on, aligned to a huge page, with no padding; just below, the plain arrays.
-        // 123_362 slots: 15_421 metadata words (123_368 bytes) and 1_973_792 bytes of entries,
-        // 8 bytes over 2 MiB; one slot fewer (the same words), 8 under.
-        let below = IntTable::<u64>::layout(123_361).unwrap();
+        // 2^16 home slots: 64 KiB of filter. 125_992 slots: 1969 occupancy words (15_752
+        // bytes) and 2_015_872 bytes of entries, 8 bytes over 2 MiB; one slot fewer, 8 under.
+        let homes = 1 << 16;
+        let below = IntTable::<u64>::layout(homes, 125_991).unwrap();
         assert_eq!((below.0.size(), below.0.align()), (HUGE_PAGE - 8, 8));
-        let above = IntTable::<u64>::layout(123_362).unwrap();
+        let above = IntTable::<u64>::layout(homes, 125_992).unwrap();
         assert_eq!(
             (above.0.size(), above.0.align()),
             (HUGE_PAGE + 8, HUGE_PAGE)
         );
-        assert_eq!(above.1, 123_368);
+        assert_eq!(above.1, 65_536 + 15_752);
         let t = IntTable::<u64>::try_new(2, 128).unwrap();
         assert_eq!((t.limit(), t.slots()), (2, 3));
         let empty = IntTable::<String>::try_new(0, 128).unwrap();
@@ -1276,10 +1220,9 @@ mod tests {
     }
 
     /// A key for a table of `2^home_bits` home slots hashed by [`Raw`]: home slot `home` (its
-    /// top bits), filter bits `8 + b0` and `8 + b1` (its lowest two 6-bit fields, kept clear of
-    /// the occupancy byte so that [`word`] shows them as they are), and `low` in between.
+    /// top bits), filter bits `b0` and `b1` (its lowest two 6-bit fields), and `low` in between.
     fn raw_key(home_bits: u32, home: u64, b0: u64, b1: u64, low: u64) -> u64 {
-        home << (64 - home_bits) | low << 12 | (8 + b1) << 6 | (8 + b0)
+        home << (64 - home_bits) | low << 12 | b1 << 6 | b0
     }
 
     /// A key for an 8-home-slot table ([`raw_key`] with 3 home bits).
@@ -1305,16 +1248,10 @@ mod tests {
         }
     }
 
-    /// The filter bits of metadata word `group`, as the fields that set them: bit `f` for a
-    /// field `f` of 8 or more (the tests' keys use no others, which keeps the expected words
-    /// readable; `filter_bits_of` is tested on its own).
+    /// The filter word of `group`.
     fn word<V>(t: &IntTable<V>, group: usize) -> u64 {
-        t.meta_at(group << GROUP_LOG2) & FILTER_BITS
-    }
-
-    /// The occupancy bits of metadata word `group`.
-    fn occupancy<V>(t: &IntTable<V>, group: usize) -> u64 {
-        t.meta_at(group << GROUP_LOG2) & OCCUPANCY_BITS
+        // SAFETY: test tables have at least one filter word per group asked for here.
+        unsafe { *t.filter_word(group) }
     }
 
     #[test]
@@ -1324,7 +1261,7 @@ mod tests {
         let [a, b, c, d] =
             [(2, 1, 2), (5, 2, 3), (1, 4, 4), (1, 1, 3)].map(|(h, b0, b1)| key8(h, b0, b1, b0));
         let mut t = raw_table(8, &[a, b, c, d]);
-        assert_eq!((word(&t, 0), t.check_filter(&Raw)), (0b11110 << 8, Ok(())));
+        assert_eq!((word(&t, 0), t.check_filter(&Raw)), (0b11110, Ok(())));
         // An absent key whose bits are all set is searched (and not found); one with a bit
         // clear is refused by the filter alone.
         let (passes, refused) = (key8(3, 1, 4, 9), key8(3, 1, 5, 9));
@@ -1342,16 +1279,12 @@ mod tests {
             t.check_occupancy().unwrap();
             word(t, 0)
         };
-        assert_eq!(
-            remove(&mut t, a),
-            0b11110 << 8,
-            "a's bits are b's and d's too"
-        );
+        assert_eq!(remove(&mut t, a), 0b11110, "a's bits are b's and d's too");
         assert_eq!(t.get(b, b), Some(&b));
-        assert_eq!(remove(&mut t, b), 0b11010 << 8, "bit 2 was b's alone");
-        assert_eq!(remove(&mut t, c), 0b01010 << 8);
+        assert_eq!(remove(&mut t, b), 0b11010, "bit 2 was b's alone");
+        assert_eq!(remove(&mut t, c), 0b01010);
         let copy = t.clone();
-        assert_eq!((word(&copy, 0), copy.get(d, d)), (0b01010 << 8, Some(&d)));
+        assert_eq!((word(&copy, 0), copy.get(d, d)), (0b01010, Some(&d)));
         copy.check_occupancy().unwrap();
         t.clear(&Raw);
         assert_eq!((word(&t, 0), t.get(d, d)), (0, None));
@@ -1364,100 +1297,18 @@ mod tests {
         let [x, y, z, w] = [(7, 1), (7, 2), (7, 3), (8, 4)].map(|(h, b)| raw_key(4, h, b, b, b));
         let mut t = raw_table(16, &[x, y, z, w]);
         assert_eq!(keys(&t)[7..11], [x, y, z, w]);
-        assert_eq!((word(&t, 0), word(&t, 1)), (0b1110 << 8, 0b10000 << 8));
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b1110, 0b10000));
         // Removing x shifts y, z and w back; group 0 keeps y's and z's bits.
         let i = t.find(x, x).unwrap();
         assert_eq!(t.remove(i, &Raw), Some((x, x)));
         assert_eq!(keys(&t)[7..11], [y, z, w, EMPTY]);
-        assert_eq!((word(&t, 0), word(&t, 1)), (0b1100 << 8, 0b10000 << 8));
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b1100, 0b10000));
         t.check_filter(&Raw).unwrap();
         let i = t.find(z, z).unwrap();
         assert_eq!(t.remove(i, &Raw), Some((z, z)));
-        assert_eq!((word(&t, 0), word(&t, 1)), (0b100 << 8, 0b10000 << 8));
+        assert_eq!((word(&t, 0), word(&t, 1)), (0b100, 0b10000));
         t.check_filter(&Raw).unwrap();
         t.check_occupancy().unwrap();
-    }
-
-    #[test]
-    fn filter_bits_never_touch_the_occupancy_byte() {
-        // Every pair of fields: at most two filter bits, none in the low byte, and each field's
-        // bit found where a lookup tests it (`filter_view`), so inserts and lookups agree.
-        for f0 in 0..64 {
-            for f1 in 0..64 {
-                let mask = filter_bits_of(1 << f0 | 1 << f1);
-                assert_eq!(mask & OCCUPANCY_BITS, 0, "fields {f0} and {f1}");
-                assert!((1..=2).contains(&mask.count_ones()), "fields {f0} and {f1}");
-                let view = filter_view(mask);
-                assert!(bit_of(view, f0) && bit_of(view, f1), "fields {f0} and {f1}");
-                // A word with only this key's bits passes no field whose bit differs.
-                for f in 0..64 {
-                    let own = filter_bits_of(1 << f) & mask == filter_bits_of(1 << f);
-                    assert_eq!(bit_of(view, f), own, "fields {f0} and {f1}, field {f}");
-                }
-            }
-        }
-        // Occupancy bits alone pass no field.
-        for byte in 0..=OCCUPANCY_BITS {
-            assert_eq!(filter_view(byte), 0);
-        }
-        // Fields of 8 and more are their own bits; the eight below share the top byte.
-        assert_eq!(filter_bits_of(1 << 8 | 1 << 63), 1 << 8 | 1 << 63);
-        assert_eq!(filter_bits_of(1 | 1 << 7), 1 << 56 | 1 << 63);
-    }
-
-    #[test]
-    fn one_word_holds_a_groups_occupancy_and_its_homes_filter_bits_tail_included() {
-        // 8 home slots and a tail of 7 (probe bound 8): slots 0-7 in word 0, slots 8-14 in word
-        // 1, whose bit 7 is past the last slot. Four keys of home 6 take slots 6 to 9, across
-        // the words; their filter bits (fields 9-12 and 19-22) all go to word 0.
-        let ks = [1, 2, 3, 4].map(|b| key8(6, b, b + 10, 0));
-        let mut t = raw_table(8, &ks);
-        assert_eq!(keys(&t)[6..11], [ks[0], ks[1], ks[2], ks[3], EMPTY]);
-        let filter = 0b1111 << 9 | 0b1111 << 19;
-        assert_eq!((word(&t, 0), occupancy(&t, 0)), (filter, 0b1100_0000));
-        assert_eq!((word(&t, 1), occupancy(&t, 1)), (0, 0b11));
-        // A new key of home 7, ruled out by the filter, gets slot 10 from word 1's occupancy
-        // bits; its occupancy bit goes to word 1, its filter bits (48, 49) to word 0.
-        let k = key8(7, 40, 41, 0);
-        assert_eq!(t.find_or_free(k, k), super::Probe::Free(10));
-        put_raw(&mut t, k);
-        let filter = filter | 0b11 << 48;
-        assert_eq!((word(&t, 0), occupancy(&t, 0)), (filter, 0b1100_0000));
-        assert_eq!((word(&t, 1), occupancy(&t, 1)), (0, 0b111));
-        // Removing the first key shifts the run back, freeing slot 10 (word 1), and rebuilds
-        // word 0's filter bits without its fields (9, 19), keeping word 0's occupancy bits.
-        let i = t.find(ks[0], ks[0]).unwrap();
-        assert_eq!(t.remove(i, &Raw), Some((ks[0], ks[0])));
-        assert_eq!(keys(&t)[6..11], [ks[1], ks[2], ks[3], k, EMPTY]);
-        let filter = filter & !(1 << 9 | 1 << 19);
-        assert_eq!((word(&t, 0), occupancy(&t, 0)), (filter, 0b1100_0000));
-        assert_eq!((word(&t, 1), occupancy(&t, 1)), (0, 0b11));
-        // Keys of home 7 fill the tail to its last slot, 14; the next finds none.
-        for low in 1..=5 {
-            put_raw(&mut t, key8(7, 40, 41, low));
-        }
-        assert_eq!(
-            (keys(&t)[14], occupancy(&t, 1)),
-            (key8(7, 40, 41, 5), 0b0111_1111)
-        );
-        let over = key8(7, 40, 41, 6);
-        assert_eq!(t.find_or_free(over, over), super::Probe::Exhausted);
-        t.check_occupancy().unwrap();
-        t.check_filter(&Raw).unwrap();
-        // The checks see a bit past the last slot, and filter bits in a word of the tail.
-        for (bit, occupancy_broken) in [(1 << 7, true), (1 << 30, false)] {
-            // SAFETY: word 1 is a metadata word of the table (invariant 3); the bit is taken
-            // back out below, before anything else reads the word.
-            unsafe { *t.meta_word(1) ^= bit };
-            assert_eq!(
-                (t.check_occupancy().is_err(), t.check_filter(&Raw).is_err()),
-                (occupancy_broken, !occupancy_broken)
-            );
-            // SAFETY: as above.
-            unsafe { *t.meta_word(1) ^= bit };
-        }
-        t.clear(&Raw);
-        assert_eq!(t.meta_at(0) | t.meta_at(14), 0);
     }
 
     /// Random keys (SplitMix64's output sequence from `seed`), nonzero.
@@ -1474,10 +1325,10 @@ mod tests {
             .collect()
     }
 
-    // A million inserts: seconds under Miri for a rate that does not depend on it.
+    // A million inserts: far too slow under Miri for a rate that does not depend on it.
     #[cfg(not(miri))]
     #[test]
-    fn the_filter_passes_about_two_absent_keys_in_a_hundred() {
+    fn the_filter_passes_under_two_absent_keys_in_a_hundred() {
         use super::super::Mixed;
         // The map's load at 1M entries: 2^20 keys in 2^21 home slots, hashed as the map does.
         let mut t = IntTable::<()>::try_new(1 << 21, 128).unwrap();
@@ -1496,15 +1347,15 @@ mod tests {
             })
             .count();
         let rate = passed as f64 / absent.len() as f64;
-        eprintln!(
-            "{} keys, {passed} absent keys of {} passed: {:.2}%",
-            t.len(),
-            absent.len(),
-            rate * 100.0
+        // About (8/64)^2 at 4 keys per word (1.67% with these keys, session 10). Each pass is a
+        // read of the entries, and the rate of the first bit's pass is the rate at which a
+        // miss's first branch mispredicts after the word's load: what a miss costs in a table
+        // beyond the cache (session 10's 56-bit filter, 2.49%, made 8M misses 35% slower).
+        assert!(
+            rate < 0.02,
+            "{passed} of {} absent keys passed",
+            absent.len()
         );
-        // About (48/64 * 0.118 + 16/64 * 0.224)^2 = 2.1% at 4 keys per word; a filter with one
-        // bit per key, or one whose bits crowd into part of the word, passes several times that.
-        assert!((0.01..0.03).contains(&rate), "{rate}");
     }
 
     #[test]
