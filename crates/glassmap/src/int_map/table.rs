@@ -30,9 +30,12 @@
 //! (one byte per home slot, a sixteenth of the entries' size for `u64` values, so much more of it
 //! stays cached) without reading the entries: a word holds about 4 keys, so about 8 of its 64
 //! bits are set and an absent key passes with probability about `(8/64)^2`, under 2% (1.5-1.7%
-//! measured with 1M and 2^20 random keys in 2^21 home slots; the
+//! measured with 1M and 2^20 random keys in 2^21 home slots, the test
+//! `the_filter_passes_under_two_absent_keys_in_a_hundred` holding it there; the
 //! one-bit-per-key filter of sessions 5 and 6 passed about 6%, each pass a read of the entries
-//! whose branch mispredicts after a cache miss: most of a miss's time). A hit pays one more load,
+//! whose branch mispredicts after a cache miss: most of a miss's time). Fewer filter bits per
+//! home slot cost misses in proportion: session 10 merged the occupancy bits into the filter
+//! words (56 filter bits and 8 occupancy bits per word) and lost (ARCHITECTURE.md, "Session 10"). A hit pays one more load,
 //! which does not wait for the entry's (the branches on it are always taken for hits), and about
 //! seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
 //! keys left (`group_filter`: they lie in the runs from the group's home slots, so it reads about
