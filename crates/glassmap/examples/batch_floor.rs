@@ -47,7 +47,7 @@
 use std::hint::black_box;
 
 use glassmap::{Map, RandomState};
-use glassmap_workloads::single::keys::{hasher, keys, shuffled};
+use glassmap_workloads::single::keys::{filled_pair, keys, shuffled};
 
 type Hb = hashbrown::HashMap<u64, u64, RandomState>;
 
@@ -275,12 +275,7 @@ fn main() {
     let rounds: usize = args.next().map_or(7, |a| a.parse().expect("rounds"));
     let huge = args.next().is_some_and(|a| a == "huge");
     let keys = keys(n);
-    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
-    let mut hashbrown = Hb::with_hasher(hasher());
-    for &k in &keys {
-        glassmap.insert(k, k);
-        hashbrown.insert(k, k);
-    }
+    let (mut glassmap, hashbrown) = filled_pair(&keys);
     glassmap.finish_growth();
     if huge {
         let collapsed = glassmap.collapse_to_huge_pages();

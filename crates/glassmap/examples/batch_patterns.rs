@@ -17,12 +17,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use glassmap::{Map, RandomState};
-
 use glassmap_workloads::single::consume;
-use glassmap_workloads::single::keys::{hasher, keys, shuffled, with_repeats};
-
-type Hb = hashbrown::HashMap<u64, u64, RandomState>;
+use glassmap_workloads::single::keys::{filled_pair, keys, shuffled, with_repeats};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,12 +28,7 @@ fn main() {
     let rounds: usize = args.next().map_or(3, |a| a.parse().expect("rounds"));
     let huge = args.next().is_some_and(|a| a == "huge");
     let keys = keys(n);
-    let mut glassmap: Map<u64, u64, RandomState> = Map::with_hasher(hasher());
-    let mut hashbrown = Hb::with_hasher(hasher());
-    for &k in &keys {
-        glassmap.insert(k, k);
-        hashbrown.insert(k, k);
-    }
+    let (mut glassmap, hashbrown) = filled_pair(&keys);
     if huge {
         let start = Instant::now();
         let collapsed = glassmap.collapse_to_huge_pages();

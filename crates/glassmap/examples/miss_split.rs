@@ -15,11 +15,8 @@
 
 use std::hash::BuildHasher;
 
-use glassmap::{Map, RandomState};
 use glassmap_workloads::single::ab::{Summary, lookup_pass};
-use glassmap_workloads::single::keys::{hasher, keys, missing_keys, shuffled};
-
-type Hb = hashbrown::HashMap<u64, u64, RandomState>;
+use glassmap_workloads::single::keys::{filled_pair, keys, missing_keys, shuffled};
 
 /// `stream` repeated (reshuffled) up to `n` keys.
 fn stretched(stream: &[u64], n: usize) -> Vec<u64> {
@@ -37,12 +34,7 @@ fn main() {
     let rounds: usize = args.next().map_or(7, |a| a.parse().expect("rounds"));
 
     let keys = keys(n);
-    let mut glassmap = Map::with_hasher(hasher());
-    let mut hashbrown = Hb::with_hasher(hasher());
-    for &k in &keys {
-        glassmap.insert(k, k);
-        hashbrown.insert(k, k);
-    }
+    let (mut glassmap, hashbrown) = filled_pair(&keys);
     glassmap.finish_growth();
     let chained: Vec<bool> = glassmap.bucket_loads().map(|load| load.chain > 1).collect();
     let mask = chained.len() - 1;

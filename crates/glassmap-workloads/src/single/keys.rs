@@ -44,6 +44,24 @@ pub fn string_keys(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// A glassmap [`Map`](glassmap::Map) and a hashbrown map holding every key of `keys` (its value
+/// the key itself), each filled from empty in `keys`' order with [`hasher`], as the criterion
+/// benchmarks fill theirs: the pair the A/B examples compare.
+pub fn filled_pair(
+    keys: &[u64],
+) -> (
+    glassmap::Map<u64, u64, glassmap::RandomState>,
+    hashbrown::HashMap<u64, u64, glassmap::RandomState>,
+) {
+    let mut glassmap = glassmap::Map::with_hasher(hasher());
+    let mut hashbrown = hashbrown::HashMap::with_hasher(hasher());
+    for &k in keys {
+        glassmap.insert(k, k);
+        hashbrown.insert(k, k);
+    }
+    (glassmap, hashbrown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
