@@ -49,6 +49,16 @@ pub fn cpu_seconds(f: impl FnOnce() -> u64) -> f64 {
     }
 }
 
+/// Which clock [`cpu_seconds`] reads here: `"CPU"`, or `"wall"` where the CPU time is not
+/// available; for reports.
+pub fn cpu_seconds_clock() -> &'static str {
+    if thread_cpu_nanos().is_some() {
+        "CPU"
+    } else {
+        "wall"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

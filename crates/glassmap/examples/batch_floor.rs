@@ -129,9 +129,12 @@ impl Layout {
     }
 
     /// The batch's schedule over `keys`: words `D` ahead, entries `S` ahead, as in `get_batch`
-    /// (the first `D` words and `S` entries asked for before the first read).
+    /// (the first `D` words and `S` entries asked for before the first read). With `PAD` above 0,
+    /// also `PAD` rounds of a multiply-xorshift mix of each key (four instructions a round, a
+    /// dependent chain per key, independent between keys), summed: how the floor moves with the
+    /// instructions per key.
     #[inline(never)]
-    fn floor2<const D: usize, const S: usize>(&self, keys: &[u64]) -> u64 {
+    fn floor2<const D: usize, const S: usize, const PAD: usize>(&self, keys: &[u64]) -> u64 {
         let mut ring = [0u8; RING];
         for &key in keys.iter().take(D) {
             prefetch(&self.tophash[self.bucket(key)]);
@@ -148,46 +151,22 @@ impl Layout {
                 ring[(i + S) % RING] = self.inspect(ahead);
             }
             acc = acc.wrapping_add(self.read_entry(key, ring[i % RING]));
+            if PAD > 0 {
+                let mut mixed = key;
+                for _ in 0..PAD {
+                    mixed = (mixed ^ (mixed >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                }
+                acc = acc.wrapping_add(mixed);
+            }
         }
         acc
     }
 
-    /// `floor2::<32, 12>` plus `PAD` rounds of a multiply-xorshift mix of each key (four
-    /// instructions a round, a dependent chain per key, independent between keys), summed: how
-    /// the floor moves with the instructions per key.
-    #[inline(never)]
-    fn floor2_padded<const PAD: usize>(&self, keys: &[u64]) -> u64 {
-        let mut ring = [0u8; RING];
-        for &key in keys.iter().take(32) {
-            prefetch(&self.tophash[self.bucket(key)]);
-        }
-        for (i, &key) in keys.iter().enumerate().take(12) {
-            ring[i % RING] = self.inspect(key);
-        }
-        let mut acc = 0u64;
-        for (i, &key) in keys.iter().enumerate() {
-            if let Some(&ahead) = keys.get(i + 32) {
-                prefetch(&self.tophash[self.bucket(ahead)]);
-            }
-            if let Some(&ahead) = keys.get(i + 12) {
-                ring[(i + 12) % RING] = self.inspect(ahead);
-            }
-            let mut mixed = key;
-            for _ in 0..PAD {
-                mixed = (mixed ^ (mixed >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            }
-            acc = acc
-                .wrapping_add(self.read_entry(key, ring[i % RING]))
-                .wrapping_add(mixed);
-        }
-        acc
-    }
-
-    /// `floor2::<32, 12>` restarted every 16 keys.
+    /// `floor2::<32, 12, 0>` restarted every 16 keys.
     #[inline(never)]
     fn floor2_chunks(&self, keys: &[u64]) -> u64 {
         keys.chunks(16)
-            .map(|chunk| self.floor2::<32, 12>(chunk))
+            .map(|chunk| self.floor2::<32, 12, 0>(chunk))
             .fold(0, u64::wrapping_add)
     }
 
@@ -294,25 +273,31 @@ fn main() {
         ("chain2", Box::new(move |k| layout.chain2(k))),
         (
             "floor2/32/12",
-            Box::new(move |k| layout.floor2::<32, 12>(k)),
+            Box::new(move |k| layout.floor2::<32, 12, 0>(k)),
         ),
-        ("floor2/16/6", Box::new(move |k| layout.floor2::<16, 6>(k))),
+        (
+            "floor2/16/6",
+            Box::new(move |k| layout.floor2::<16, 6, 0>(k)),
+        ),
         (
             "floor2/48/16",
-            Box::new(move |k| layout.floor2::<48, 16>(k)),
+            Box::new(move |k| layout.floor2::<48, 16, 0>(k)),
         ),
         (
             "floor2/64/24",
-            Box::new(move |k| layout.floor2::<64, 24>(k)),
+            Box::new(move |k| layout.floor2::<64, 24, 0>(k)),
         ),
         (
             "floor2/64/32",
-            Box::new(move |k| layout.floor2::<64, 32>(k)),
+            Box::new(move |k| layout.floor2::<64, 32, 0>(k)),
         ),
-        ("floor2+20", Box::new(move |k| layout.floor2_padded::<5>(k))),
+        (
+            "floor2+20",
+            Box::new(move |k| layout.floor2::<32, 12, 5>(k)),
+        ),
         (
             "floor2+40",
-            Box::new(move |k| layout.floor2_padded::<10>(k)),
+            Box::new(move |k| layout.floor2::<32, 12, 10>(k)),
         ),
         ("floor2/16keys", Box::new(move |k| layout.floor2_chunks(k))),
         ("floor1/16", Box::new(move |k| layout.floor1::<16>(k))),
@@ -332,11 +317,7 @@ fn main() {
     }
     let median = |c: usize| nanos[c][nanos[c].len() / 2];
     let hashbrown_median = median(0);
-    let clock = if glassmap_workloads::thread_cpu_nanos().is_some() {
-        "CPU"
-    } else {
-        "wall"
-    };
+    let clock = glassmap_workloads::cpu_seconds_clock();
     println!(
         "n = {n}, B = {b}, {rounds} rounds, {clock} time, ns per key: median [min, max]; \
          hashbrown's median / the contender's"

@@ -93,11 +93,7 @@ fn main() {
             }
         }
     }
-    let clock = if glassmap_workloads::thread_cpu_nanos().is_some() {
-        "CPU"
-    } else {
-        "wall"
-    };
+    let clock = glassmap_workloads::cpu_seconds_clock();
     println!("n = {n}, {rounds} rounds, {clock} time: hashbrown get / glassmap, median [min, max]");
     let patterns = ["perm count", "perm sum", "repeats count", "repeats sum"];
     for (p, pattern) in patterns.iter().enumerate() {

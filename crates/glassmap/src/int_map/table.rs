@@ -35,9 +35,9 @@
 //! one-bit-per-key filter of sessions 5 and 6 passed about 6%, each pass a read of the entries
 //! whose branch mispredicts after a cache miss: most of a miss's time). Fewer filter bits per
 //! home slot cost misses in proportion: session 10 merged the occupancy bits into the filter
-//! words (56 filter bits and 8 occupancy bits per word) and lost (ARCHITECTURE.md, "Session 10"). A hit pays one more load,
-//! which does not wait for the entry's (the branches on it are always taken for hits), and about
-//! seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
+//! words (56 filter bits and 8 occupancy bits per word) and lost (ARCHITECTURE.md, "Session
+//! 10"). A hit pays one more load, which does not wait for the entry's (the branches on it are
+//! always taken for hits), and about seven instructions; an insert ORs its bits in. A removal rebuilds its group's word from the
 //! keys left (`group_filter`: they lie in the runs from the group's home slots, so it reads about
 //! a dozen slots and hashes their keys).
 //!
